@@ -1,0 +1,130 @@
+"""The composition root: the only place that wires concrete classes together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.domain.plan import Plan
+from bot.errors import StartupError
+from bot.logs import configure_logging
+from bot.services.access import AccessService
+from bot.services.campaign import CampaignService
+from bot.services.clock import Clock, SystemClock
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.texts import t
+from handlers import register_handlers, set_command_menus
+from storage.db import StorageUnavailable, check_connection, create_engine
+from storage.migrate import upgrade
+from storage.uow import make_uow_factory
+
+logger = logging.getLogger(__name__)
+
+
+async def upgrade_database(url: str) -> None:
+    """Migrate the database to the newest schema, or fail with one clear line."""
+    engine = create_engine(url)
+    try:
+        await check_connection(engine)
+    except StorageUnavailable as exc:
+        raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
+    finally:
+        await engine.dispose()
+    # Alembic drives its own event loop in env.py, so keep it off ours.
+    await asyncio.to_thread(upgrade, url)
+
+
+@dataclass
+class Runtime:
+    """An open database plus the services built on it, for one campaign plan."""
+
+    settings: Settings
+    plan: Plan
+    services: Services
+    engine: Any
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(
+        cls, settings: Settings, plan: Plan, clock: Clock | None = None
+    ) -> AsyncIterator[Runtime]:
+        """Connect, migrate and build the services; dispose of the engine on exit."""
+        await upgrade_database(settings.database_url)
+        engine = create_engine(settings.database_url)
+        try:
+            uow_factory = make_uow_factory(engine)
+            services = Services(
+                plan=plan,
+                clock=clock or SystemClock(),
+                default_locale=settings.default_locale,
+                access=AccessService(settings.admin_ids, settings.head_ids),
+                campaign=CampaignService(uow_factory),
+            )
+            yield cls(settings=settings, plan=plan, services=services, engine=engine)
+        finally:
+            await engine.dispose()
+
+    async def load_plan(self) -> Any:
+        """Load the plan into the database (idempotent)."""
+        return await self.services.campaign.load_plan(self.plan, self.services.clock.now())
+
+
+def build_application(runtime: Runtime) -> Application:
+    """A python-telegram-bot Application with every handler registered."""
+    settings = runtime.settings
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    application.bot_data["services"] = runtime.services
+    register_handlers(application)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running_bot(runtime: Runtime) -> AsyncIterator[Application]:
+    """Start polling with the real Application; stop it cleanly on exit."""
+    application = build_application(runtime)
+    async with application:
+        await set_command_menus(application.bot)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def serve(settings: Settings, plan: Plan) -> None:
+    """Run the bot until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with Runtime.open(settings, plan) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime) as application:
+            logger.info("daumoi is running as @%s", application.bot.username)
+            await stop.wait()
+    logger.info("daumoi stopped")
+
+
+def run_bot(settings: Settings, plan: Plan) -> int:
+    """Configure logging and serve; return the process exit code."""
+    configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+    asyncio.run(serve(settings, plan))
+    return 0

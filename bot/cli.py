@@ -1,0 +1,157 @@
+"""The command line: `daumoi …` or `python -m bot …`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.errors import StartupError
+from bot.texts import t
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_CONFIG = 2
+
+
+CliError = StartupError
+
+
+def _event_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="daumoi", description=t("cli.description"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help=t("cli.help_run"))
+    run.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
+    run.set_defaults(handler=cmd_run)
+
+    plan = commands.add_parser("plan", help=t("cli.help_plan"))
+    plan_commands = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    check = plan_commands.add_parser("check", help=t("cli.help_plan_check"))
+    check.add_argument("file", type=Path)
+    check.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
+    check.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    check.set_defaults(handler=cmd_plan_check)
+    schema = plan_commands.add_parser("schema", help=t("cli.help_plan_schema"))
+    schema.set_defaults(handler=cmd_plan_schema)
+    load = plan_commands.add_parser("load", help=t("cli.help_plan_load"))
+    load.add_argument("file", type=Path, nargs="?")
+    load.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
+    load.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    load.set_defaults(handler=cmd_plan_load)
+
+    db = commands.add_parser("db", help=t("cli.help_db"))
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help=t("cli.help_db_upgrade"))
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def _load_plan(path: Path, event_date: date | None):  # noqa: ANN202 - Plan, imported lazily
+    from bot.plan import PlanError, load_plan
+
+    try:
+        return load_plan(path, event_date=event_date)
+    except PlanError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+
+
+def cmd_plan_check(args: argparse.Namespace) -> int:
+    """Validate a plan file and print its timeline (or JSON)."""
+    from bot.plan import plan_to_json, timeline_lines
+
+    plan = _load_plan(args.file, args.event_date)
+    if args.json:
+        _print_json(plan_to_json(plan))
+    else:
+        print("\n".join(timeline_lines(plan)))
+    return EXIT_OK
+
+
+def cmd_plan_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the plan format."""
+    from bot.plan import plan_json_schema
+
+    _print_json(plan_json_schema())
+    return EXIT_OK
+
+
+def cmd_plan_load(args: argparse.Namespace) -> int:
+    """Load (or reload) a plan into the database."""
+    from bot.app import Runtime
+
+    settings = _settings()
+    plan = _load_plan(args.file or settings.plan_file, args.event_date or settings.plan_event_date)
+
+    async def load() -> Any:
+        async with Runtime.open(settings, plan) as runtime:
+            return await runtime.load_plan()
+
+    result = asyncio.run(load())
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(t("cli.plan_loaded", "vi", campaign=plan.id, summary=result.describe()))
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database schema to the newest migration."""
+    from bot.app import upgrade_database
+
+    settings = _settings()
+    asyncio.run(upgrade_database(settings.database_url))
+    print(t("cli.db_upgraded"))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot: settings, plan, database, then long polling."""
+    from bot.app import run_bot
+
+    settings = _settings()
+    if not settings.bot_token.get_secret_value():
+        print(t("cli.no_token"), file=sys.stderr)
+        return EXIT_CONFIG
+    plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
+    return run_bot(settings, plan)
+
+
+def _settings():  # noqa: ANN202 - Settings, imported lazily to keep --help fast
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(t("cli.bad_setting", "vi", problem=str(exc))) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, run one command, and return its exit code."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130

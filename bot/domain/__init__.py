@@ -1,0 +1,1 @@
+"""Plain domain objects shared by services, storage and the edges."""

@@ -1,0 +1,122 @@
+"""The campaign plan after loading: plain frozen dataclasses with resolved, aware times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class DeadlineKind(StrEnum):
+    """What a deadline asks for."""
+
+    REGISTRATION = "registration"
+    REPORT = "report"
+    CONSOLIDATION = "consolidation"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A participating unit (department, district, newspaper…)."""
+
+    id: str
+    name: str
+    short_name: str
+    focal_point_required: bool
+    is_secretariat: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A period of the campaign and what it asks of the units."""
+
+    id: str
+    name: str
+    start: datetime
+    end: datetime
+    asks: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One item of the event agenda."""
+
+    number: int
+    title: str
+    when: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure a unit reports for a task, e.g. the number of articles."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A duty assigned to a lead unit, with cooperating units and figures to report."""
+
+    id: str
+    lead: str
+    cooperating: tuple[str, ...]
+    phases: tuple[str, ...]
+    text: str
+    metrics: tuple[Metric, ...] = ()
+    section: str = ""
+    deadline: str | None = None
+
+    def involves(self, unit_id: str) -> bool:
+        """Whether the unit leads or cooperates on this task."""
+        return unit_id == self.lead or unit_id in self.cooperating
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due date-time for some units."""
+
+    id: str
+    title: str
+    due: datetime
+    kind: DeadlineKind
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole campaign, validated and with every time resolved in its time zone."""
+
+    id: str
+    title: str
+    issuing_body: str
+    timezone: str
+    event_date: date
+    start: datetime
+    end: datetime
+    focus_start: datetime | None
+    focus_end: datetime | None
+    secretariat: str
+    head_title: str
+    units: tuple[Unit, ...]
+    phases: tuple[Phase, ...]
+    agenda: tuple[Activity, ...]
+    tasks: tuple[Task, ...]
+    deadlines: tuple[Deadline, ...]
+    recipients: tuple[str, ...] = field(default=())
+
+    def unit(self, unit_id: str) -> Unit:
+        """The unit with this id (KeyError if none)."""
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    def tasks_of(self, unit_id: str) -> tuple[Task, ...]:
+        """The tasks the unit leads or cooperates on, in plan order."""
+        return tuple(task for task in self.tasks if task.involves(unit_id))
+
+    @property
+    def focal_point_units(self) -> tuple[Unit, ...]:
+        """The units that must name a focal point."""
+        return tuple(unit for unit in self.units if unit.focal_point_required)
