@@ -1,0 +1,13 @@
+"""Campaign plans: the YAML file format, its loader and its renderings."""
+
+from bot.plan.loader import PlanError, PlanIssue, load_plan
+from bot.plan.render import plan_json_schema, plan_to_json, timeline_lines
+
+__all__ = [
+    "PlanError",
+    "PlanIssue",
+    "load_plan",
+    "plan_json_schema",
+    "plan_to_json",
+    "timeline_lines",
+]

@@ -1,0 +1,188 @@
+"""The plan file format: pydantic models of the YAML document, before references are resolved.
+
+Ids are lowercase slugs. Date-time fields take the expressions of ``bot.plan.relative``.
+Deadline ``units`` also accept two shorthands, which can never clash with a unit id because ids
+have no underscore: ``focal_points`` (every unit with ``focal_point_required: true``) and
+``all_units`` (every unit).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from bot.domain.plan import DeadlineKind
+from bot.plan.relative import WHEN_EXAMPLES, WHEN_PATTERN, WhenError, parse_date, parse_when
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+FOCAL_POINTS = "focal_points"
+ALL_UNITS = "all_units"
+UNIT_SHORTHANDS = (FOCAL_POINTS, ALL_UNITS)
+
+
+def _check_when(value: Any) -> Any:
+    try:
+        if not isinstance(value, str):
+            raise WhenError(str(value), "syntax")
+        parse_when(value)
+    except WhenError as exc:
+        raise PydanticCustomError(
+            "plan_when",
+            "invalid date-time {value!r} ({reason})",
+            {"value": value, "reason": exc.reason},
+        ) from None
+    return value
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("plan_date", "invalid date {value!r}", {"value": value})
+    try:
+        return parse_date(value)
+    except WhenError:
+        raise PydanticCustomError(
+            "plan_date", "invalid date {value!r}", {"value": value}
+        ) from None
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise PydanticCustomError(
+            "plan_timezone", "unknown time zone {value!r}", {"value": value}
+        ) from None
+    return value
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+UnitRef = Annotated[
+    str, StringConstraints(pattern=rf"^([a-z0-9][a-z0-9-]{{0,39}}|{FOCAL_POINTS}|{ALL_UNITS})$")
+]
+Text = Annotated[str, StringConstraints(min_length=1)]
+When = Annotated[
+    str,
+    BeforeValidator(_check_when),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": WHEN_PATTERN,
+            "examples": list(WHEN_EXAMPLES),
+            "description": "Local date-time, absolute (2023-11-28 17:00) or relative to "
+            "event_date (-7d, +5d 17:00, +2w).",
+        }
+    ),
+]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_to_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2023-12-05"]}),
+]
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class FocusSpec(_Strict):
+    """The focus period of the campaign."""
+
+    start: When
+    end: When
+
+
+class UnitSpec(_Strict):
+    """A participating unit."""
+
+    id: Slug
+    name: Text
+    short_name: Text | None = Field(default=None, description="Defaults to name.")
+    focal_point_required: bool = False
+
+
+class PhaseSpec(_Strict):
+    """A period of the campaign and what it asks of the units."""
+
+    id: Slug
+    name: Text
+    start: When = Field(description="No hour: 00:00.")
+    end: When = Field(description="No hour: 23:59:59 (the whole day).")
+    asks: Text
+
+
+class ActivitySpec(_Strict):
+    """One item of the event agenda."""
+
+    number: int = Field(ge=1)
+    title: Text
+    when: When | None = Field(default=None, description="No hour: 00:00.")
+
+
+class MetricSpec(_Strict):
+    """A figure to report for a task."""
+
+    id: Slug
+    label: Text
+
+
+class TaskSpec(_Strict):
+    """A duty of a lead unit, with cooperating units."""
+
+    id: Slug
+    lead: Slug
+    cooperating: list[Slug] = Field(default_factory=list)
+    phases: list[Slug] = Field(default_factory=list, description="Empty or omitted: every phase.")
+    text: Text
+    section: str = ""
+    metrics: list[MetricSpec] = Field(default_factory=list)
+    deadline: Slug | None = None
+
+
+class DeadlineSpec(_Strict):
+    """A due date-time for some units."""
+
+    id: Slug
+    title: Text
+    due: When = Field(description="No hour: 17:00.")
+    kind: DeadlineKind
+    units: list[UnitRef] = Field(
+        min_length=1, description="Unit ids, or the shorthands focal_points and all_units."
+    )
+
+
+class PlanFile(_Strict):
+    """A campaign plan file."""
+
+    model_config = ConfigDict(title="daumoi campaign plan")
+
+    id: Slug
+    title: Text
+    issuing_body: Text
+    timezone: TimeZone = Field(examples=["Asia/Ho_Chi_Minh"])
+    event_date: IsoDate = Field(description="The day relative date-times count from.")
+    start: When = Field(description="No hour: 00:00.")
+    end: When = Field(description="No hour: 23:59:59 (the whole day).")
+    focus: FocusSpec | None = None
+    secretariat: Slug
+    head_title: Text
+    recipients: list[Text] = Field(default_factory=list)
+    units: list[UnitSpec] = Field(min_length=1)
+    phases: list[PhaseSpec] = Field(default_factory=list)
+    agenda: list[ActivitySpec] = Field(default_factory=list)
+    tasks: list[TaskSpec] = Field(default_factory=list)
+    deadlines: list[DeadlineSpec] = Field(default_factory=list)

@@ -1,0 +1,180 @@
+"""Plan output: the JSON document of `plan check --json`, and the human timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.plan import Plan
+from bot.plan.model import PlanFile
+from bot.texts import DEFAULT_LOCALE, t
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def format_datetime(when: datetime) -> str:
+    """A date-time as Vietnamese documents write it: dd/mm/yyyy HH:MM."""
+    return when.strftime("%d/%m/%Y %H:%M")
+
+
+def format_date(day: date) -> str:
+    """A date as Vietnamese documents write it: dd/mm/yyyy."""
+    return day.strftime("%d/%m/%Y")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The resolved plan as JSON-ready data; date-times in ISO 8601 with their UTC offset."""
+    focus = (
+        {"start": _iso(plan.focus_start), "end": _iso(plan.focus_end)}
+        if plan.focus_start is not None
+        else None
+    )
+    return {
+        "campaign": {
+            "id": plan.id,
+            "title": plan.title,
+            "issuing_body": plan.issuing_body,
+            "timezone": plan.timezone,
+            "event_date": plan.event_date.isoformat(),
+            "start": _iso(plan.start),
+            "end": _iso(plan.end),
+            "focus": focus,
+            "head_title": plan.head_title,
+            "recipients": list(plan.recipients),
+        },
+        "units": [
+            {
+                "id": unit.id,
+                "name": unit.name,
+                "short_name": unit.short_name,
+                "focal_point_required": unit.focal_point_required,
+            }
+            for unit in plan.units
+        ],
+        "secretariat": plan.secretariat,
+        "phases": [
+            {
+                "id": phase.id,
+                "name": phase.name,
+                "start": _iso(phase.start),
+                "end": _iso(phase.end),
+                "asks": phase.asks,
+            }
+            for phase in plan.phases
+        ],
+        "agenda": [
+            {"number": item.number, "title": item.title, "when": _iso(item.when)}
+            for item in plan.agenda
+        ],
+        "deadlines": [
+            {
+                "id": deadline.id,
+                "title": deadline.title,
+                "due": _iso(deadline.due),
+                "kind": deadline.kind.value,
+                "units": list(deadline.units),
+            }
+            for deadline in plan.deadlines
+        ],
+        "tasks": [
+            {
+                "id": task.id,
+                "lead": task.lead,
+                "cooperating": list(task.cooperating),
+                "phases": list(task.phases),
+                "section": task.section,
+                "text": task.text,
+                "deadline": task.deadline,
+                "metrics": [{"id": metric.id, "label": metric.label} for metric in task.metrics],
+            }
+            for task in plan.tasks
+        ],
+    }
+
+
+def timeline_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
+    """The plan's timeline for people: campaign, phases, agenda, deadlines, focal units."""
+    lines = [
+        t("plan.tl_title", locale, title=plan.title),
+        t("plan.tl_issuer", locale, body=plan.issuing_body),
+        t(
+            "plan.tl_span",
+            locale,
+            start=format_datetime(plan.start),
+            end=format_datetime(plan.end),
+            timezone=plan.timezone,
+        ),
+        t("plan.tl_event", locale, date=format_date(plan.event_date)),
+    ]
+    if plan.focus_start is not None and plan.focus_end is not None:
+        lines.append(
+            t(
+                "plan.tl_focus",
+                locale,
+                start=format_datetime(plan.focus_start),
+                end=format_datetime(plan.focus_end),
+            )
+        )
+    secretariat = plan.unit(plan.secretariat)
+    lines.append(t("plan.tl_secretariat", locale, name=secretariat.name))
+
+    lines.append(t("plan.tl_phases", locale, count=len(plan.phases)))
+    for number, phase in enumerate(plan.phases, start=1):
+        lines.append(
+            t(
+                "plan.tl_phase",
+                locale,
+                number=number,
+                id=phase.id,
+                name=phase.name,
+                start=format_datetime(phase.start),
+                end=format_datetime(phase.end),
+            )
+        )
+
+    lines.append(t("plan.tl_agenda", locale, count=len(plan.agenda)))
+    for item in plan.agenda:
+        if item.when is None:
+            lines.append(t("plan.tl_activity", locale, number=item.number, title=item.title))
+        else:
+            lines.append(
+                t(
+                    "plan.tl_activity_when",
+                    locale,
+                    number=item.number,
+                    title=item.title,
+                    when=format_datetime(item.when),
+                )
+            )
+
+    lines.append(t("plan.tl_deadlines", locale, count=len(plan.deadlines)))
+    for deadline in sorted(plan.deadlines, key=lambda d: d.due):
+        lines.append(
+            t(
+                "plan.tl_deadline",
+                locale,
+                due=format_datetime(deadline.due),
+                title=deadline.title,
+                kind=t(f"plan.kind_{deadline.kind.value}", locale),
+                count=len(deadline.units),
+            )
+        )
+
+    focal = plan.focal_point_units
+    lines.append(t("plan.tl_focal_units", locale, count=len(focal)))
+    for unit in focal:
+        if unit.short_name == unit.name:
+            lines.append(t("plan.tl_unit_name", locale, name=unit.name))
+        else:
+            lines.append(t("plan.tl_unit", locale, short_name=unit.short_name, name=unit.name))
+    lines.append(t("plan.tl_tasks", locale, count=len(plan.tasks)))
+    return lines
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the plan file format."""
+    return {"$schema": JSON_SCHEMA_DIALECT, **PlanFile.model_json_schema()}
