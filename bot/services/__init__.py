@@ -1,0 +1,1 @@
+"""Use cases: pure Python over the ports in `ports`; no Telegram, no SQL."""

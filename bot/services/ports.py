@@ -1,0 +1,121 @@
+"""Ports: what services need from storage, as Protocols (implemented in `storage`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.plan import Plan
+from bot.domain.records import AuditEntry, Campaign, Conversation, PlanLoadResult
+
+
+class CampaignRepository(Protocol):
+    """Campaign plans as stored."""
+
+    async def sync(self, plan: Plan, now: datetime) -> PlanLoadResult:
+        """Make the stored campaign match the plan; dropped rows are deactivated, not deleted."""
+        ...
+
+    async def get(self, campaign_id: str) -> Campaign | None:
+        """The stored campaign, or None."""
+        ...
+
+    async def all(self) -> list[Campaign]:
+        """Every stored campaign, by id."""
+        ...
+
+    async def counts(self, campaign_id: str) -> dict[str, int]:
+        """Row counts per table for one campaign."""
+        ...
+
+
+class AuditRepository(Protocol):
+    """The append-only audit log."""
+
+    async def append(self, entry: AuditEntry) -> int:
+        """Store an entry and return its id."""
+        ...
+
+    async def recent(self, campaign_id: str | None = None, limit: int = 50) -> list[AuditEntry]:
+        """The newest entries first."""
+        ...
+
+
+class ConversationRepository(Protocol):
+    """Multi-step chat flow state, one per (chat, user)."""
+
+    async def get(
+        self, chat_id: int, user_id: int, now: datetime | None = None
+    ) -> Conversation | None:
+        """The conversation, or None (also None when expired at `now`, if given)."""
+        ...
+
+    async def put(self, conversation: Conversation) -> None:
+        """Create or replace the conversation of (chat, user)."""
+        ...
+
+    async def delete(self, chat_id: int, user_id: int) -> bool:
+        """Forget the conversation; return whether there was one."""
+        ...
+
+    async def delete_expired(self, now: datetime) -> int:
+        """Delete conversations expired at `now`; return how many."""
+        ...
+
+
+class ProcessedUpdateRepository(Protocol):
+    """Telegram update ids already handled."""
+
+    async def mark(self, update_id: int, now: datetime) -> bool:
+        """Record the update; True if new, False if already recorded."""
+        ...
+
+    async def delete_older_than(self, cutoff: datetime) -> int:
+        """Forget updates processed before `cutoff`; return how many."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `async with uow:`, then `await uow.commit()`; leaving rolls back."""
+
+    @property
+    def campaigns(self) -> CampaignRepository:
+        """Campaign plans."""
+        ...
+
+    @property
+    def audit(self) -> AuditRepository:
+        """The audit log."""
+        ...
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """Chat flow state."""
+        ...
+
+    @property
+    def updates(self) -> ProcessedUpdateRepository:
+        """Processed Telegram updates."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Make the work permanent."""
+        ...
+
+    async def rollback(self) -> None:
+        """Discard the work since the last commit."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

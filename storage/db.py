@@ -1,0 +1,144 @@
+"""The engine factory: SQLite (WAL, busy timeout, BEGIN IMMEDIATE) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_S = 10.0
+_AIOSQLITE_SETTLE_S = 0.1
+
+# Execution option: on SQLite, start the transaction with a plain (deferred) BEGIN, which
+# takes no write lock. Only for transactions that never write.
+READ_ONLY = "daumoi_read_only"
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached or opened; the message is one line without secrets."""
+
+
+def parse_url(url: str) -> URL:
+    """The URL with its async driver (sqlite+aiosqlite or postgresql+asyncpg)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageUnavailable(
+            "not a database URL: expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://..."
+        ) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise StorageUnavailable(
+            f"unsupported database {parsed.drivername!r}: use sqlite+aiosqlite or "
+            "postgresql+asyncpg"
+        )
+    return parsed.set(drivername=driver)
+
+
+def describe_url(url: URL | str) -> str:
+    """The URL as it may be shown or logged: the password masked."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for the URL; for a SQLite file, its folder is created if missing."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo)
+    return create_async_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+    )
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if not database or database == ":memory:" or url.query.get("uri"):
+        return None
+    return Path(database)
+
+
+def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:
+    path = _sqlite_file(url)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(
+                f"{describe_url(url)}: cannot create the folder {path.parent}: "
+                f"{exc.strerror or exc}"
+            ) from None
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        # isolation_level=None stops the sqlite3 module from issuing its own (deferred)
+        # BEGIN; the "begin" listener below issues ours.
+        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes gets SQLITE_BUSY at once, whatever
+    # the busy timeout; IMMEDIATE takes the write lock up front and waits for it instead.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def check_connection(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Open a connection and run a trivial query, or raise StorageUnavailable."""
+    try:
+        async with asyncio.timeout(timeout):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise StorageUnavailable(
+            f"{describe_url(engine.url)}: no answer within {timeout:g} s"
+        ) from None
+    except (SQLAlchemyError, OSError) as exc:
+        if engine.url.get_backend_name() == "sqlite":
+            # After a failed open, aiosqlite's worker thread still reports its shutdown to
+            # this event loop; if the loop closed first, the thread would print a traceback.
+            await asyncio.sleep(_AIOSQLITE_SETTLE_S)
+        where = describe_url(engine.url)
+        raise StorageUnavailable(f"{where}: {_reason(exc, engine.url)}") from None
+
+
+def _reason(exc: BaseException, url: URL) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    message = " ".join(str(cause).split()) or type(cause).__name__
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    return message

@@ -1,0 +1,1 @@
+"""Alembic migrations of the daumoi schema (run through `storage.migrate`)."""

@@ -1,0 +1,1 @@
+"""Numbered Alembic revisions (0001_initial, 0002_…)."""

@@ -1,0 +1,445 @@
+"""SQLAlchemy ORM rows; they never leave `storage` (repositories map them to records)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from bot.domain.plan import DeadlineKind
+from bot.domain.records import (
+    AttachmentKind,
+    FocalPointRole,
+    OutboxStatus,
+    ReportStatus,
+    TaskRole,
+)
+
+# Explicit names keep SQLite batch migrations and PostgreSQL in step.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = 64  # length of plan identifiers (campaign, unit, task, phase, deadline, metric)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and returned as an aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: only timezone-aware times are stored")
+        value = value.astimezone(UTC)
+        # SQLite has no time zone type; the stored text is UTC by convention.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what SQLite returns; normalise PostgreSQL's offset to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _one_of(column: str, values: type[Any]) -> str:
+    quoted = ", ".join(f"'{member.value}'" for member in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every row class."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- The plan (synced from YAML; rows are deactivated, never deleted) ---------------------
+
+
+class CampaignRow(Base):
+    """A campaign plan as last loaded."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    issuing_body: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    event_date: Mapped[date] = mapped_column(Date)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UnitRow(Base):
+    """A participating unit of a campaign."""
+
+    __tablename__ = "units"
+
+    campaign_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("campaigns.id"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str] = mapped_column(String(255))
+    focal_point_required: Mapped[bool] = mapped_column(Boolean)
+    is_secretariat: Mapped[bool] = mapped_column(Boolean)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PhaseRow(Base):
+    """A period of a campaign."""
+
+    __tablename__ = "phases"
+
+    campaign_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("campaigns.id"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    asks: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeadlineRow(Base):
+    """A due date-time for some units."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (CheckConstraint(_one_of("kind", DeadlineKind), name="kind"),)
+
+    campaign_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("campaigns.id"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeadlineUnitRow(Base):
+    """A unit a deadline applies to."""
+
+    __tablename__ = "deadline_units"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["campaign_id", "deadline_id"], ["deadlines.campaign_id", "deadlines.id"]
+        ),
+        ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    deadline_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskRow(Base):
+    """A duty of a lead unit."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "lead_unit_id"], ["units.campaign_id", "units.id"]),
+        ForeignKeyConstraint(
+            ["campaign_id", "deadline_id"], ["deadlines.campaign_id", "deadlines.id"]
+        ),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    lead_unit_id: Mapped[str] = mapped_column(String(ID))
+    text: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(255))
+    deadline_id: Mapped[str | None] = mapped_column(String(ID))
+    sort_order: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskUnitRow(Base):
+    """A unit that leads or cooperates on a task."""
+
+    __tablename__ = "task_units"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "task_id"], ["tasks.campaign_id", "tasks.id"]),
+        ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
+        CheckConstraint(_one_of("role", TaskRole), name="role"),
+        Index("ix_task_units_campaign_id_unit_id", "campaign_id", "unit_id"),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskPhaseRow(Base):
+    """A phase during which a task runs."""
+
+    __tablename__ = "task_phases"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "task_id"], ["tasks.campaign_id", "tasks.id"]),
+        ForeignKeyConstraint(["campaign_id", "phase_id"], ["phases.campaign_id", "phases.id"]),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    phase_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskMetricRow(Base):
+    """A figure units report for a task."""
+
+    __tablename__ = "task_metrics"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "task_id"], ["tasks.campaign_id", "tasks.id"]),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    metric_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+class FocalPointRow(Base):
+    """A person holding a unit's focal-point (or deputy) seat, now or in the past."""
+
+    __tablename__ = "focal_points"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
+        CheckConstraint(_one_of("role", FocalPointRole), name="role"),
+        # At most one current holder per seat; people who stepped down stay as history.
+        Index(
+            "uq_focal_points_active_seat",
+            "campaign_id",
+            "unit_id",
+            "role",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(ID))
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    role: Mapped[str] = mapped_column(String(16))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[str] = mapped_column(String(255))
+    phone_e164: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class InviteRow(Base):
+    """A one-time registration code, stored only as its SHA-256 hex digest."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
+        CheckConstraint(_one_of("kind", FocalPointRole), name="kind"),
+        Index("ix_invites_campaign_id_unit_id", "campaign_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(ID))
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    kind: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    used_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+
+class ReportRow(Base):
+    """One version of a unit's report on a task (shown to users as BC-0012)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
+        ForeignKeyConstraint(["campaign_id", "task_id"], ["tasks.campaign_id", "tasks.id"]),
+        UniqueConstraint("campaign_id", "unit_id", "task_id", "version"),
+        CheckConstraint(_one_of("status", ReportStatus), name="status"),
+        Index("ix_reports_campaign_id_task_id", "campaign_id", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(ID))
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    task_id: Mapped[str] = mapped_column(String(ID))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    narrative: Mapped[str] = mapped_column(Text)
+    submitted_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    submitted_by_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReportFigureRow(Base):
+    """One figure of a report."""
+
+    __tablename__ = "report_figures"
+
+    report_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    metric_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    value: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AttachmentRow(Base):
+    """A photo or document sent with a report."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint(_one_of("kind", AttachmentKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(127))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    caption: Mapped[str | None] = mapped_column(Text)
+    archive_path: Mapped[str | None] = mapped_column(String(1024))
+
+
+# --- Delivery, chat state and bookkeeping ----------------------------------------------------
+
+
+class OutboxRow(Base):
+    """A message to send; `key` makes enqueueing the same message twice a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", OutboxStatus), name="status"),
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str | None] = mapped_column(String(ID))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    recipient_unit_id: Mapped[str | None] = mapped_column(String(ID))
+    text_key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    locale: Mapped[str] = mapped_column(String(8))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """An audit log entry."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_campaign_id_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str | None] = mapped_column(String(ID))
+    unit_id: Mapped[str | None] = mapped_column(String(ID))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ConversationRow(Base):
+    """The step a user has reached in a multi-step chat flow."""
+
+    __tablename__ = "conversations"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ProcessedUpdateRow(Base):
+    """A Telegram update already handled, so a redelivery is ignored."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class BotStateRow(Base):
+    """A bot-wide setting learned at run time (e.g. the coordination group's chat id)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class UserPrefRow(Base):
+    """A user's chosen language."""
+
+    __tablename__ = "user_prefs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(8))

@@ -1,0 +1,14 @@
+"""Repositories: each takes the unit of work's session, maps rows to records, never commits."""
+
+from storage.repositories.audit import SqlAuditRepository
+from storage.repositories.campaigns import SqlCampaignRepository, plan_hash
+from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.updates import SqlProcessedUpdateRepository
+
+__all__ = [
+    "SqlAuditRepository",
+    "SqlCampaignRepository",
+    "SqlConversationRepository",
+    "SqlProcessedUpdateRepository",
+    "plan_hash",
+]

@@ -1,0 +1,49 @@
+"""The audit log: append-only."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.records import AuditEntry
+from storage.models import AuditRow
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        action=row.action,
+        actor_user_id=row.actor_user_id,
+        campaign_id=row.campaign_id,
+        unit_id=row.unit_id,
+        detail=row.detail or {},
+    )
+
+
+class SqlAuditRepository:
+    """Audit entries in SQL; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(self, entry: AuditEntry) -> int:
+        """Store an entry and return its id."""
+        row = AuditRow(
+            at=entry.at,
+            actor_user_id=entry.actor_user_id,
+            action=entry.action,
+            campaign_id=entry.campaign_id,
+            unit_id=entry.unit_id,
+            detail=dict(entry.detail),
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def recent(self, campaign_id: str | None = None, limit: int = 50) -> list[AuditEntry]:
+        """The newest entries first, for one campaign or for all."""
+        statement = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
+        if campaign_id is not None:
+            statement = statement.where(AuditRow.campaign_id == campaign_id)
+        return [_entry(row) for row in await self._session.scalars(statement)]

@@ -1,0 +1,82 @@
+"""Conversation state of multi-step chat flows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.records import Conversation
+from storage.models import ConversationRow
+from storage.repositories._sql import upsert_insert
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        chat_id=row.chat_id,
+        user_id=row.user_id,
+        flow=row.flow,
+        step=row.step,
+        data=row.data or {},
+        updated_at=row.updated_at,
+        expires_at=row.expires_at,
+    )
+
+
+class SqlConversationRepository:
+    """Conversations in SQL, one per (chat, user); never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(
+        self, chat_id: int, user_id: int, now: datetime | None = None
+    ) -> Conversation | None:
+        """The user's conversation in the chat; with `now`, an expired one counts as none."""
+        statement = (
+            select(ConversationRow)
+            .where(ConversationRow.chat_id == chat_id, ConversationRow.user_id == user_id)
+            .execution_options(populate_existing=True)
+        )
+        row = (await self._session.scalars(statement)).one_or_none()
+        if row is None:
+            return None
+        conversation = _conversation(row)
+        if now is not None and conversation.expired(now):
+            return None
+        return conversation
+
+    async def put(self, conversation: Conversation) -> None:
+        """Create or replace the conversation of (chat, user)."""
+        values = {
+            "flow": conversation.flow,
+            "step": conversation.step,
+            "data": dict(conversation.data),
+            "updated_at": conversation.updated_at,
+            "expires_at": conversation.expires_at,
+        }
+        statement = upsert_insert(self._session, ConversationRow).values(
+            chat_id=conversation.chat_id, user_id=conversation.user_id, **values
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={name: statement.excluded[name] for name in values},
+        )
+        await self._session.execute(statement)
+
+    async def delete(self, chat_id: int, user_id: int) -> bool:
+        """Forget the conversation; return whether there was one."""
+        result = await self._session.execute(
+            delete(ConversationRow).where(
+                ConversationRow.chat_id == chat_id, ConversationRow.user_id == user_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def delete_expired(self, now: datetime) -> int:
+        """Delete every conversation that expired at or before `now`; return how many."""
+        result = await self._session.execute(
+            delete(ConversationRow).where(ConversationRow.expires_at <= now)
+        )
+        return int(getattr(result, "rowcount", 0))

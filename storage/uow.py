@@ -1,0 +1,91 @@
+"""The SQL unit of work: one session and transaction, with the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import READ_ONLY
+from storage.repositories import (
+    SqlAuditRepository,
+    SqlCampaignRepository,
+    SqlConversationRepository,
+    SqlProcessedUpdateRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`async with uow:` opens a transaction; `await uow.commit()` keeps it, leaving rolls back."""
+
+    campaigns: SqlCampaignRepository
+    audit: SqlAuditRepository
+    conversations: SqlConversationRepository
+    updates: SqlProcessedUpdateRepository
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
+    ) -> None:
+        self._session_factory = session_factory
+        self._read_only = read_only
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session_factory()
+        if self._read_only:
+            # Setting the option before the first statement makes SQLite begin deferred.
+            await session.connection(execution_options={READ_ONLY: True})
+        self._session = session
+        self.campaigns = SqlCampaignRepository(session)
+        self.audit = SqlAuditRepository(session)
+        self.conversations = SqlConversationRepository(session)
+        self.updates = SqlProcessedUpdateRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (for repositories and storage tests only)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def commit(self) -> None:
+        """Make everything done so far permanent."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard everything done since the last commit."""
+        await self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh unit of work per use case (`read_only=True`: it never writes)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A new, not yet opened unit of work."""
+        return SqlUnitOfWork(self.session_factory, read_only=read_only)
+
+
+def make_uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+    """A callable returning a new SqlUnitOfWork on the engine each time."""
+    return SqlUnitOfWorkFactory(engine)

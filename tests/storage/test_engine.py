@@ -1,0 +1,153 @@
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.domain.records import AuditEntry
+from storage.db import StorageUnavailable, check_connection, create_engine
+from storage.migrate import upgrade_async
+from storage.models import AuditRow
+from storage.uow import make_uow_factory
+from tests.storage.plans import NOW, VN
+
+
+async def _sqlite_pragmas(engine):
+    async with engine.connect() as connection:
+        return {
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        }
+
+
+async def test_sqlite_connections_use_wal_a_busy_timeout_and_foreign_keys(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new' / 'folder' / 'x.sqlite3'}")
+    try:
+        pragmas = await _sqlite_pragmas(engine)
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            # The sqlite3 module must not issue its own BEGIN: ours is BEGIN IMMEDIATE.
+            assert raw.driver_connection.isolation_level is None
+    finally:
+        await engine.dispose()
+
+    # synchronous=1 is NORMAL.
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 5000,
+        "foreign_keys": 1,
+    }
+    assert (tmp_path / "new" / "folder" / "x.sqlite3").exists()
+
+
+async def test_plain_sqlite_urls_get_the_async_driver(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        assert engine.url.drivername == "sqlite+aiosqlite"
+        await check_connection(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_unreachable_postgresql_raises_a_one_line_message_without_the_password():
+    engine = create_engine("postgresql+asyncpg://postgres:s3cret@127.0.0.1:1/x")
+    try:
+        with pytest.raises(StorageUnavailable) as caught:
+            await check_connection(engine)
+    finally:
+        await engine.dispose()
+
+    message = str(caught.value)
+    assert message.startswith("postgresql+asyncpg://postgres:***@127.0.0.1:1/x: ")
+    assert "s3cret" not in message
+    assert "\n" not in message and "Traceback" not in message
+    assert caught.value.__suppress_context__
+
+
+async def test_a_sqlite_file_in_an_unwritable_place_raises_storage_unavailable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    with pytest.raises(StorageUnavailable) as caught:
+        create_engine(f"sqlite+aiosqlite:///{blocker / 'db' / 'x.sqlite3'}")
+
+    message = str(caught.value)
+    assert "cannot create the folder" in message
+    assert "\n" not in message
+
+
+async def test_a_sqlite_file_that_cannot_be_opened_raises_storage_unavailable(tmp_path):
+    # A folder where the database file should be: SQLite cannot open it, even as root.
+    (tmp_path / "x.sqlite3").mkdir()
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        with pytest.raises(StorageUnavailable) as caught:
+            await check_connection(engine)
+    finally:
+        await engine.dispose()
+
+    assert "unable to open database file" in str(caught.value)
+
+
+def test_unsupported_urls_are_refused_with_a_clear_message():
+    with pytest.raises(StorageUnavailable, match="unsupported database 'mysql'"):
+        create_engine("mysql://u@h/db")
+
+
+async def test_times_come_back_aware_in_utc(uow_factory):
+    local = datetime(2023, 12, 7, 8, 30, tzinfo=VN)
+    async with uow_factory() as uow:
+        entry_id = await uow.audit.append(AuditEntry(at=local, action="t"))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        (entry,) = await uow.audit.recent()
+        stored = (await uow.session.scalars(select(AuditRow.at))).one()
+
+    assert entry.id == entry_id
+    assert entry.at == local
+    assert entry.at.tzinfo is UTC and stored.tzinfo is UTC
+    assert entry.at.hour == 1
+
+
+async def test_naive_times_are_refused(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(Exception, match="naive datetime"):
+            await uow.audit.append(AuditEntry(at=datetime(2023, 12, 7), action="t"))
+
+
+async def test_concurrent_writers_never_see_database_is_locked(uow_factory):
+    async def read_then_write(number: int) -> None:
+        # Reading before writing is what makes deferred SQLite transactions fail at once.
+        async with uow_factory() as uow:
+            await uow.audit.recent(limit=1)
+            await uow.audit.append(AuditEntry(at=NOW, action="write", detail={"n": number}))
+            await asyncio.sleep(0)
+            assert await uow.updates.mark(number, NOW)
+            await uow.commit()
+
+    await asyncio.gather(*(read_then_write(number) for number in range(50)))
+
+    async with uow_factory() as uow:
+        assert len(await uow.audit.recent(limit=100)) == 50
+
+
+async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    try:
+        factory = make_uow_factory(engine)
+        async with factory() as writer:
+            await writer.updates.mark(1, NOW)
+            async with factory(read_only=True) as reader:
+                started = asyncio.get_running_loop().time()
+                result = await reader.session.execute(
+                    text("SELECT count(*) FROM processed_updates")
+                )
+                assert result.scalar() == 0
+                assert asyncio.get_running_loop().time() - started < 1
+            await writer.commit()
+    finally:
+        await engine.dispose()
