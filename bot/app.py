@@ -65,7 +65,9 @@ class Runtime:
                 plan=plan,
                 clock=clock or SystemClock(),
                 default_locale=settings.default_locale,
-                access=AccessService(settings.admin_ids, settings.head_ids),
+                access=AccessService(
+                    plan.id, settings.admin_ids, settings.head_ids, uow_factory
+                ),
                 campaign=CampaignService(uow_factory),
             )
             yield cls(settings=settings, plan=plan, services=services, engine=engine)
@@ -75,6 +77,21 @@ class Runtime:
     async def load_plan(self) -> Any:
         """Load the plan into the database (idempotent)."""
         return await self.services.campaign.load_plan(self.plan, self.services.clock.now())
+
+    async def tick(self) -> None:
+        """Run every scheduled job that is due at the clock's current time."""
+
+    async def outbox_log(self, limit: int = 200) -> list[dict[str, Any]]:
+        """What was queued, sent, failed or skipped, newest first (for trainers)."""
+        return []
+
+    async def next_due(self) -> Any:
+        """When the next scheduled message falls due, or None."""
+        return None
+
+    async def invite_codes(self) -> dict[str, str]:
+        """A fresh focal-point invite code per unit (sandbox personas)."""
+        return {}
 
 
 def build_application(runtime: Runtime) -> Application:

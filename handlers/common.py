@@ -6,16 +6,20 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.services.access import Role
-from handlers.context import turn_of
+from handlers.context import Turn, turn_of
+
+
+def _campaign_values(turn: Turn) -> dict[str, str]:
+    plan = turn.services.plan
+    return {"campaign": plan.title, "secretariat": plan.unit(plan.secretariat).name}
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the user: what daumoi is and what to do next, by role."""
     turn = turn_of(update, context)
     role = await turn.role()
-    plan = turn.services.plan
     key = "common.start_stranger" if role is Role.STRANGER else "common.start_staff"
-    await turn.answer(turn.text(key, campaign=plan.title, secretariat=plan.unit(plan.secretariat).name))
+    await turn.answer(turn.text(key, **_campaign_values(turn)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -40,5 +44,4 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # In a group the bot speaks only when spoken to with a command.
         return
     key = "common.stranger_info" if role is Role.STRANGER else "common.not_understood"
-    plan = turn.services.plan
-    await turn.answer(turn.text(key, campaign=plan.title, secretariat=plan.unit(plan.secretariat).name))
+    await turn.answer(turn.text(key, **_campaign_values(turn)))

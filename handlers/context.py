@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import Message, ReplyMarkup, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.services.access import Role
 from bot.services.container import Services
 from bot.texts import pick_locale, t_html
+from handlers.render import ReplyMarkup
 
 
 @dataclass(frozen=True)

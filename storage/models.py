@@ -265,8 +265,9 @@ class FocalPointRow(Base):
     campaign_id: Mapped[str] = mapped_column(String(ID))
     unit_id: Mapped[str] = mapped_column(String(ID))
     role: Mapped[str] = mapped_column(String(16))
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Both become NULL when the person asks to be forgotten; the seat's history stays.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     full_name: Mapped[str] = mapped_column(String(255))
     position: Mapped[str] = mapped_column(String(255))
     phone_e164: Mapped[str | None] = mapped_column(String(32))
@@ -425,6 +426,8 @@ class ProcessedUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # What the bot answered, so a redelivered update after a crash gets the same answer again.
+    outcome: Mapped[Any | None] = mapped_column(JSON)
 
 
 class BotStateRow(Base):

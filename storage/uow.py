@@ -12,6 +12,9 @@ from storage.repositories import (
     SqlAuditRepository,
     SqlCampaignRepository,
     SqlConversationRepository,
+    SqlFocalPointRepository,
+    SqlInviteRepository,
+    SqlOutboxRepository,
     SqlProcessedUpdateRepository,
 )
 
@@ -23,6 +26,9 @@ class SqlUnitOfWork:
     audit: SqlAuditRepository
     conversations: SqlConversationRepository
     updates: SqlProcessedUpdateRepository
+    focal_points: SqlFocalPointRepository
+    invites: SqlInviteRepository
+    outbox: SqlOutboxRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
@@ -43,6 +49,9 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.updates = SqlProcessedUpdateRepository(session)
+        self.focal_points = SqlFocalPointRepository(session)
+        self.invites = SqlInviteRepository(session)
+        self.outbox = SqlOutboxRepository(session)
         return self
 
     async def __aexit__(

@@ -136,8 +136,8 @@ class FocalPoint:
     campaign_id: str
     unit_id: str
     role: FocalPointRole
-    telegram_user_id: int
-    chat_id: int
+    telegram_user_id: int | None
+    chat_id: int | None
     full_name: str
     position: str
     phone_e164: str | None

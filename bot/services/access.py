@@ -1,8 +1,12 @@
-"""Who is asking: the role of a Telegram user, checked on every command."""
+"""Who is asking: the role of a Telegram user, checked afresh on every command."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+from bot.domain.records import FocalPoint, FocalPointRole
+from bot.services.ports import UnitOfWorkFactory
 
 
 class Role(StrEnum):
@@ -16,19 +20,68 @@ class Role(StrEnum):
 
 
 STAFF = frozenset({Role.SECRETARIAT, Role.HEAD})
+MEMBERS = frozenset({Role.FOCAL_POINT, Role.DEPUTY})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A user's role and, for a focal point or deputy, the unit and the seat."""
+
+    user_id: int
+    role: Role
+    seat: FocalPoint | None = None
+
+    @property
+    def unit_id(self) -> str | None:
+        """The unit a focal point or deputy speaks for."""
+        return self.seat.unit_id if self.seat is not None else None
+
+    @property
+    def is_staff(self) -> bool:
+        """Secretariat or head: sees every unit."""
+        return self.role in STAFF
+
+    @property
+    def is_member(self) -> bool:
+        """Focal point or deputy of a unit."""
+        return self.role in MEMBERS
 
 
 class AccessService:
-    """Decides roles from the configured ids (and, later, the registered focal points)."""
+    """Decides roles from the configured ids and the registered focal points."""
 
-    def __init__(self, admin_ids: frozenset[int], head_ids: frozenset[int]) -> None:
+    def __init__(
+        self,
+        campaign_id: str,
+        admin_ids: frozenset[int],
+        head_ids: frozenset[int],
+        uow_factory: UnitOfWorkFactory,
+    ) -> None:
+        self._campaign_id = campaign_id
         self._admin_ids = admin_ids
         self._head_ids = head_ids
+        self._uow_factory = uow_factory
+
+    async def identify(self, user_id: int) -> Identity:
+        """The user's identity, read from the database on every call (roles change)."""
+        if user_id in self._admin_ids:
+            return Identity(user_id, Role.SECRETARIAT)
+        if user_id in self._head_ids:
+            return Identity(user_id, Role.HEAD)
+        async with self._uow_factory() as uow:
+            seats = await uow.focal_points.active_for_user(self._campaign_id, user_id)
+        # A person holding both seats of a unit acts as its focal point.
+        seats.sort(key=lambda seat: seat.role != FocalPointRole.FOCAL_POINT)
+        if not seats:
+            return Identity(user_id, Role.STRANGER)
+        seat = seats[0]
+        role = Role.FOCAL_POINT if seat.role == FocalPointRole.FOCAL_POINT else Role.DEPUTY
+        return Identity(user_id, role, seat)
 
     async def role_of(self, user_id: int) -> Role:
-        """The role of a user, looked up afresh on every call."""
-        if user_id in self._admin_ids:
-            return Role.SECRETARIAT
-        if user_id in self._head_ids:
-            return Role.HEAD
-        return Role.STRANGER
+        """The user's role."""
+        return (await self.identify(user_id)).role
+
+    def is_secretariat(self, user_id: int) -> bool:
+        """Whether the user is configured as secretariat."""
+        return user_id in self._admin_ids

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.domain.plan import Plan
-from bot.domain.records import AuditEntry, Campaign, Conversation, PlanLoadResult
+from bot.domain.records import (
+    AuditEntry,
+    Campaign,
+    Conversation,
+    FocalPoint,
+    Invite,
+    OutboxMessage,
+    PlanLoadResult,
+)
 
 
 class CampaignRepository(Protocol):
@@ -72,8 +80,72 @@ class ProcessedUpdateRepository(Protocol):
         """Record the update; True if new, False if already recorded."""
         ...
 
+    async def remember(self, update_id: int, outcome: Any) -> None:
+        """Keep what the bot answered to an update (JSON-ready)."""
+        ...
+
+    async def recall(self, update_id: int) -> Any | None:
+        """What the bot answered to an update, if it was remembered."""
+        ...
+
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff`; return how many."""
+        ...
+
+
+class FocalPointRepository(Protocol):
+    """The people holding units' focal-point and deputy seats."""
+
+    async def active(self, campaign_id: str) -> list[FocalPoint]:
+        """Every current seat holder of the campaign."""
+        ...
+
+    async def active_for_user(self, campaign_id: str, user_id: int) -> list[FocalPoint]:
+        """The seats a Telegram user currently holds."""
+        ...
+
+    async def active_for_unit(self, campaign_id: str, unit_id: str) -> list[FocalPoint]:
+        """The current holders of a unit's seats."""
+        ...
+
+    async def add(self, focal_point: FocalPoint) -> FocalPoint:
+        """Store a new seat holder and return it with its id."""
+        ...
+
+    async def end(self, focal_point_id: int, now: datetime, reason: str) -> None:
+        """Close a seat; the record stays as history."""
+        ...
+
+    async def erase(self, focal_point_id: int, now: datetime) -> None:
+        """Forget the person's name, position, phone and chat ids and close the seat."""
+        ...
+
+
+class InviteRepository(Protocol):
+    """Single-use registration codes, stored hashed."""
+
+    async def add(self, invite: Invite) -> Invite:
+        """Store an invite and return it with its id."""
+        ...
+
+    async def by_hash(self, code_hash: str) -> Invite | None:
+        """The invite with this code hash, or None."""
+        ...
+
+    async def use(self, invite_id: int, user_id: int, now: datetime) -> bool:
+        """Mark the invite used; False if it was used or revoked first."""
+        ...
+
+    async def revoke_unit(self, campaign_id: str, unit_id: str, now: datetime) -> int:
+        """Revoke every unused invite of a unit; return how many."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """Messages the bot sends on its own initiative, each under a unique key."""
+
+    async def enqueue(self, message: OutboxMessage) -> bool:
+        """Queue a message unless its key is already queued; True if it was new."""
         ...
 
 
@@ -98,6 +170,21 @@ class UnitOfWork(Protocol):
     @property
     def updates(self) -> ProcessedUpdateRepository:
         """Processed Telegram updates."""
+        ...
+
+    @property
+    def focal_points(self) -> FocalPointRepository:
+        """Focal points and deputies."""
+        ...
+
+    @property
+    def invites(self) -> InviteRepository:
+        """Registration invites."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """Outgoing messages."""
         ...
 
     async def __aenter__(self) -> Self: ...

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
-
-_EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -14,7 +11,7 @@ class Choice:
     """One numbered option; typed as its number or words, or pressed as a button."""
 
     key: str
-    values: Mapping[str, object] = _EMPTY
+    values: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -22,7 +19,7 @@ class Reply:
     """A message to the user who wrote, as a catalogue key and the values it needs."""
 
     key: str
-    values: Mapping[str, object] = _EMPTY
+    values: Mapping[str, object] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     request_contact: bool = False
     # Choices are answered as "<flow>:<step>:<n>" callback data; the step guards stale buttons.

@@ -3,12 +3,17 @@
 from storage.repositories.audit import SqlAuditRepository
 from storage.repositories.campaigns import SqlCampaignRepository, plan_hash
 from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.outbox import SqlOutboxRepository
+from storage.repositories.people import SqlFocalPointRepository, SqlInviteRepository
 from storage.repositories.updates import SqlProcessedUpdateRepository
 
 __all__ = [
     "SqlAuditRepository",
     "SqlCampaignRepository",
     "SqlConversationRepository",
+    "SqlFocalPointRepository",
+    "SqlInviteRepository",
+    "SqlOutboxRepository",
     "SqlProcessedUpdateRepository",
     "plan_hash",
 ]

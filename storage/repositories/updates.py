@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdateRow
@@ -27,6 +28,24 @@ class SqlProcessedUpdateRepository:
         )
         result = await self._session.execute(statement)
         return result.scalar_one_or_none() is not None
+
+    async def remember(self, update_id: int, outcome: Any) -> None:
+        """Keep what the bot answered to an update (JSON-ready)."""
+        await self._session.execute(
+            update(ProcessedUpdateRow)
+            .where(ProcessedUpdateRow.update_id == update_id)
+            .values(outcome=outcome)
+        )
+
+    async def recall(self, update_id: int) -> Any | None:
+        """What the bot answered to an update, if it was remembered."""
+        return (
+            await self._session.execute(
+                select(ProcessedUpdateRow.outcome).where(
+                    ProcessedUpdateRow.update_id == update_id
+                )
+            )
+        ).scalar_one_or_none()
 
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff` (Telegram redelivers for 24 h at most)."""

@@ -179,8 +179,8 @@ def upgrade() -> None:
         _id("campaign_id"),
         _id("unit_id"),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("telegram_user_id", sa.BigInteger(), nullable=True),
+        sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("full_name", sa.String(length=255), nullable=False),
         sa.Column("position", sa.String(length=255), nullable=False),
         sa.Column("phone_e164", sa.String(length=32), nullable=True),
@@ -339,6 +339,7 @@ def upgrade() -> None:
         "processed_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         _time("processed_at"),
+        sa.Column("outcome", sa.JSON(), nullable=True),
         _pk("processed_updates", "update_id"),
     )
     op.create_index(

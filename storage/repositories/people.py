@@ -1,0 +1,174 @@
+"""Focal points (and deputies) of units, and the invites that let them register."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.records import FocalPoint, FocalPointRole, Invite
+from storage.models import FocalPointRow, InviteRow
+
+
+def _focal_point(row: FocalPointRow) -> FocalPoint:
+    return FocalPoint(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        unit_id=row.unit_id,
+        role=FocalPointRole(row.role),
+        telegram_user_id=row.telegram_user_id,
+        chat_id=row.chat_id,
+        full_name=row.full_name,
+        position=row.position,
+        phone_e164=row.phone_e164,
+        locale=row.locale,
+        consent_at=row.consent_at,
+        registered_at=row.registered_at,
+        ended_at=row.ended_at,
+        ended_reason=row.ended_reason,
+    )
+
+
+def _invite(row: InviteRow) -> Invite:
+    return Invite(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        unit_id=row.unit_id,
+        kind=FocalPointRole(row.kind),
+        code_hash=row.code_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        used_by_user_id=row.used_by_user_id,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlFocalPointRepository:
+    """Focal points in SQL; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _active(self, *conditions: object) -> list[FocalPoint]:
+        statement = (
+            select(FocalPointRow)
+            .where(FocalPointRow.ended_at.is_(None), *conditions)  # type: ignore[arg-type]
+            .order_by(FocalPointRow.unit_id, FocalPointRow.role)
+        )
+        return [_focal_point(row) for row in await self._session.scalars(statement)]
+
+    async def active(self, campaign_id: str) -> list[FocalPoint]:
+        """Every current focal point and deputy of the campaign."""
+        return await self._active(FocalPointRow.campaign_id == campaign_id)
+
+    async def active_for_user(self, campaign_id: str, user_id: int) -> list[FocalPoint]:
+        """The seats a Telegram user currently holds."""
+        return await self._active(
+            FocalPointRow.campaign_id == campaign_id, FocalPointRow.telegram_user_id == user_id
+        )
+
+    async def active_for_unit(self, campaign_id: str, unit_id: str) -> list[FocalPoint]:
+        """The current holders of a unit's seats (focal point, deputy)."""
+        return await self._active(
+            FocalPointRow.campaign_id == campaign_id, FocalPointRow.unit_id == unit_id
+        )
+
+    async def add(self, focal_point: FocalPoint) -> FocalPoint:
+        """Store a new seat holder and return it with its id."""
+        row = FocalPointRow(
+            campaign_id=focal_point.campaign_id,
+            unit_id=focal_point.unit_id,
+            role=focal_point.role.value,
+            telegram_user_id=focal_point.telegram_user_id,
+            chat_id=focal_point.chat_id,
+            full_name=focal_point.full_name,
+            position=focal_point.position,
+            phone_e164=focal_point.phone_e164,
+            locale=focal_point.locale,
+            consent_at=focal_point.consent_at,
+            registered_at=focal_point.registered_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _focal_point(row)
+
+    async def end(self, focal_point_id: int, now: datetime, reason: str) -> None:
+        """Close a seat (handover, re-registration); the record stays as history."""
+        await self._session.execute(
+            update(FocalPointRow)
+            .where(FocalPointRow.id == focal_point_id, FocalPointRow.ended_at.is_(None))
+            .values(ended_at=now, ended_reason=reason)
+        )
+
+    async def erase(self, focal_point_id: int, now: datetime) -> None:
+        """Forget the person (name, position, phone, chat ids) and close the seat."""
+        await self._session.execute(
+            update(FocalPointRow)
+            .where(FocalPointRow.id == focal_point_id)
+            .values(
+                full_name="",
+                position="",
+                phone_e164=None,
+                telegram_user_id=None,
+                chat_id=None,
+                ended_at=now,
+                ended_reason="erased",
+            )
+        )
+
+
+class SqlInviteRepository:
+    """Invites in SQL (hashed codes only); never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invite: Invite) -> Invite:
+        """Store an invite and return it with its id."""
+        row = InviteRow(
+            campaign_id=invite.campaign_id,
+            unit_id=invite.unit_id,
+            kind=invite.kind.value,
+            code_hash=invite.code_hash,
+            created_at=invite.created_at,
+            expires_at=invite.expires_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _invite(row)
+
+    async def by_hash(self, code_hash: str) -> Invite | None:
+        """The invite with this code hash, or None."""
+        row = (
+            await self._session.scalars(select(InviteRow).where(InviteRow.code_hash == code_hash))
+        ).one_or_none()
+        return _invite(row) if row is not None else None
+
+    async def use(self, invite_id: int, user_id: int, now: datetime) -> bool:
+        """Mark the invite used by a user; False if someone used or revoked it first."""
+        result = await self._session.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.id == invite_id,
+                InviteRow.used_at.is_(None),
+                InviteRow.revoked_at.is_(None),
+            )
+            .values(used_at=now, used_by_user_id=user_id)
+        )
+        return int(getattr(result, "rowcount", 0)) == 1
+
+    async def revoke_unit(self, campaign_id: str, unit_id: str, now: datetime) -> int:
+        """Revoke every unused invite of a unit; return how many."""
+        result = await self._session.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.campaign_id == campaign_id,
+                InviteRow.unit_id == unit_id,
+                InviteRow.used_at.is_(None),
+                InviteRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,65 @@
+"""The real Application over HTTP against the fake Bot API: /start, /help and the menus."""
+
+from tests.support import plain
+
+
+async def test_start_greets_a_stranger_in_vietnamese(bot, stranger, kontum_plan):
+    message = await stranger.say("/start")
+    expected = plain(
+        "common.start_stranger",
+        campaign=kontum_plan.title,
+        secretariat=kontum_plan.unit("so-tttt").name,
+    )
+    assert message.text == expected
+
+
+async def test_english_users_get_english(bot, fake_api, kontum_plan):
+    from tests.support import Person
+
+    alice = Person(fake_api, fake_api.add_user("Alice", language_code="en"))
+    message = await alice.say("/help")
+    assert message.text == plain("common.help_stranger", "en")
+
+
+async def test_vietnamese_command_names_work(bot, stranger):
+    message = await stranger.say("/huongdan")
+    assert message.text == plain("common.help_stranger")
+
+
+async def test_staff_get_the_staff_help(bot, secretariat, head):
+    assert (await secretariat.say("/help")).text == plain("common.help_staff")
+    assert (await head.say("/start")).text.startswith("Xin chào")
+
+
+async def test_unknown_command_gets_a_polite_answer(bot, stranger):
+    message = await stranger.say("/xyz")
+    assert message.text == plain("common.unknown_command")
+
+
+async def test_free_text_from_a_stranger_explains_the_bot(bot, stranger, kontum_plan):
+    message = await stranger.say("xin chào, tôi muốn hỏi")
+    assert message.text == plain(
+        "common.stranger_info",
+        campaign=kontum_plan.title,
+        secretariat=kontum_plan.unit("so-tttt").name,
+    )
+
+
+async def test_sticker_from_a_stranger_gets_the_explanation(bot, fake_api, stranger):
+    fake_api.send_sticker(stranger.user)
+    message = await stranger.reply()
+    assert "daumoi" in message.text
+
+
+async def test_command_menus_are_registered_in_both_languages(bot, fake_api):
+    vi = _menu(fake_api, "")
+    en = _menu(fake_api, "en")
+    assert [c["command"] for c in vi][:2] == ["start", "huongdan"]
+    assert [c["command"] for c in en][:2] == ["start", "help"]
+
+
+def _menu(api, language):
+    for (scope, lang), commands in api.commands.items():
+        if lang == language:
+            return commands
+    raise AssertionError(f"no menu for {language}: {list(api.commands)}")

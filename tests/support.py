@@ -1,0 +1,53 @@
+"""Test helpers: a person talking to the bot through the fake Bot API server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.fakeserver import FakeBotApi
+from bot.texts import t
+
+WAIT = 10.0
+
+
+@dataclass
+class Person:
+    """A Telegram user of the fake server, with helpers to talk and to read answers."""
+
+    api: FakeBotApi
+    user: Any
+
+    @property
+    def id(self) -> int:
+        """The user's id (also their private chat's id)."""
+        return int(self.user.id if hasattr(self.user, "id") else self.user["id"])
+
+    async def reply(self, timeout: float = WAIT) -> Any:
+        """The bot's next message to this person."""
+        return await self.api.wait_for_message(self.id, timeout=timeout)
+
+    async def say(self, text: str) -> Any:
+        """Send a text and return the bot's next message."""
+        self.api.send_text(self.user, text)
+        return await self.reply()
+
+    async def silence(self) -> None:
+        """Wait until the bot is idle again (its long poll is waiting)."""
+        await self.api.wait_for_poll()
+
+
+@dataclass
+class Talk:
+    """The running bot: the fake server and the runtime behind it."""
+
+    api: FakeBotApi
+    runtime: Any
+
+
+def plain(key: str, locale: str = "vi", /, **values: object) -> str:
+    """A catalogue text as Telegram shows it: HTML tags stripped, entities unescaped."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", t(key, locale, **values)))
