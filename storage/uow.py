@@ -16,6 +16,7 @@ from storage.repositories import (
     SqlInviteRepository,
     SqlOutboxRepository,
     SqlProcessedUpdateRepository,
+    SqlProgressRepository,
 )
 
 
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     focal_points: SqlFocalPointRepository
     invites: SqlInviteRepository
     outbox: SqlOutboxRepository
+    progress: SqlProgressRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.focal_points = SqlFocalPointRepository(session)
         self.invites = SqlInviteRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.progress = SqlProgressRepository(session)
         return self
 
     async def __aexit__(

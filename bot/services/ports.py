@@ -7,7 +7,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from bot.domain.plan import Plan
+from bot.domain.plan import Deadline, Plan
+from bot.domain.progress import UnitDeadline
 from bot.domain.records import (
     AuditEntry,
     Campaign,
@@ -149,6 +150,16 @@ class OutboxRepository(Protocol):
         ...
 
 
+class ProgressRepository(Protocol):
+    """Who met which deadline (see `bot.domain.progress.UnitDeadline` for the rules)."""
+
+    async def deadline_status(
+        self, campaign_id: str, deadline: Deadline, now: datetime
+    ) -> list[UnitDeadline]:
+        """Each of the deadline's units against it, as of `now`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with uow:`, then `await uow.commit()`; leaving rolls back."""
 
@@ -185,6 +196,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """Outgoing messages."""
+        ...
+
+    @property
+    def progress(self) -> ProgressRepository:
+        """Deadline status per unit."""
         ...
 
     async def __aenter__(self) -> Self: ...

@@ -5,6 +5,7 @@ from storage.repositories.campaigns import SqlCampaignRepository, plan_hash
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlFocalPointRepository, SqlInviteRepository
+from storage.repositories.progress import SqlProgressRepository
 from storage.repositories.updates import SqlProcessedUpdateRepository
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "SqlInviteRepository",
     "SqlOutboxRepository",
     "SqlProcessedUpdateRepository",
+    "SqlProgressRepository",
     "plan_hash",
 ]

@@ -59,7 +59,7 @@ async def test_command_menus_are_registered_in_both_languages(bot, fake_api):
 
 
 def _menu(api, language):
-    for (scope, lang), commands in api.commands.items():
+    for (_scope, lang), commands in api.commands.items():
         if lang == language:
             return commands
     raise AssertionError(f"no menu for {language}: {list(api.commands)}")
