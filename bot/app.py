@@ -13,12 +13,16 @@ from typing import Any
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.domain.plan import Plan
+from bot.domain.records import FocalPointRole
 from bot.errors import StartupError
 from bot.logs import configure_logging
 from bot.services.access import AccessService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
+from bot.services.dialogue import DialogueService
+from bot.services.directory import DirectoryService
+from bot.services.registration import RegistrationService
 from bot.settings import Settings
 from bot.texts import t
 from handlers import register_handlers, set_command_menus
@@ -42,6 +46,17 @@ async def upgrade_database(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
+class BotName:
+    """The bot's @username: configured, or learned from getMe once the bot starts."""
+
+    def __init__(self, configured: str) -> None:
+        self.value = configured.lstrip("@") or "daumoi_bot"
+
+    def __call__(self) -> str:
+        """The username, without the @."""
+        return self.value
+
+
 @dataclass
 class Runtime:
     """An open database plus the services built on it, for one campaign plan."""
@@ -50,6 +65,7 @@ class Runtime:
     plan: Plan
     services: Services
     engine: Any
+    bot_name: BotName
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -61,6 +77,8 @@ class Runtime:
         engine = create_engine(settings.database_url)
         try:
             uow_factory = make_uow_factory(engine)
+            bot_name = BotName(settings.bot_username)
+            dialogue = DialogueService(uow_factory)
             services = Services(
                 plan=plan,
                 clock=clock or SystemClock(),
@@ -69,8 +87,15 @@ class Runtime:
                     plan.id, settings.admin_ids, settings.head_ids, uow_factory
                 ),
                 campaign=CampaignService(uow_factory),
+                dialogue=dialogue,
+                registration=RegistrationService(
+                    plan, uow_factory, dialogue, settings.admin_ids, bot_name
+                ),
+                directory=DirectoryService(plan, uow_factory),
             )
-            yield cls(settings=settings, plan=plan, services=services, engine=engine)
+            yield cls(
+                settings=settings, plan=plan, services=services, engine=engine, bot_name=bot_name
+            )
         finally:
             await engine.dispose()
 
@@ -91,7 +116,10 @@ class Runtime:
 
     async def invite_codes(self) -> dict[str, str]:
         """A fresh focal-point invite code per unit (sandbox personas)."""
-        return {}
+        issued = await self.services.registration.issue_invites(
+            None, FocalPointRole.FOCAL_POINT, self.services.clock.now()
+        )
+        return {invite.unit_id: invite.code for invite in issued}
 
 
 def build_application(runtime: Runtime) -> Application:
@@ -115,6 +143,7 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[Application]:
     """Start polling with the real Application; stop it cleanly on exit."""
     application = build_application(runtime)
     async with application:
+        runtime.bot_name.value = application.bot.username
         await set_command_menus(application.bot)
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=10)

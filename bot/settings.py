@@ -27,6 +27,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr = SecretStr("")
     telegram_api_url: str = TELEGRAM_API_URL
+    bot_username: str = ""
     database_url: str = DEFAULT_DATABASE_URL
     plan_file: Path = DEFAULT_PLAN_FILE
     plan_event_date: date | None = None

@@ -28,9 +28,15 @@ class Command:
 
 START = Command("start", "start")
 HELP = Command("help", "huongdan")
+REGISTER = Command("register", "dangky")
+CANCEL = Command("cancel", "huy")
+UNITS = Command("units", "donvi")
+INVITE = Command("invite", "moi")
+PRIVACY = Command("privacy", "baomat")
+FORGET = Command("forget", "xoadulieu")
 
 # The menu lists what works today, in the order a new user needs it.
-MENU: tuple[Command, ...] = (START, HELP)
+MENU: tuple[Command, ...] = (START, HELP, REGISTER, UNITS, INVITE, PRIVACY, FORGET, CANCEL)
 
 
 def menu_commands(locale: str) -> list[BotCommand]:

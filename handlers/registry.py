@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import common
-from handlers.menu import HELP, START
+from handlers import common, registration
+from handlers.menu import CANCEL, FORGET, HELP, INVITE, PRIVACY, REGISTER, START, UNITS
 
 
 def register_handlers(application: Application) -> None:
     """Attach all handlers to an Application."""
+    # A deep link arrives as "/start CODE"; a bare /start is the greeting.
+    application.add_handler(
+        CommandHandler(START.names, registration.start_with_code, has_args=True)
+    )
     application.add_handler(CommandHandler(START.names, common.start))
     application.add_handler(CommandHandler(HELP.names, common.help_command))
+    application.add_handler(CommandHandler(REGISTER.names, registration.start_with_code))
+    application.add_handler(CommandHandler(CANCEL.names, registration.cancel))
+    application.add_handler(CommandHandler(UNITS.names, registration.units))
+    application.add_handler(CommandHandler(INVITE.names, registration.invite))
+    application.add_handler(CommandHandler(PRIVACY.names, registration.privacy))
+    application.add_handler(CommandHandler(FORGET.names, registration.forget))
     # Feature modules: each adds its own commands and callbacks here, one line each.
 
+    application.add_handler(CallbackQueryHandler(registration.press_choice, pattern=r"^c:"))
+    application.add_handler(CallbackQueryHandler(registration.forged_button))
+    # In a private chat, anything else is the next answer of an open conversation.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            registration.converse,
+        )
+    )
     # Fallbacks last: anything no handler above took.
     application.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
     application.add_handler(

@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlOutboxRepository,
     SqlProcessedUpdateRepository,
     SqlProgressRepository,
+    SqlSummaryRepository,
 )
 
 
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     invites: SqlInviteRepository
     outbox: SqlOutboxRepository
     progress: SqlProgressRepository
+    summary: SqlSummaryRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.progress = SqlProgressRepository(session)
+        self.summary = SqlSummaryRepository(session)
         return self
 
     async def __aexit__(

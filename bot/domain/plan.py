@@ -104,6 +104,9 @@ class Plan:
     tasks: tuple[Task, ...]
     deadlines: tuple[Deadline, ...]
     recipients: tuple[str, ...] = field(default=())
+    # Header of the consolidated report (Decree 30/2020): the body above the issuer, the place.
+    parent_body: str | None = None
+    place: str | None = None
 
     def unit(self, unit_id: str) -> Unit:
         """The unit with this id (KeyError if none)."""

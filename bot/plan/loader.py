@@ -690,6 +690,8 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
             for deadline in spec.deadlines
         ),
         recipients=tuple(spec.recipients),
+        parent_body=spec.parent_body,
+        place=spec.place,
     )
 
 

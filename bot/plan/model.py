@@ -181,6 +181,12 @@ class PlanFile(_Strict):
     secretariat: Slug
     head_title: Text
     recipients: list[Text] = Field(default_factory=list)
+    parent_body: Text | None = Field(
+        default=None, description="The body above the issuer in a report header (upper case)."
+    )
+    place: Text | None = Field(
+        default=None, description="Where reports are issued, as in 'Kon Tum, ngày …'."
+    )
     units: list[UnitSpec] = Field(min_length=1)
     phases: list[PhaseSpec] = Field(default_factory=list)
     agenda: list[ActivitySpec] = Field(default_factory=list)

@@ -45,6 +45,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "focus": focus,
             "head_title": plan.head_title,
             "recipients": list(plan.recipients),
+            "parent_body": plan.parent_body,
+            "place": plan.place,
         },
         "units": [
             {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock
+from bot.services.dialogue import DialogueService
+from bot.services.directory import DirectoryService
+from bot.services.registration import RegistrationService
 
 
 @dataclass
@@ -19,3 +23,8 @@ class Services:
     default_locale: str
     access: AccessService
     campaign: CampaignService
+    dialogue: DialogueService
+    registration: RegistrationService
+    directory: DirectoryService
+    # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -46,22 +46,40 @@ class Flow(Protocol):
         ...
 
     def prompt(self, conversation: Conversation) -> Reply:
-        """The question of the current step again (after a stale button or a restart)."""
+        """The question of the current step again (after a stale button)."""
         ...
 
 
-class DialogueService:
-    """Routes each answer to the user's open flow, in one transaction per answer."""
+Work = Callable[[UnitOfWork], Awaitable[Outcome]]
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, flows: Mapping[str, Flow]) -> None:
+
+class DialogueService:
+    """Routes each answer to the user's open flow, in one transaction per update."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
-        self._flows = dict(flows)
+        self._flows: dict[str, Flow] = {}
 
     def add_flow(self, flow: Flow) -> None:
         """Make a flow routable by its name."""
         self._flows[flow.name] = flow
 
-    async def open(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Conversation | None:
+    async def once(self, update_id: int | None, now: datetime, work: Work) -> Outcome:
+        """Run work in one transaction, once per Telegram update.
+
+        A redelivered update (after a crash or a restart) is not processed again: the answer
+        stored with it is replayed, so nothing is done twice and no answer is lost.
+        """
+        async with self._uow_factory() as uow:
+            if update_id is not None and not await uow.updates.mark(update_id, now):
+                return Outcome.from_json(await uow.updates.recall(update_id))
+            outcome = await work(uow)
+            if update_id is not None:
+                await uow.updates.remember(update_id, outcome.to_json())
+            await uow.commit()
+        return outcome
+
+    async def current(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Conversation | None:
         """The user's live conversation, if any (an expired one is dropped)."""
         conversation = await uow.conversations.get(actor.chat_id, actor.user_id)
         if conversation is not None and conversation.expired(now):
@@ -69,68 +87,62 @@ class DialogueService:
             return None
         return conversation
 
-    async def save(self, uow: UnitOfWork, actor: Actor, flow: str, step: Step,
-                   now: datetime) -> None:
-        """Store where a flow is after a step, or end it."""
+    async def save(
+        self, uow: UnitOfWork, actor: Actor, flow: str, step: Step, now: datetime
+    ) -> Outcome:
+        """Store where a flow is after a step (or end it) and return the step's replies."""
         if step.step is None:
             await uow.conversations.delete(actor.chat_id, actor.user_id)
-            return
-        await uow.conversations.put(
-            Conversation(
-                chat_id=actor.chat_id,
-                user_id=actor.user_id,
-                flow=flow,
-                step=step.step,
-                data=dict(step.data),
-                updated_at=now,
-                expires_at=now + CONVERSATION_TTL,
+        else:
+            await uow.conversations.put(
+                Conversation(
+                    chat_id=actor.chat_id,
+                    user_id=actor.user_id,
+                    flow=flow,
+                    step=step.step,
+                    data=dict(step.data),
+                    updated_at=now,
+                    expires_at=now + CONVERSATION_TTL,
+                )
             )
-        )
+        return step.outcome
+
+    async def has_open(self, actor: Actor, now: datetime) -> bool:
+        """Whether the user is in the middle of a flow."""
+        async with self._uow_factory() as uow:
+            return await self.current(uow, actor, now) is not None
 
     async def answer(
         self, actor: Actor, answer: Answer, now: datetime, update_id: int | None = None,
         button_step: str | None = None,
     ) -> Outcome | None:
         """Handle an answer; None when the user has no open conversation."""
-        async with self._uow_factory() as uow:
-            if update_id is not None and not await uow.updates.mark(update_id, now):
+        found = True
+
+        async def work(uow: UnitOfWork) -> Outcome:
+            nonlocal found
+            conversation = await self.current(uow, actor, now)
+            if conversation is None or conversation.flow not in self._flows:
+                found = False
                 return Outcome()
-            conversation = await self.open(uow, actor, now)
-            if conversation is None:
-                await uow.commit()
-                return None
             flow = self._flows[conversation.flow]
             if button_step is not None and button_step != conversation.step:
-                await uow.commit()
                 return Outcome([Reply("dialogue.stale_button"), flow.prompt(conversation)])
             step = await flow.advance(uow, conversation, actor, answer, now)
-            await self.save(uow, actor, conversation.flow, step, now)
-            await uow.commit()
-        return step.outcome
+            return await self.save(uow, actor, conversation.flow, step, now)
 
-    async def begin(
-        self, flow_name: str, actor: Actor, now: datetime, update_id: int | None, start: Step,
-        uow: UnitOfWork,
-    ) -> Step:
-        """Open a flow at its first step inside the caller's transaction (replaces any other)."""
-        await self.save(uow, actor, flow_name, start, now)
-        return start
+        outcome = await self.once(update_id, now, work)
+        return outcome if found else None
 
-    async def cancel(self, actor: Actor, now: datetime) -> bool:
+    async def cancel(self, actor: Actor, now: datetime, update_id: int | None = None) -> bool:
         """Drop the user's open conversation; True if there was one."""
-        async with self._uow_factory() as uow:
-            existed = await uow.conversations.delete(actor.chat_id, actor.user_id)
-            await uow.commit()
+        existed = False
+
+        async def work(uow: UnitOfWork) -> Outcome:
+            nonlocal existed
+            existed = await self.current(uow, actor, now) is not None
+            await uow.conversations.delete(actor.chat_id, actor.user_id)
+            return Outcome()
+
+        await self.once(update_id, now, work)
         return existed
-
-
-def with_data(conversation: Conversation, **changes: Any) -> dict[str, Any]:
-    """The conversation's data with some fields changed."""
-    data = dict(conversation.data)
-    data.update(changes)
-    return data
-
-
-def moved(conversation: Conversation, step: str) -> Conversation:
-    """A copy of the conversation at another step (to render that step's prompt)."""
-    return replace(conversation, step=step)

@@ -17,6 +17,14 @@ from bot.domain.records import (
     Invite,
     OutboxMessage,
     PlanLoadResult,
+    ReportStatus,
+)
+from bot.domain.summary import (
+    ReminderCount,
+    ReportVersion,
+    StatusCount,
+    TaskFigure,
+    UnitFigure,
 )
 
 
@@ -160,6 +168,50 @@ class ProgressRepository(Protocol):
         ...
 
 
+class SummaryRepository(Protocol):
+    """Aggregates over the latest version of each report, for the summary and the exports."""
+
+    async def status_counts(self, campaign_id: str, now: datetime) -> list[StatusCount]:
+        """Per unit, how many assigned tasks stand at each status (None: not reported)."""
+        ...
+
+    async def last_reported(self, campaign_id: str, now: datetime) -> dict[str, datetime]:
+        """The time of each unit's most recent report."""
+        ...
+
+    async def figure_totals(self, campaign_id: str, now: datetime) -> dict[str, int]:
+        """The sum of each figure over every unit's latest reports."""
+        ...
+
+    async def unit_figures(self, campaign_id: str, now: datetime) -> list[UnitFigure]:
+        """The sum of each figure per unit."""
+        ...
+
+    async def task_figures(self, campaign_id: str, now: datetime) -> list[TaskFigure]:
+        """Every figure of every latest report, by unit and task."""
+        ...
+
+    async def latest_reports(
+        self,
+        campaign_id: str,
+        now: datetime,
+        *,
+        unit_id: str | None = None,
+        status: ReportStatus | None = None,
+        limit: int | None = None,
+    ) -> list[ReportVersion]:
+        """The latest report per (unit, task), newest first."""
+        ...
+
+    async def history(self, campaign_id: str, now: datetime) -> list[ReportVersion]:
+        """Every stored report version."""
+        ...
+
+    async def reminders(self, campaign_id: str, now: datetime) -> list[ReminderCount]:
+        """Per unit, the deadline reminders delivered so far."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with uow:`, then `await uow.commit()`; leaving rolls back."""
 
@@ -201,6 +253,11 @@ class UnitOfWork(Protocol):
     @property
     def progress(self) -> ProgressRepository:
         """Deadline status per unit."""
+        ...
+
+    @property
+    def summary(self) -> SummaryRepository:
+        """Aggregates for the summary and the exports."""
         ...
 
     async def __aenter__(self) -> Self: ...

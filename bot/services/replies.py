@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,32 @@ class Reply:
     request_contact: bool = False
     # Choices are answered as "<flow>:<step>:<n>" callback data; the step guards stale buttons.
     step: str = ""
-    document: bytes | None = None
-    document_name: str = ""
-    photo: bytes | None = None
+    # Hide a reply keyboard (the contact button) once its question is answered.
+    remove_keyboard: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form, to replay the answer to a redelivered update."""
+        return {
+            "key": self.key,
+            "values": dict(self.values),
+            "choices": [{"key": c.key, "values": dict(c.values)} for c in self.choices],
+            "request_contact": self.request_contact,
+            "step": self.step,
+            "remove_keyboard": self.remove_keyboard,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reply:
+        """The reply stored by `to_json`."""
+        return cls(
+            key=data["key"],
+            values=dict(data.get("values", {})),
+            choices=tuple(Choice(c["key"], dict(c.get("values", {})))
+                          for c in data.get("choices", ())),
+            request_contact=bool(data.get("request_contact")),
+            step=data.get("step", ""),
+            remove_keyboard=bool(data.get("remove_keyboard")),
+        )
 
 
 @dataclass(frozen=True)
@@ -82,3 +106,12 @@ class Outcome:
         """Append a plain reply and return self, for chaining."""
         self.replies.append(Reply(key, values))
         return self
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """A JSON-ready form of every reply."""
+        return [reply.to_json() for reply in self.replies]
+
+    @classmethod
+    def from_json(cls, data: list[Mapping[str, Any]] | None) -> Outcome:
+        """The outcome stored by `to_json` (empty for None)."""
+        return cls([Reply.from_json(item) for item in data or ()])

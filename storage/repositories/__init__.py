@@ -6,6 +6,7 @@ from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlFocalPointRepository, SqlInviteRepository
 from storage.repositories.progress import SqlProgressRepository
+from storage.repositories.summary import SqlSummaryRepository
 from storage.repositories.updates import SqlProcessedUpdateRepository
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "SqlOutboxRepository",
     "SqlProcessedUpdateRepository",
     "SqlProgressRepository",
+    "SqlSummaryRepository",
     "plan_hash",
 ]

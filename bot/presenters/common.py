@@ -1,0 +1,82 @@
+"""Formatting shared by the presenters: local times, durations, numbers, short quotes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.plan import Plan
+from bot.texts import t
+
+
+def local(when: datetime, timezone: str) -> datetime:
+    """The moment in the plan's time zone."""
+    return when.astimezone(ZoneInfo(timezone))
+
+
+def format_when(when: datetime, timezone: str) -> str:
+    """A date-time as Vietnamese documents write it, in the plan's zone: 15/12/2023 17:00."""
+    return local(when, timezone).strftime("%d/%m/%Y %H:%M")
+
+
+def format_when_short(when: datetime, timezone: str) -> str:
+    """Day, month and time without the year, for short notes: 14/12 08:00."""
+    return local(when, timezone).strftime("%d/%m %H:%M")
+
+
+def format_number(value: int, locale: str) -> str:
+    """A whole number with thousands grouped the way the language writes it (1.234 / 1,234)."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if locale == "vi" else grouped
+
+
+def format_duration(delta: timedelta, locale: str) -> str:
+    """A positive duration, rounded to the minute, in its two largest units."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days and hours:
+        return t("summary.duration_days_hours", locale, days=days, hours=hours)
+    if days:
+        return t("summary.duration_days", locale, days=days)
+    if hours and minutes:
+        return t("summary.duration_hours_minutes", locale, hours=hours, minutes=minutes)
+    if hours:
+        return t("summary.duration_hours", locale, hours=hours)
+    return t("summary.duration_minutes", locale, minutes=minutes)
+
+
+def time_left(due: datetime, now: datetime, locale: str) -> str:
+    """Time left before the due time (còn 2 ngày 5 giờ), or how long it is overdue."""
+    if now <= due:
+        return t("summary.time_left", locale, duration=format_duration(due - now, locale))
+    return t("summary.overdue", locale, duration=format_duration(now - due, locale))
+
+
+def shorten(text: str, width: int) -> str:
+    """The text on one line, cut at a word boundary to at most `width` characters."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def unit_name(plan: Plan, unit_id: str) -> str:
+    """A unit's short name, or its id if the plan no longer lists it."""
+    try:
+        return plan.unit(unit_id).short_name
+    except KeyError:
+        return unit_id
+
+
+def task_label(plan: Plan, task_id: str, width: int = 60) -> str:
+    """A task as people recognise it: its section of the plan and the start of its text."""
+    for task in plan.tasks:
+        if task.id == task_id:
+            text = shorten(task.text, width)
+            return f"{task.section} {text}" if task.section else text
+    return task_id

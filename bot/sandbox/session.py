@@ -1,0 +1,481 @@
+"""The sandbox itself: fake Telegram, the real bot pointed at it, a fresh database, a clock.
+
+Everything the web page does goes through ``Sandbox``: users speak through the fake server's
+control API (the bot sees ordinary Telegram updates over HTTP) and time moves on a FixedClock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+
+from bot.app import Runtime, running_bot
+from bot.domain.plan import Plan
+from bot.fakeserver import FakeBotApi
+from bot.fakeserver.world import Signal, image_size
+from bot.sandbox.personas import Kind, Persona, build_personas
+from bot.sandbox.render import jsonable
+from bot.services.clock import FixedClock
+from bot.settings import Settings
+from bot.texts import LOCALES, t
+
+log = logging.getLogger(__name__)
+
+SANDBOX_BOT_ID = 1_000_000_001
+BOT_USERNAME = "daumoi_sandbox_bot"
+#: Telegram's limit for files a bot handles is 50 MB; the sandbox refuses a file of that size.
+MAX_UPLOAD_BYTES = 50 * 1000 * 1000
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+#: Upper bound on scheduler rounds in one clock move, in case next_due never passes the target.
+MAX_CLOCK_STEPS = 1000
+OUTBOX_LIMIT = 200
+_OUTBOX_SETTLE = 1.0  # seconds: the dispatcher marks a row sent just after its Bot API call
+
+
+class SandboxError(Exception):
+    """Something the visitor asked that cannot be done; the message is for the page."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def default_start(plan: Plan) -> datetime:
+    """Return when a sandbox starts: the campaign's first day at 08:00, local time."""
+    zone = ZoneInfo(plan.timezone)
+    local = plan.start.astimezone(zone)
+    morning = datetime.combine(local.date(), time(8, 0), tzinfo=zone)
+    return max(local, morning) if morning <= plan.end else local
+
+
+def _as_utc(value: Any) -> datetime | None:
+    """Read what ``Runtime.next_due`` returns (a datetime, or something carrying one)."""
+    if value is None:
+        return None
+    for name in ("due", "due_at", "at", "when"):
+        if not isinstance(value, datetime) and hasattr(value, name):
+            value = getattr(value, name)
+    if not isinstance(value, datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _loopback_without_proxy() -> None:
+    # httpx honours proxy variables; the bot's calls to the local fake must never use one.
+    for name in ("NO_PROXY", "no_proxy"):
+        present = [p for p in os.environ.get(name, "").split(",") if p]
+        missing = [h for h in ("127.0.0.1", "localhost") if h not in present]
+        if missing:
+            os.environ[name] = ",".join(present + missing)
+
+
+class Sandbox:
+    """A running sandbox: personas, their chats, the simulated clock and the outbox."""
+
+    def __init__(
+        self,
+        api: FakeBotApi,
+        runtime: Runtime,
+        clock: FixedClock,
+        plan: Plan,
+        personas: list[Persona],
+    ) -> None:
+        self.api = api
+        self.runtime = runtime
+        self.clock = clock
+        self.plan = plan
+        self.zone = ZoneInfo(plan.timezone)
+        self.personas = {p.key: p for p in personas}
+        self.lang = "vi"
+        self.changed = Signal()  # fired whenever anything a page shows may have changed
+        self.outbox: list[dict[str, Any]] = []
+        self.outbox_version = 0
+        self.outbox_error: str | None = None
+        self.next_due: datetime | None = None
+        self.closing = False
+        self.url: str | None = None  # the page's address, once served
+        self._clock_lock = asyncio.Lock()
+        self._dirty = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Fetch the invites, run the scheduler once at the start time, start the watchers."""
+        await self._load_invites()
+        try:
+            await self._tick()
+        except SandboxError:
+            pass  # logged by _tick; the visitor can still move the clock and try again
+        await self._refresh()
+        self._tasks = [
+            asyncio.create_task(self._forward_activity(), name="sandbox-activity"),
+            asyncio.create_task(self._refresh_loop(), name="sandbox-refresh"),
+        ]
+
+    async def close(self) -> None:
+        """Stop the watchers and release every open page stream (safe to call twice)."""
+        if self.closing:
+            return
+        self.closing = True
+        self.changed.fire()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _load_invites(self) -> None:
+        try:
+            codes = await self.runtime.invite_codes()
+        except Exception:
+            log.exception("sandbox: could not get the invite codes")
+            codes = {}
+        for persona in self.personas.values():
+            if persona.kind is Kind.FOCAL and persona.unit_id in codes:
+                persona.invite_code = codes[persona.unit_id]
+
+    async def _forward_activity(self) -> None:
+        # Any Bot API call (a message sent, edited, a long poll) may change what pages show.
+        while True:
+            await self.api.activity.wait()
+            self.poke()
+
+    def poke(self) -> None:
+        """Tell the pages that something changed, and re-read the outbox soon."""
+        self._dirty.set()
+        self.changed.fire()
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            await self._refresh()
+            await asyncio.sleep(_OUTBOX_SETTLE)
+            if not self._dirty.is_set():
+                await self._refresh()
+
+    async def _refresh(self) -> None:
+        """Re-read the outbox and the next due moment; wake the pages if they changed."""
+        try:
+            rows = jsonable(await self.runtime.outbox_log(OUTBOX_LIMIT))
+            error = None
+        except Exception as exc:
+            log.exception("sandbox: could not read the outbox")
+            rows, error = self.outbox, f"{type(exc).__name__}: {exc}"
+        try:
+            due = _as_utc(await self.runtime.next_due())
+        except Exception:
+            log.exception("sandbox: could not ask for the next due moment")
+            due = None
+        changed = False
+        if rows != self.outbox or error != self.outbox_error:
+            self.outbox, self.outbox_error = rows, error
+            self.outbox_version += 1
+            changed = True
+        if due != self.next_due:
+            self.next_due = due
+            changed = True
+        if changed:
+            self.changed.fire()
+
+    # --- personas -------------------------------------------------------------------------
+
+    def persona(self, key: str) -> Persona:
+        """Return the persona with this key."""
+        persona = self.personas.get(key)
+        if persona is None:
+            raise SandboxError(t("sandbox.err_unknown_persona", self.lang, key=key), 404)
+        return persona
+
+    def speaker(self, persona: Persona, as_user: int | str | None = None) -> int:
+        """Return the user who speaks in the persona's chat (a member chosen for the group)."""
+        if not persona.is_group:
+            assert persona.user_id is not None
+            return persona.user_id
+        if as_user in (None, ""):
+            return persona.members[0]
+        try:
+            user_id = int(as_user)  # type: ignore[arg-type]
+        except ValueError:
+            user_id = 0
+        if user_id not in persona.members:
+            raise SandboxError(t("sandbox.err_not_member", self.lang))
+        return user_id
+
+    def set_lang(self, lang: str) -> None:
+        """Switch the page language and the personas' Telegram language together."""
+        if lang not in LOCALES:
+            raise SandboxError(t("sandbox.err_bad_lang", self.lang))
+        self.lang = lang
+        for persona in self.personas.values():
+            if persona.user_id is not None:
+                self.api.users[persona.user_id].language_code = lang
+        self.changed.fire()
+
+    # --- what personas do ----------------------------------------------------------------
+
+    def send_text(self, key: str, text: str, as_user: int | str | None = None) -> int:
+        """The persona types a message; return its message id."""
+        persona = self.persona(key)
+        text = text.strip()
+        if not text:
+            raise SandboxError(t("sandbox.err_empty", self.lang))
+        if len(text) > MAX_TEXT:
+            raise SandboxError(t("sandbox.err_too_long", self.lang, limit=MAX_TEXT))
+        update = self.api.send_text(self.speaker(persona, as_user), text, chat=persona.chat_id)
+        self.poke()
+        return int(update["message"]["message_id"])
+
+    def use_invite(self, key: str) -> int:
+        """The focal point opens their invite link: ``/start <code>``."""
+        persona = self.persona(key)
+        if not persona.invite_code:
+            raise SandboxError(t("sandbox.err_no_invite", self.lang), 409)
+        return self.send_text(key, f"/start {persona.invite_code}")
+
+    def share_contact(self, key: str) -> int:
+        """The persona presses "share my phone number"."""
+        persona = self.persona(key)
+        if persona.is_group:
+            raise SandboxError(t("sandbox.err_contact_group", self.lang))
+        assert persona.user_id is not None
+        update = self.api.send_contact(persona.user_id, persona.phone)
+        self.poke()
+        return int(update["message"]["message_id"])
+
+    async def press(
+        self, key: str, message_id: int, data: str, as_user: int | str | None = None
+    ) -> str | None:
+        """Press an inline button; return the bot's toast text, if it answers with one."""
+        persona = self.persona(key)
+        try:
+            update = self.api.press_button(
+                self.speaker(persona, as_user), message_id, data=data, chat=persona.chat_id
+            )
+        except LookupError:
+            raise SandboxError(t("sandbox.err_no_button", self.lang), 409) from None
+        self.poke()
+        state = self.api.callback_queries[update["callback_query"]["id"]]
+        try:
+            answer = await self.api.activity.wait_for(lambda: state.answer, timeout=3.0)
+        except TimeoutError:
+            return None
+        text = answer.get("text")
+        return str(text) if text else None
+
+    def upload(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        filename: str,
+        content_type: str | None,
+        caption: str | None = None,
+        as_user: int | str | None = None,
+    ) -> int:
+        """The persona sends a file: images as a photo, anything else as a document."""
+        persona = self.persona(key)
+        if len(data) >= MAX_UPLOAD_BYTES:
+            raise SandboxError(upload_limit_message(self.lang), 413)
+        if not data:
+            raise SandboxError(t("sandbox.err_empty_file", self.lang))
+        caption = (caption or "").strip() or None
+        if caption and len(caption) > MAX_CAPTION:
+            raise SandboxError(t("sandbox.err_too_long", self.lang, limit=MAX_CAPTION))
+        sender = self.speaker(persona, as_user)
+        if image_size(data) is not None:
+            update = self.api.send_photo(sender, data, caption=caption, chat=persona.chat_id)
+        else:
+            update = self.api.send_document(
+                sender,
+                data,
+                file_name=Path(filename or "file").name[:255] or "file",
+                mime_type=content_type or "application/octet-stream",
+                caption=caption,
+                chat=persona.chat_id,
+            )
+        self.poke()
+        return int(update["message"]["message_id"])
+
+    # --- the clock --------------------------------------------------------------------------
+
+    def clock_state(self) -> dict[str, Any]:
+        """Return the simulated time, the next due moment and the current phase."""
+        now = self.clock.now()
+        phase = next((p for p in self.plan.phases if p.start <= now <= p.end), None)
+        return {
+            "now": now.isoformat(),
+            "epoch": now.timestamp(),
+            "local": now.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M"),
+            "timezone": self.plan.timezone,
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "phase": phase.name if phase else None,
+        }
+
+    def parse_local(self, value: str) -> datetime:
+        """Read a ``YYYY-MM-DDTHH:MM`` from the page as a time in the plan's time zone."""
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise SandboxError(t("sandbox.err_bad_date", self.lang)) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)
+        return moment
+
+    async def advance(self, action: str, to: str | None = None) -> dict[str, Any]:
+        """Move the clock (hour, day, next, to) and run the scheduler as if the time had passed."""
+        async with self._clock_lock:
+            now = self.clock.now()
+            if action == "hour":
+                target = now + timedelta(hours=1)
+            elif action == "day":
+                target = now + timedelta(days=1)
+            elif action == "next":
+                due = _as_utc(await self.runtime.next_due())
+                if due is None:
+                    raise SandboxError(t("sandbox.err_nothing_due", self.lang), 409)
+                target = max(due, now)
+            elif action == "to":
+                target = self.parse_local(to or "")
+            else:
+                raise SandboxError(t("sandbox.err_bad_action", self.lang))
+            if target < now:
+                shown = now.astimezone(self.zone).strftime("%d/%m/%Y %H:%M")
+                raise SandboxError(t("sandbox.err_backwards", self.lang, now=shown), 409)
+            await self._run_until(target)
+        await self._refresh()
+        self.poke()
+        return self.clock_state()
+
+    async def _run_until(self, target: datetime) -> None:
+        # Stop at every due moment on the way, so each reminder goes out at its own time.
+        for _ in range(MAX_CLOCK_STEPS):
+            due = _as_utc(await self.runtime.next_due())
+            if due is None or due > target or due <= self.clock.now():
+                break
+            self.clock.set(due)
+            await self._tick()
+        self.clock.set(target)
+        await self._tick()
+
+    async def _tick(self) -> None:
+        try:
+            await self.runtime.tick()
+        except Exception:
+            log.exception("sandbox: the scheduler failed at %s", self.clock.now())
+            raise SandboxError(t("sandbox.err_tick", self.lang), 500) from None
+
+    # --- what the page asks ----------------------------------------------------------------
+
+    def menu(self, key: str) -> list[dict[str, str]]:
+        """Return the command menu a Telegram app would show in this persona's chat."""
+        persona = self.persona(key)
+        lang = "" if self.lang == "vi" else self.lang
+        scopes = [
+            {"type": "chat", "chat_id": persona.chat_id},
+            {"type": "all_group_chats" if persona.is_group else "all_private_chats"},
+            {"type": "default"},
+        ]
+        for scope in scopes:
+            for code in dict.fromkeys((lang, "")):
+                found = self.api.commands.get((json.dumps(scope, sort_keys=True), code))
+                if found:
+                    return found
+        return []
+
+    def state(self) -> dict[str, Any]:
+        """Return everything the page needs to draw itself."""
+        return {
+            "lang": self.lang,
+            "locales": list(LOCALES),
+            "bot": {"name": self.api.bot.first_name, "username": self.api.bot.username},
+            "plan": {
+                "id": self.plan.id,
+                "title": self.plan.title,
+                "timezone": self.plan.timezone,
+                "start": self.plan.start.isoformat(),
+                "end": self.plan.end.isoformat(),
+                "milestones": self.milestones(),
+            },
+            "personas": [p.as_dict() for p in self.personas.values()],
+            "clock": self.clock_state(),
+            "limits": {"upload_bytes": MAX_UPLOAD_BYTES, "text": MAX_TEXT},
+        }
+
+    def milestones(self) -> list[dict[str, str]]:
+        """Return the plan's phase starts and deadlines, in time order, for the clock panel."""
+        items = [
+            {"kind": "phase", "title": p.name, "at": p.start.isoformat(), "id": p.id}
+            for p in self.plan.phases
+        ]
+        items += [
+            {"kind": "deadline", "title": d.title, "at": d.due.isoformat(), "id": d.id}
+            for d in self.plan.deadlines
+        ]
+        return sorted(items, key=lambda item: item["at"])
+
+    def file(self, file_id: str) -> tuple[bytes, str | None, str | None]:
+        """Return a stored file's bytes, name and MIME type."""
+        stored = self.api.files.get(file_id)
+        if stored is None:
+            raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
+        return stored.data, stored.file_name, stored.mime_type
+
+
+def upload_limit_message(lang: str) -> str:
+    """Return the refusal for a file at or over the limit."""
+    return t("sandbox.err_upload_limit", lang, limit=MAX_UPLOAD_BYTES // (1000 * 1000))
+
+
+@contextlib.asynccontextmanager
+async def open_sandbox(
+    settings: Settings, plan: Plan, *, start: datetime | None = None
+) -> AsyncIterator[Sandbox]:
+    """Start the fake server, a fresh database with the plan, and the real bot; stop them all."""
+    _loopback_without_proxy()
+    clock = FixedClock(start or default_start(plan))
+    # A fresh token per run: nothing outside this process can talk to the fake as the bot.
+    token = f"{SANDBOX_BOT_ID}:{secrets.token_urlsafe(24)}"
+    async with contextlib.AsyncExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="daumoi-sandbox-"))
+        # The fake stamps messages with the simulated time, like the bot's own clock.
+        api = FakeBotApi(
+            token=token,
+            bot_username=BOT_USERNAME,
+            bot_first_name="daumoi",
+            clock=lambda: clock.now().timestamp(),
+        )
+        await stack.enter_async_context(api)
+        personas = build_personas(api, plan)
+        admins = {p.user_id for p in personas if p.kind is Kind.SECRETARIAT}
+        heads = {p.user_id for p in personas if p.kind is Kind.HEAD}
+        local = settings.model_copy(
+            update={
+                "bot_token": SecretStr(token),
+                "telegram_api_url": api.url,
+                "database_url": f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.sqlite3'}",
+                "admin_ids": frozenset(i for i in admins if i is not None),
+                "head_ids": frozenset(i for i in heads if i is not None),
+            }
+        )
+        runtime = await stack.enter_async_context(Runtime.open(local, plan, clock))
+        await runtime.load_plan()
+        await stack.enter_async_context(running_bot(runtime))
+        sandbox = Sandbox(api, runtime, clock, plan, personas)
+        stack.push_async_callback(sandbox.close)
+        await sandbox.start()
+        yield sandbox

@@ -1,0 +1,348 @@
+"""Where the campaign stands: focal points, deadlines, task status per unit, figures, problems.
+
+Status and figures always come from the latest version of each report; earlier versions are
+history. Deadline states come from `uow.progress.deadline_status`, the one definition of on time,
+late and missing. Wording is left to the presenters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
+from bot.domain.progress import DeadlineState, UnitDeadline
+from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
+from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+
+CONSOLIDATED = "report.consolidated"
+NOT_REPORTED = "not_reported"
+# The order a head reads task states in: what is finished first, what is missing last.
+TASK_STATES: tuple[str, ...] = (
+    ReportStatus.DONE.value,
+    ReportStatus.IN_PROGRESS.value,
+    ReportStatus.PROBLEM.value,
+    ReportStatus.NOT_STARTED.value,
+    NOT_REPORTED,
+)
+PROBLEMS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class FocalPointCount:
+    """Which of the units that must name a focal point have one."""
+
+    required: tuple[str, ...]
+    registered: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The required units without a current focal point, in plan order."""
+        have = set(self.registered)
+        return tuple(unit for unit in self.required if unit not in have)
+
+
+@dataclass(frozen=True)
+class DeadlineSummary:
+    """One deadline and where each of its units stands against it."""
+
+    deadline: Deadline
+    states: tuple[UnitDeadline, ...]
+
+    def units_in(self, state: DeadlineState) -> tuple[str, ...]:
+        """The deadline's units in one state, in plan order."""
+        return tuple(row.unit_id for row in self.states if row.state is state)
+
+    @property
+    def on_time(self) -> tuple[str, ...]:
+        """Units that met the deadline on time."""
+        return self.units_in(DeadlineState.ON_TIME)
+
+    @property
+    def late(self) -> tuple[str, ...]:
+        """Units that met it after the due time."""
+        return self.units_in(DeadlineState.LATE)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Units that have not met it yet."""
+        return self.units_in(DeadlineState.MISSING)
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """One unit: its tasks by state, its last report, the reminders it already had."""
+
+    unit_id: str
+    tasks: Mapping[str, int]
+    last_report: datetime | None
+    reminders: int = 0
+    last_reminder: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        """Tasks assigned to the unit."""
+        return sum(self.tasks.values())
+
+
+@dataclass(frozen=True)
+class FigureTotal:
+    """A figure summed over every unit's latest reports."""
+
+    metric_id: str
+    label: str
+    total: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The state of a campaign at one moment."""
+
+    campaign_id: str
+    timezone: str
+    now: datetime
+    focal_points: FocalPointCount
+    deadlines: tuple[DeadlineSummary, ...]
+    units: tuple[UnitSummary, ...]
+    figures: tuple[FigureTotal, ...]
+    problems: tuple[ReportVersion, ...]
+    problem_count: int
+
+    def unit(self, unit_id: str) -> UnitSummary:
+        """The summary line of one unit (KeyError if it is not listed)."""
+        for unit in self.units:
+            if unit.unit_id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    def task_totals(self) -> dict[str, int]:
+        """Tasks by state over every unit."""
+        return {
+            state: sum(unit.tasks.get(state, 0) for unit in self.units) for state in TASK_STATES
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON of `daumoi summary --json`; times in ISO 8601 in the plan's time zone."""
+        zone = ZoneInfo(self.timezone)
+
+        def iso(when: datetime | None) -> str | None:
+            return when.astimezone(zone).isoformat() if when is not None else None
+
+        figures: dict[str, int] = {}
+        for figure in self.figures:
+            figures[figure.label] = figures.get(figure.label, 0) + figure.total
+        return {
+            "campaign": self.campaign_id,
+            "generated_at": iso(self.now),
+            "focal_points": {
+                "registered": len(self.focal_points.registered),
+                "required": len(self.focal_points.required),
+                "missing": list(self.focal_points.missing),
+            },
+            "deadlines": [
+                {
+                    "id": item.deadline.id,
+                    "kind": item.deadline.kind.value,
+                    "due": iso(item.deadline.due),
+                    "on_time": list(item.on_time),
+                    "late": list(item.late),
+                    "missing": list(item.missing),
+                }
+                for item in self.deadlines
+            ],
+            "units": [
+                {
+                    "id": unit.unit_id,
+                    "tasks": dict(unit.tasks),
+                    "last_report": iso(unit.last_report),
+                    "reminders": unit.reminders,
+                }
+                for unit in self.units
+            ],
+            "figures": figures,
+        }
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """One task of a unit and the unit's latest report on it (None: not reported)."""
+
+    task: Task
+    report: ReportVersion | None
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """What a focal point may see: the unit's own tasks, deadlines and reminders."""
+
+    unit_id: str
+    timezone: str
+    now: datetime
+    tasks: tuple[TaskState, ...]
+    deadlines: tuple[tuple[Deadline, UnitDeadline], ...]
+    reminders: int = 0
+    last_reminder: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """Everything the Word and Excel exports show, read in one transaction."""
+
+    summary: Summary
+    latest: tuple[ReportVersion, ...]
+    unit_figures: tuple[UnitFigure, ...]
+    task_figures: tuple[TaskFigure, ...]
+    focal_points: tuple[FocalPoint, ...] = ()
+    history: tuple[ReportVersion, ...] = field(default=())
+
+
+def metric_labels(plan: Plan) -> dict[str, str]:
+    """Each figure's label, as the plan first names it, in plan order."""
+    labels: dict[str, str] = {}
+    for task in plan.tasks:
+        for metric in task.metrics:
+            labels.setdefault(metric.id, metric.label)
+    return labels
+
+
+class SummaryService:
+    """Reads the campaign's state for /summary, the chart and the exports."""
+
+    def __init__(self, plan: Plan, uow_factory: UnitOfWorkFactory) -> None:
+        self._plan = plan
+        self._uow_factory = uow_factory
+
+    @property
+    def plan(self) -> Plan:
+        """The campaign plan summarised."""
+        return self._plan
+
+    async def summary(self, now: datetime) -> Summary:
+        """The whole campaign as of `now`."""
+        async with self._uow_factory() as uow:
+            return await self._summary(uow, now)
+
+    async def unit_status(self, unit_id: str, now: datetime) -> UnitStatus:
+        """One unit's own tasks, deadlines and reminders as of `now`."""
+        plan = self._plan
+        async with self._uow_factory() as uow:
+            reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id)
+            by_task = {report.task_id: report for report in reports}
+            deadlines = []
+            for deadline in plan.deadlines:
+                if deadline.kind is DeadlineKind.CONSOLIDATION or unit_id not in deadline.units:
+                    continue
+                states = await uow.progress.deadline_status(plan.id, deadline, now)
+                deadlines.extend((deadline, row) for row in states if row.unit_id == unit_id)
+            reminders = {r.unit_id: r for r in await uow.summary.reminders(plan.id, now)}
+        reminder = reminders.get(unit_id)
+        return UnitStatus(
+            unit_id=unit_id,
+            timezone=plan.timezone,
+            now=now,
+            tasks=tuple(TaskState(task, by_task.get(task.id)) for task in plan.tasks_of(unit_id)),
+            deadlines=tuple(deadlines),
+            reminders=reminder.count if reminder else 0,
+            last_reminder=reminder.last_sent_at if reminder else None,
+        )
+
+    async def export(self, now: datetime, *, history: bool = False) -> ExportData:
+        """The data of the consolidated report (and, with `history`, of the spreadsheet)."""
+        plan = self._plan
+        async with self._uow_factory() as uow:
+            summary = await self._summary(uow, now)
+            latest = await uow.summary.latest_reports(plan.id, now)
+            unit_figures = await uow.summary.unit_figures(plan.id, now)
+            task_figures = await uow.summary.task_figures(plan.id, now)
+            focal_points = await uow.focal_points.active(plan.id) if history else []
+            versions = await uow.summary.history(plan.id, now) if history else []
+        return ExportData(
+            summary=summary,
+            latest=tuple(latest),
+            unit_figures=tuple(unit_figures),
+            task_figures=tuple(task_figures),
+            focal_points=tuple(focal_points),
+            history=tuple(versions),
+        )
+
+    async def record_consolidated(
+        self, now: datetime, actor_user_id: int | None, detail: Mapping[str, Any]
+    ) -> None:
+        """Note that the consolidated report was produced: it meets the consolidation deadline."""
+        async with self._uow_factory() as uow:
+            await uow.audit.append(
+                AuditEntry(
+                    at=now,
+                    action=CONSOLIDATED,
+                    actor_user_id=actor_user_id,
+                    campaign_id=self._plan.id,
+                    unit_id=self._plan.secretariat,
+                    detail=dict(detail),
+                )
+            )
+            await uow.commit()
+
+    async def _summary(self, uow: UnitOfWork, now: datetime) -> Summary:
+        plan = self._plan
+        repo = uow.summary
+        seats = await uow.focal_points.active(plan.id)
+        with_focal_point = {
+            seat.unit_id for seat in seats if seat.role is FocalPointRole.FOCAL_POINT
+        }
+        required = tuple(unit.id for unit in plan.focal_point_units)
+        focal_points = FocalPointCount(
+            required=required,
+            registered=tuple(unit for unit in required if unit in with_focal_point),
+        )
+        deadlines = tuple(
+            DeadlineSummary(
+                deadline, tuple(await uow.progress.deadline_status(plan.id, deadline, now))
+            )
+            for deadline in plan.deadlines
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for row in await repo.status_counts(plan.id, now):
+            state = row.status.value if row.status is not None else NOT_REPORTED
+            unit_counts = counts.setdefault(row.unit_id, dict.fromkeys(TASK_STATES, 0))
+            unit_counts[state] += row.count
+        last = await repo.last_reported(plan.id, now)
+        reminders = {row.unit_id: row for row in await repo.reminders(plan.id, now)}
+        units = []
+        for unit in plan.units:
+            if unit.id not in counts and not unit.focal_point_required:
+                continue
+            reminder = reminders.get(unit.id)
+            units.append(
+                UnitSummary(
+                    unit_id=unit.id,
+                    tasks=counts.get(unit.id, dict.fromkeys(TASK_STATES, 0)),
+                    last_report=last.get(unit.id),
+                    reminders=reminder.count if reminder else 0,
+                    last_reminder=reminder.last_sent_at if reminder else None,
+                )
+            )
+        totals = await repo.figure_totals(plan.id, now)
+        figures = tuple(
+            FigureTotal(metric, label, totals[metric])
+            for metric, label in metric_labels(plan).items()
+            if metric in totals
+        )
+        problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
+        problems = await repo.latest_reports(
+            plan.id, now, status=ReportStatus.PROBLEM, limit=PROBLEMS_SHOWN
+        )
+        return Summary(
+            campaign_id=plan.id,
+            timezone=plan.timezone,
+            now=now,
+            focal_points=focal_points,
+            deadlines=deadlines,
+            units=tuple(units),
+            figures=figures,
+            problems=tuple(problems),
+            problem_count=problem_count,
+        )

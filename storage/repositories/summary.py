@@ -1,0 +1,238 @@
+"""The campaign summary as SQL aggregates over the latest version of each report.
+
+Nothing here loads every report to count in Python: the newest version per (unit, task) is picked
+with a max(version) subquery (served by the unique index on campaign, unit, task, version), and
+statuses, figures and reminders are counted and summed by the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.records import OutboxStatus, ReportStatus
+from bot.domain.summary import (
+    ReminderCount,
+    ReportVersion,
+    StatusCount,
+    TaskFigure,
+    UnitFigure,
+)
+from storage.models import OutboxRow, ReportFigureRow, ReportRow, TaskRow, TaskUnitRow
+
+# Reminder kinds start with this (deadline nudges of the reminders dispatcher).
+REMINDER_KIND_PREFIX = "deadline"
+
+
+def _latest(campaign_id: str, now: datetime) -> Any:
+    """A subquery of the newest report version per (unit, task) stored by `now`."""
+    newest = (
+        select(
+            ReportRow.unit_id,
+            ReportRow.task_id,
+            func.max(ReportRow.version).label("version"),
+        )
+        .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
+        .group_by(ReportRow.unit_id, ReportRow.task_id)
+        .subquery("newest")
+    )
+    return (
+        select(
+            ReportRow.id,
+            ReportRow.unit_id,
+            ReportRow.task_id,
+            ReportRow.version,
+            ReportRow.status,
+            ReportRow.created_at,
+        )
+        .join(
+            newest,
+            and_(
+                ReportRow.campaign_id == campaign_id,
+                ReportRow.unit_id == newest.c.unit_id,
+                ReportRow.task_id == newest.c.task_id,
+                ReportRow.version == newest.c.version,
+            ),
+        )
+        .subquery("latest")
+    )
+
+
+def _version(row: Any) -> ReportVersion:
+    return ReportVersion(
+        id=row.id,
+        unit_id=row.unit_id,
+        task_id=row.task_id,
+        version=row.version,
+        status=ReportStatus(row.status),
+        narrative=row.narrative,
+        submitted_by_name=row.submitted_by_name,
+        created_at=row.created_at,
+    )
+
+
+class SqlSummaryRepository:
+    """Read-only aggregates for /summary and the exports; never writes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def status_counts(self, campaign_id: str, now: datetime) -> list[StatusCount]:
+        """Per unit, how many assigned tasks stand at each status of their latest report."""
+        latest = _latest(campaign_id, now)
+        statement = (
+            select(TaskUnitRow.unit_id, latest.c.status, func.count())
+            .join(
+                TaskRow,
+                and_(
+                    TaskRow.campaign_id == TaskUnitRow.campaign_id,
+                    TaskRow.id == TaskUnitRow.task_id,
+                ),
+            )
+            .outerjoin(
+                latest,
+                and_(
+                    latest.c.unit_id == TaskUnitRow.unit_id,
+                    latest.c.task_id == TaskUnitRow.task_id,
+                ),
+            )
+            .where(
+                TaskUnitRow.campaign_id == campaign_id,
+                TaskUnitRow.active.is_(True),
+                TaskRow.active.is_(True),
+            )
+            .group_by(TaskUnitRow.unit_id, latest.c.status)
+        )
+        return [
+            StatusCount(unit, ReportStatus(status) if status else None, int(count))
+            for unit, status, count in (await self._session.execute(statement)).all()
+        ]
+
+    async def last_reported(self, campaign_id: str, now: datetime) -> dict[str, datetime]:
+        """The time of each unit's most recent report (any task, any version)."""
+        statement = (
+            select(ReportRow.unit_id, func.max(ReportRow.created_at))
+            .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
+            .group_by(ReportRow.unit_id)
+        )
+        return dict((await self._session.execute(statement)).tuples().all())
+
+    async def figure_totals(self, campaign_id: str, now: datetime) -> dict[str, int]:
+        """The sum of each figure over every unit's latest reports (blank figures skipped)."""
+        latest = _latest(campaign_id, now)
+        total = func.sum(ReportFigureRow.value)
+        statement = (
+            select(ReportFigureRow.metric_id, total)
+            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .group_by(ReportFigureRow.metric_id)
+            .having(total.is_not(None))
+        )
+        return {
+            metric: int(value)
+            for metric, value in (await self._session.execute(statement)).all()
+        }
+
+    async def unit_figures(self, campaign_id: str, now: datetime) -> list[UnitFigure]:
+        """The sum of each figure per unit over the unit's latest reports."""
+        latest = _latest(campaign_id, now)
+        total = func.sum(ReportFigureRow.value)
+        statement = (
+            select(latest.c.unit_id, ReportFigureRow.metric_id, total)
+            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .group_by(latest.c.unit_id, ReportFigureRow.metric_id)
+            .having(total.is_not(None))
+        )
+        return [
+            UnitFigure(unit, metric, int(value))
+            for unit, metric, value in (await self._session.execute(statement)).all()
+        ]
+
+    async def task_figures(self, campaign_id: str, now: datetime) -> list[TaskFigure]:
+        """Every figure of every latest report, by unit and task."""
+        latest = _latest(campaign_id, now)
+        statement = (
+            select(
+                latest.c.unit_id,
+                latest.c.task_id,
+                ReportFigureRow.metric_id,
+                ReportFigureRow.value,
+            )
+            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .order_by(latest.c.unit_id, latest.c.task_id, ReportFigureRow.metric_id)
+        )
+        return [
+            TaskFigure(unit, task, metric, None if value is None else int(value))
+            for unit, task, metric, value in (await self._session.execute(statement)).all()
+        ]
+
+    async def latest_reports(
+        self,
+        campaign_id: str,
+        now: datetime,
+        *,
+        unit_id: str | None = None,
+        status: ReportStatus | None = None,
+        limit: int | None = None,
+    ) -> list[ReportVersion]:
+        """The latest report per (unit, task), newest first; optionally of one unit or status."""
+        latest = _latest(campaign_id, now)
+        statement = (
+            select(
+                ReportRow.id,
+                ReportRow.unit_id,
+                ReportRow.task_id,
+                ReportRow.version,
+                ReportRow.status,
+                ReportRow.narrative,
+                ReportRow.submitted_by_name,
+                ReportRow.created_at,
+            )
+            .join(latest, latest.c.id == ReportRow.id)
+            .order_by(ReportRow.created_at.desc(), ReportRow.id.desc())
+        )
+        if unit_id is not None:
+            statement = statement.where(ReportRow.unit_id == unit_id)
+        if status is not None:
+            statement = statement.where(ReportRow.status == status.value)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [_version(row) for row in (await self._session.execute(statement)).all()]
+
+    async def history(self, campaign_id: str, now: datetime) -> list[ReportVersion]:
+        """Every stored report version, by unit, task and version."""
+        statement = (
+            select(
+                ReportRow.id,
+                ReportRow.unit_id,
+                ReportRow.task_id,
+                ReportRow.version,
+                ReportRow.status,
+                ReportRow.narrative,
+                ReportRow.submitted_by_name,
+                ReportRow.created_at,
+            )
+            .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
+            .order_by(ReportRow.unit_id, ReportRow.task_id, ReportRow.version)
+        )
+        return [_version(row) for row in (await self._session.execute(statement)).all()]
+
+    async def reminders(self, campaign_id: str, now: datetime) -> list[ReminderCount]:
+        """Per unit, the deadline reminders delivered so far and when the last one went."""
+        statement = (
+            select(OutboxRow.recipient_unit_id, func.count(), func.max(OutboxRow.sent_at))
+            .where(
+                OutboxRow.status == OutboxStatus.SENT.value,
+                OutboxRow.kind.startswith(REMINDER_KIND_PREFIX),
+                OutboxRow.recipient_unit_id.is_not(None),
+                or_(OutboxRow.campaign_id == campaign_id, OutboxRow.campaign_id.is_(None)),
+                or_(OutboxRow.sent_at.is_(None), OutboxRow.sent_at <= now),
+            )
+            .group_by(OutboxRow.recipient_unit_id)
+        )
+        return [
+            ReminderCount(unit, int(count), last)
+            for unit, count, last in (await self._session.execute(statement)).all()
+        ]
