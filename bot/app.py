@@ -66,6 +66,7 @@ class Runtime:
     services: Services
     engine: Any
     bot_name: BotName
+    uow_factory: Any
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -94,7 +95,12 @@ class Runtime:
                 directory=DirectoryService(plan, uow_factory),
             )
             yield cls(
-                settings=settings, plan=plan, services=services, engine=engine, bot_name=bot_name
+                settings=settings,
+                plan=plan,
+                services=services,
+                engine=engine,
+                bot_name=bot_name,
+                uow_factory=uow_factory,
             )
         finally:
             await engine.dispose()

@@ -29,7 +29,8 @@ def _event_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
+    """Print data as indented UTF-8 JSON."""
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help=t("cli.help_db_upgrade"))
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    from bot import cli_people
+
+    cli_people.add_parsers(commands)
     return parser
 
 
@@ -80,7 +85,7 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
 
     plan = _load_plan(args.file, args.event_date)
     if args.json:
-        _print_json(plan_to_json(plan))
+        print_json(plan_to_json(plan))
     else:
         print("\n".join(timeline_lines(plan)))
     return EXIT_OK
@@ -90,7 +95,7 @@ def cmd_plan_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of the plan format."""
     from bot.plan import plan_json_schema
 
-    _print_json(plan_json_schema())
+    print_json(plan_json_schema())
     return EXIT_OK
 
 
@@ -98,7 +103,7 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
     """Load (or reload) a plan into the database."""
     from bot.app import Runtime
 
-    settings = _settings()
+    settings = load_configured_settings()
     plan = _load_plan(args.file or settings.plan_file, args.event_date or settings.plan_event_date)
 
     async def load() -> Any:
@@ -107,7 +112,7 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
 
     result = asyncio.run(load())
     if args.json:
-        _print_json(result.as_dict())
+        print_json(result.as_dict())
     else:
         print(t("cli.plan_loaded", "vi", campaign=plan.id, summary=result.describe()))
     return EXIT_OK
@@ -117,7 +122,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Bring the database schema to the newest migration."""
     from bot.app import upgrade_database
 
-    settings = _settings()
+    settings = load_configured_settings()
     asyncio.run(upgrade_database(settings.database_url))
     print(t("cli.db_upgraded"))
     return EXIT_OK
@@ -127,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot: settings, plan, database, then long polling."""
     from bot.app import run_bot
 
-    settings = _settings()
+    settings = load_configured_settings()
     if not settings.bot_token.get_secret_value():
         print(t("cli.no_token"), file=sys.stderr)
         return EXIT_CONFIG
@@ -135,13 +140,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(settings, plan)
 
 
-def _settings():  # noqa: ANN202 - Settings, imported lazily to keep --help fast
+def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to keep --help fast
+    """The settings, or a one-line error naming the bad setting (exit 2)."""
     from bot.settings import SettingsError, load_settings
 
     try:
         return load_settings()
     except SettingsError as exc:
         raise CliError(t("cli.bad_setting", "vi", problem=str(exc))) from None
+
+
+def load_configured_plan(settings: Any, event_date: date | None = None):  # noqa: ANN201
+    """The configured plan (PLAN_FILE, moved by PLAN_EVENT_DATE or an explicit date)."""
+    return _load_plan(settings.plan_file, event_date or settings.plan_event_date)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,7 +20,7 @@ async def invite(bot, unit=UNIT, kind=FocalPointRole.FOCAL_POINT):
 
 async def seats(bot, unit=UNIT):
     services = bot.runtime.services
-    async with services.campaign._uow_factory() as uow:  # test-only peek
+    async with bot.runtime.uow_factory() as uow:
         return await uow.focal_points.active_for_unit(services.plan.id, unit)
 
 
@@ -197,7 +197,7 @@ async def test_a_new_invite_for_a_unit_with_a_focal_point_is_a_handover(bot, fak
     await register_by_typing(new, await invite(bot), name="Người Mới", phone="0987000111")
     [seat] = await seats(bot)
     assert seat.full_name == "Người Mới"
-    async with bot.runtime.services.campaign._uow_factory() as uow:
+    async with bot.runtime.uow_factory() as uow:
         actions = [entry.action for entry in await uow.audit.recent(limit=50)]
     assert "focal_point.handover" in actions
 
@@ -286,6 +286,6 @@ async def test_privacy_and_forget(bot, fake_api, secretariat):
         "1. " + plain("registration.choice_forget_yes") + "\n2. " + plain("registration.choice_no")
     assert (await lan.say("1")).text == plain("registration.erased")
     assert await seats(bot) == []
-    async with bot.runtime.services.campaign._uow_factory() as uow:
+    async with bot.runtime.uow_factory() as uow:
         seat_history = await uow.focal_points.active(bot.runtime.plan.id)
     assert seat_history == []

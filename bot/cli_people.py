@@ -1,0 +1,176 @@
+"""CLI commands about people: invites (with QR codes), the unit directory, the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.cli import print_json
+from bot.errors import StartupError
+from bot.texts import t
+
+T = TypeVar("T")
+
+
+def add_parsers(commands: Any) -> None:
+    """Register `invites`, `units` and `audit`."""
+    invites = commands.add_parser("invites", help=t("cli.help_invites"))
+    invites.add_argument("--unit", action="append", help=t("cli.help_unit"))
+    invites.add_argument("--deputy", action="store_true", help=t("cli.help_deputy"))
+    invites.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    invites.add_argument("--qr", type=Path, metavar="DIR", help=t("cli.help_qr"))
+    invites.set_defaults(handler=cmd_invites)
+    actions = invites.add_subparsers(dest="invites_action", required=False, metavar="ACTION")
+    revoke = actions.add_parser("revoke", help=t("cli.help_revoke"))
+    revoke.add_argument("unit")
+    revoke.set_defaults(handler=cmd_revoke)
+
+    units = commands.add_parser("units", help=t("cli.help_units"))
+    units.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    units.set_defaults(handler=cmd_units)
+
+    audit = commands.add_parser("audit", help=t("cli.help_audit"))
+    audit.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    audit.add_argument("--limit", type=int, default=200)
+    audit.set_defaults(handler=cmd_audit)
+
+
+def with_runtime(work: Callable[[Any], Awaitable[T]], *, bot_username: bool = False) -> T:
+    """Open the database for the configured plan, run work(runtime), close everything."""
+    from bot.app import Runtime
+    from bot.cli import load_configured_plan, load_configured_settings
+
+    settings = load_configured_settings()
+    plan = load_configured_plan(settings)
+
+    async def run() -> T:
+        if bot_username and not settings.bot_username:
+            settings_with_name = settings.model_copy(
+                update={"bot_username": await _ask_username(settings)}
+            )
+        else:
+            settings_with_name = settings
+        async with Runtime.open(settings_with_name, plan) as runtime:
+            await runtime.load_plan()
+            return await work(runtime)
+
+    return asyncio.run(run())
+
+
+async def _ask_username(settings: Any) -> str:
+    """The bot's username from getMe, for invite links (BOT_USERNAME avoids the call)."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    token = settings.bot_token.get_secret_value()
+    if not token:
+        raise StartupError(t("cli.need_username"))
+    try:
+        async with Bot(token, base_url=settings.bot_base_url) as bot:
+            return str(bot.username)
+    except (TelegramError, OSError) as exc:
+        raise StartupError(t("cli.need_username") + f" ({type(exc).__name__})") from None
+
+
+def cmd_invites(args: argparse.Namespace) -> int:
+    """Create one invite per unit (or the units asked for) and print or save them."""
+    from bot.domain.records import FocalPointRole
+
+    kind = FocalPointRole.DEPUTY if args.deputy else FocalPointRole.FOCAL_POINT
+
+    async def work(runtime: Any) -> list[Any]:
+        known = {unit.id for unit in runtime.plan.units}
+        for unit in args.unit or ():
+            if unit not in known:
+                listing = ", ".join(sorted(known))
+                raise StartupError(t("cli.unknown_unit", unit=unit, units=listing), 1)
+        return await runtime.services.registration.issue_invites(
+            args.unit, kind, runtime.services.clock.now()
+        )
+
+    issued = with_runtime(work, bot_username=True)
+    if args.qr:
+        _write_qr_codes(issued, args.qr)
+    if args.json:
+        print_json([
+            {"unit": i.unit_id, "unit_name": i.unit_name, "code": i.code, "link": i.link,
+             "kind": i.kind.value, "expires": i.expires.isoformat()}
+            for i in issued
+        ])
+        return 0
+    for invite in issued:
+        print(t("cli.invite_line", unit=invite.unit_name, link=invite.link, code=invite.code,
+                expires=invite.expires.strftime("%d/%m/%Y %H:%M")))
+    return 0
+
+
+def _write_qr_codes(issued: list[Any], folder: Path) -> None:
+    import qrcode
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for invite in issued:
+        suffix = "" if invite.kind.value == "focal_point" else "-deputy"
+        image = qrcode.make(invite.link, border=2)
+        image.save(folder / f"{invite.unit_id}{suffix}.png")
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    """Revoke every unused invite of a unit."""
+
+    async def work(runtime: Any) -> int:
+        if args.unit not in {unit.id for unit in runtime.plan.units}:
+            raise StartupError(t("cli.unknown_unit", unit=args.unit, units=""), 1)
+        return await runtime.services.registration.revoke(
+            args.unit, runtime.services.clock.now()
+        )
+
+    count = with_runtime(work)
+    print(t("cli.revoked", unit=args.unit, count=count))
+    return 0
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    """Print every unit with its focal point (phones included: this is the secretariat's CLI)."""
+    from handlers.units import render_directory
+
+    async def work(runtime: Any) -> Any:
+        return await runtime.services.directory.units()
+
+    directory = with_runtime(work)
+    if args.json:
+        print_json(directory.as_json())
+        return 0
+    import html
+    import re
+
+    for text in render_directory(directory, "vi", with_phones=True):
+        print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print the audit log, newest first."""
+
+    async def work(runtime: Any) -> tuple[list[Any], str]:
+        async with runtime.uow_factory() as uow:
+            return await uow.audit.recent(runtime.plan.id, args.limit), runtime.plan.timezone
+
+    entries, timezone = with_runtime(work)
+    if args.json:
+        print_json([
+            {"at": e.at.isoformat(), "action": e.action, "actor_user_id": e.actor_user_id,
+             "unit": e.unit_id, "detail": dict(e.detail)}
+            for e in entries
+        ])
+        return 0
+    zone = ZoneInfo(timezone)
+    for entry in entries:
+        when = entry.at.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
+        print(f"{when}  {entry.action:<24} {entry.unit_id or '-':<18} {dict(entry.detail)}",
+              file=sys.stdout)
+    return 0

@@ -1,0 +1,125 @@
+"""The command line, run in-process as `daumoi …` would run it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import KONTUM
+
+ENV = ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS", "HEAD_IDS", "LOG_LEVEL", "DEFAULT_LOCALE",
+       "TELEGRAM_API_URL", "PLAN_FILE", "PLAN_EVENT_DATE", "BOT_USERNAME")
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PLAN_FILE", str(KONTUM))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    monkeypatch.setenv("BOT_USERNAME", "daumoi_kontum_bot")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plan_check_prints_the_timeline(capsys):
+    code, out, _ = run(capsys, "plan", "check", str(KONTUM))
+    assert code == 0
+    assert "28/11/2023 17:00" in out and "15/12/2023 17:00" in out and "20/12/2023 17:00" in out
+
+
+def test_plan_check_json_moves_with_the_event_date(capsys):
+    code, out, _ = run(capsys, "plan", "check", str(KONTUM), "--json", "--event-date",
+                       "2026-12-10")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) >= {"campaign", "units", "phases", "deadlines", "tasks"}
+    registration = next(d for d in data["deadlines"] if d["kind"] == "registration")
+    assert registration["due"] == "2026-12-03T17:00:00+07:00"
+
+
+def test_a_broken_plan_names_file_line_and_field(capsys, tmp_path):
+    broken = tmp_path / "x.yaml"
+    broken.write_text(KONTUM.read_text(encoding="utf-8").replace("lead: bao-kon-tum",
+                                                                "lead: bao-kt", 1),
+                      encoding="utf-8")
+    code, _, err = run(capsys, "plan", "check", str(broken))
+    assert code == 1
+    assert re.search(r"x\.yaml:\d+ tasks\[\d+\]\.lead: .*'bao-kt'", err), err
+
+
+def test_plan_schema_is_json(capsys):
+    code, out, _ = run(capsys, "plan", "schema")
+    assert code == 0 and "properties" in json.loads(out)
+
+
+def test_run_without_a_token_explains_botfather_and_exits_2(capsys):
+    code, _, err = run(capsys, "run")
+    assert code == 2
+    assert "@BotFather" in err and "BOT_TOKEN" in err
+
+
+def test_an_invalid_setting_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("ADMIN_IDS", "thu-ky")
+    code, _, err = run(capsys, "units")
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "ADMIN_IDS" in err
+
+
+def test_an_unreachable_database_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres:secret@127.0.0.1:1/none")
+    code, _, err = run(capsys, "db", "upgrade")
+    assert code == 2
+    assert err.startswith("DATABASE_URL") and "secret" not in err
+    assert "Traceback" not in err
+
+
+def test_plan_load_twice_changes_nothing_the_second_time(capsys):
+    code, out, _ = run(capsys, "plan", "load", "--json")
+    assert code == 0 and json.loads(out)["changed"] is True
+    code, out, _ = run(capsys, "plan", "load", "--json")
+    assert code == 0 and json.loads(out)["changed"] is False
+
+
+def test_invites_for_every_focal_point_unit_with_qr_codes(capsys, tmp_path):
+    code, out, _ = run(capsys, "invites", "--json", "--qr", str(tmp_path / "qr"))
+    invites = json.loads(out)
+    assert code == 0 and len(invites) == 11
+    for invite in invites:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", invite["code"])  # ≥ 128 bits
+        assert invite["link"] == f"https://t.me/daumoi_kontum_bot?start={invite['code']}"
+        assert invite["kind"] == "focal_point" and invite["expires"] == "2023-12-20T23:59:59+07:00"
+        assert (tmp_path / "qr" / f"{invite['unit']}.png").read_bytes()[:4] == b"\x89PNG"
+    assert len({invite["code"] for invite in invites}) == 11
+
+
+def test_deputy_invite_for_one_unit_then_revoke(capsys):
+    code, out, _ = run(capsys, "invites", "--unit", "cong-an", "--deputy", "--json")
+    [invite] = json.loads(out)
+    assert code == 0 and invite["kind"] == "deputy" and invite["unit"] == "cong-an"
+    code, out, _ = run(capsys, "invites", "revoke", "cong-an")
+    assert code == 0 and "1" in out
+
+
+def test_unknown_unit_is_refused(capsys):
+    code, _, err = run(capsys, "invites", "--unit", "bao-kt")
+    assert code == 1 and "bao-kt" in err
+
+
+def test_units_and_audit_json(capsys):
+    run(capsys, "invites", "--unit", "cong-an")
+    code, out, _ = run(capsys, "units", "--json")
+    data = json.loads(out)
+    assert code == 0 and (data["registered"], data["required"]) == (0, 11)
+    assert all(unit["focal_point"] is None for unit in data["units"])
+    code, out, _ = run(capsys, "audit", "--json")
+    actions = [entry["action"] for entry in json.loads(out)]
+    assert code == 0 and "invite.created" in actions
