@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dtm
+import inspect
 import itertools
 import logging
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +70,8 @@ async def measure(
     """
     async with FakeBotApi(check_results=False, flood_limits=flood) as api:
         app = app_factory(api.base_url)
+        if inspect.isawaitable(app):
+            app = await app
         people = [api.add_user(f"Người {i}") for i in range(users)]
         async with app:
             await app.start()
@@ -91,6 +96,29 @@ async def measure(
         return n / elapsed
 
 
+def daumoi_bot(stack: contextlib.AsyncExitStack, *, rate_limited: bool):  # noqa: ANN201
+    """A factory for the real daumoi bot (Kon Tum plan, a fresh SQLite file) on a base URL."""
+    from bot.app import Runtime, build_application
+    from bot.plan import load_plan
+    from bot.settings import Settings
+
+    plan = load_plan(Path(__file__).resolve().parents[1] / "plans" / "kontum-2023.yaml")
+
+    async def build(base_url: str) -> Application:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        settings = Settings(
+            _env_file=None,
+            bot_token=TOKEN,
+            telegram_api_url=base_url.removesuffix("/bot"),
+            database_url=f"sqlite+aiosqlite:///{folder}/bench.sqlite3",
+        )
+        runtime = await stack.enter_async_context(Runtime.open(settings, plan))
+        await runtime.load_plan()
+        return build_application(runtime, rate_limited=rate_limited)
+
+    return build
+
+
 async def main(argv: list[str] | None = None) -> None:
     """Measure the echo bot, sequential and with concurrent updates, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -98,14 +126,21 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=50, help="distinct users sending them")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    bots: dict[str, AppFactory] = {
-        "echo bot (sequential)": echo_bot,
-        "echo bot (concurrent_updates=32)": lambda url: echo_bot(url, concurrent=32),
-    }
-    for name, factory in bots.items():
-        print(f"{name}:")
-        rate = await measure(factory, args.n, users=args.users)
-        print(f"    {rate:.0f} updates/s")
+    rates: dict[str, float] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        bots: dict[str, AppFactory] = {
+            "echo bot (sequential)": echo_bot,
+            "daumoi (sequential, no rate limiter)": daumoi_bot(stack, rate_limited=False),
+            "daumoi (as deployed, AIORateLimiter 30 msg/s)": daumoi_bot(stack, rate_limited=True),
+        }
+        for name, factory in bots.items():
+            print(f"{name}:")
+            count = args.n if "30 msg/s" not in name else min(args.n, 300)
+            rates[name] = await measure(factory, count, users=args.users)
+            print(f"    {rates[name]:.0f} updates/s")
+    echo = rates["echo bot (sequential)"]
+    for name, rate in rates.items():
+        print(f"ratio {name} / echo: {rate / echo:.2f}")
 
 
 if __name__ == "__main__":

@@ -128,17 +128,19 @@ class Runtime:
         return {invite.unit_id: invite.code for invite in issued}
 
 
-def build_application(runtime: Runtime) -> Application:
+def build_application(runtime: Runtime, *, rate_limited: bool = True) -> Application:
     """A python-telegram-bot Application with every handler registered."""
     settings = runtime.settings
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_base_url)
         .base_file_url(settings.bot_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .build()
     )
+    if rate_limited:
+        # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
     application.bot_data["services"] = runtime.services
     register_handlers(application)
     return application
