@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.domain.plan import Plan
@@ -171,9 +172,14 @@ async def serve(settings: Settings, plan: Plan) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with Runtime.open(settings, plan) as runtime:
         await runtime.load_plan()
-        async with running_bot(runtime) as application:
-            logger.info("daumoi is running as @%s", application.bot.username)
-            await stop.wait()
+        try:
+            async with running_bot(runtime) as application:
+                logger.info("daumoi is running as @%s", application.bot.username)
+                await stop.wait()
+        except InvalidToken:
+            raise StartupError(t("cli.token_rejected")) from None
+        except NetworkError as exc:
+            raise StartupError(t("cli.api_unreachable", "vi", problem=str(exc))) from None
     logger.info("daumoi stopped")
 
 

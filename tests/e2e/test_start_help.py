@@ -63,3 +63,28 @@ def _menu(api, language):
         if lang == language:
             return commands
     raise AssertionError(f"no menu for {language}: {list(api.commands)}")
+
+
+async def test_a_rejected_token_stops_the_bot_with_one_line(fake_api, settings, kontum_plan):
+    import pytest
+    from pydantic import SecretStr
+
+    from bot.app import serve
+    from bot.errors import StartupError
+
+    wrong = settings.model_copy(update={"bot_token": SecretStr("999:not-the-fake-servers-token")})
+    with pytest.raises(StartupError) as exc:
+        await serve(wrong, kontum_plan)
+    assert str(exc.value).startswith("BOT_TOKEN")
+
+
+async def test_an_unreachable_bot_api_stops_the_bot_with_one_line(settings, kontum_plan):
+    import pytest
+
+    from bot.app import serve
+    from bot.errors import StartupError
+
+    nowhere = settings.model_copy(update={"telegram_api_url": "http://127.0.0.1:9"})
+    with pytest.raises(StartupError) as exc:
+        await serve(nowhere, kontum_plan)
+    assert str(exc.value).startswith("TELEGRAM_API_URL")
