@@ -135,6 +135,8 @@ async def refuse(
 ) -> None:
     """Refuse a command: strangers get what the bot is and how to join; others the reason."""
     turn = turn_of(update, context)
+    command = (turn.message.text or "").split(maxsplit=1)[0] if turn.message else ""
+    await turn.services.access.deny(identity, command[:64], turn.now)
     if identity.role is Role.STRANGER:
         plan = turn.services.plan
         await turn.answer(turn.text(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.records import FocalPoint, FocalPointRole
+from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole
 from bot.services.ports import UnitOfWorkFactory
 
 
@@ -81,6 +82,15 @@ class AccessService:
     async def role_of(self, user_id: int) -> Role:
         """The user's role."""
         return (await self.identify(user_id)).role
+
+    async def deny(self, identity: Identity, command: str, now: datetime) -> None:
+        """Record a refused command in the audit log."""
+        async with self._uow_factory() as uow:
+            await uow.audit.append(
+                AuditEntry(now, "access.denied", identity.user_id, self._campaign_id,
+                           identity.unit_id, {"command": command, "role": identity.role.value})
+            )
+            await uow.commit()
 
     def is_secretariat(self, user_id: int) -> bool:
         """Whether the user is configured as secretariat."""

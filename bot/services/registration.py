@@ -336,6 +336,10 @@ class RegistrationService:
         unit = self._plan.unit(data["unit_id"])
         if not await uow.invites.use(data["invite_id"], actor.user_id, now):
             return Step.end(Reply("registration.invite_used"))
+        await uow.audit.append(
+            AuditEntry(now, "invite.used", actor.user_id, self._plan.id, unit.id,
+                       {"invite_id": data["invite_id"], "kind": kind.value})
+        )
         previous = [
             seat for seat in await uow.focal_points.active_for_unit(self._plan.id, unit.id)
             if seat.role is kind

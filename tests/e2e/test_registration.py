@@ -289,3 +289,29 @@ async def test_privacy_and_forget(bot, fake_api, secretariat):
     async with bot.runtime.uow_factory() as uow:
         seat_history = await uow.focal_points.active(bot.runtime.plan.id)
     assert seat_history == []
+
+
+async def test_a_conversation_expires_after_a_day_of_silence(bot, fake_api, clock):
+    lan = newcomer(fake_api)
+    await lan.say(f"/dangky {await invite(bot)}")
+    await lan.reply()
+    await lan.say("1")
+    clock.advance(timedelta(hours=25))
+    reply = await lan.say("Nguyễn Thị Lan")
+    assert reply.text != plain("registration.ask_position")
+    assert "daumoi" in reply.text  # a stranger again: the explanation, nothing stored
+    assert await seats(bot) == []
+
+
+async def test_refusals_and_registrations_are_audited(bot, fake_api, stranger):
+    await stranger.say("/donvi")
+    await stranger.say("/dangky sai-ma-roi-nhe")
+    lan = newcomer(fake_api)
+    await register_by_typing(lan, await invite(bot))
+    async with bot.runtime.uow_factory() as uow:
+        entries = await uow.audit.recent(bot.runtime.plan.id, 100)
+    actions = {entry.action for entry in entries}
+    assert {"access.denied", "invite.refused", "invite.created", "invite.used",
+            "focal_point.registered"} <= actions
+    text = repr([entry.detail for entry in entries])
+    assert "0912" not in text and "+84" not in text  # no phone numbers in the audit log
