@@ -18,15 +18,26 @@ from bot.domain.records import FocalPointRole
 from bot.errors import StartupError
 from bot.logs import configure_logging
 from bot.services.access import AccessService
+from bot.services.archive import ArchiveService
+from bot.services.broadcast import BroadcastService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.outbox import OutboxOptions, OutboxService, Pacing
+from bot.services.preferences import PreferenceService
 from bot.services.registration import RegistrationService
+from bot.services.reminders import ReminderService
+from bot.services.reporting import ReportingService
+from bot.services.schedule import policy_from_settings
+from bot.services.summary import SummaryService
 from bot.settings import Settings
 from bot.texts import t
 from handlers import register_handlers, set_command_menus
+from handlers.files import TelegramFileFetcher
+from handlers.notifier import TelegramNotifier
+from scheduler.ticker import start_ticker, stop_ticker
 from storage.db import StorageUnavailable, check_connection, create_engine
 from storage.migrate import upgrade
 from storage.uow import make_uow_factory
@@ -81,20 +92,53 @@ class Runtime:
             uow_factory = make_uow_factory(engine)
             bot_name = BotName(settings.bot_username)
             dialogue = DialogueService(uow_factory)
+            the_clock = clock or SystemClock()
+            policy = policy_from_settings(settings, plan.timezone)
+            outbox = OutboxService(
+                plan, uow_factory, the_clock, policy, settings.admin_ids,
+                settings.default_locale,
+                OutboxOptions(
+                    pacing=Pacing(overall_per_second=settings.send_rate_limit),
+                    exclusive=engine.url.get_backend_name() == "sqlite",
+                ),
+            )
+            registration = RegistrationService(
+                plan, uow_factory, dialogue, settings.admin_ids, bot_name
+            )
             services = Services(
                 plan=plan,
-                clock=clock or SystemClock(),
+                clock=the_clock,
                 default_locale=settings.default_locale,
                 access=AccessService(
                     plan.id, settings.admin_ids, settings.head_ids, uow_factory
                 ),
                 campaign=CampaignService(uow_factory),
                 dialogue=dialogue,
-                registration=RegistrationService(
-                    plan, uow_factory, dialogue, settings.admin_ids, bot_name
-                ),
+                registration=registration,
                 directory=DirectoryService(plan, uow_factory),
+                preferences=PreferenceService(uow_factory),
+                outbox=outbox,
+                reminders=ReminderService(
+                    plan, uow_factory, the_clock, policy, outbox, settings.admin_ids,
+                    settings.head_ids, settings.default_locale, registration,
+                ),
+                broadcast=BroadcastService(plan, uow_factory, dialogue, policy),
+                reporting=ReportingService(
+                    plan, uow_factory, dialogue,
+                    feed_chat_ids=settings.report_feed_chat_ids,
+                    feed_locale=settings.default_locale,
+                ),
+                archive=ArchiveService(
+                    plan, uow_factory, settings.archive_dir,
+                    enabled=settings.archive_attachments,
+                ),
+                summary=SummaryService(plan, uow_factory),
+                wake_outbox=outbox.wake,
             )
+            await services.preferences.load()
+            services.reminders.use_locales(services.preferences.locale_of)
+            # Attachments are downloaded only once their report is committed.
+            dialogue.after_commit(services.archive.wake)
             yield cls(
                 settings=settings,
                 plan=plan,
@@ -110,16 +154,18 @@ class Runtime:
         """Load the plan into the database (idempotent)."""
         return await self.services.campaign.load_plan(self.plan, self.services.clock.now())
 
-    async def tick(self) -> None:
-        """Run every scheduled job that is due at the clock's current time."""
+    async def tick(self) -> Any:
+        """Queue what is due at the clock's current time and send it; wait until done."""
+        return await self.services.reminders.tick()
 
     async def outbox_log(self, limit: int = 200) -> list[dict[str, Any]]:
         """What was queued, sent, failed or skipped, newest first (for trainers)."""
-        return []
+        outbox = self.services.outbox
+        return [outbox.as_log_entry(row) for row in await outbox.recent(limit)]
 
     async def next_due(self) -> Any:
         """When the next scheduled message falls due, or None."""
-        return None
+        return await self.services.reminders.next_due(self.services.clock.now())
 
     async def invite_codes(self) -> dict[str, str]:
         """A fresh focal-point invite code per unit (sandbox personas)."""
@@ -140,7 +186,9 @@ def build_application(runtime: Runtime, *, rate_limited: bool = True) -> Applica
     )
     if rate_limited:
         # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)
+        )
     application = builder.build()
     application.bot_data["services"] = runtime.services
     register_handlers(application)
@@ -157,9 +205,22 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[Application]:
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=10)
         await application.start()
+        outbox = runtime.services.outbox
+        outbox.attach(TelegramNotifier(application.bot))
+        outbox.start()
+        archive = runtime.services.archive
+        archive.bind(TelegramFileFetcher(application.bot))
+        archive.wake()  # attachments left over from before a restart
+        ticker = start_ticker(
+            runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds
+        )
         try:
             yield application
         finally:
+            stop_ticker(ticker)
+            await archive.idle()
+            archive.bind(None)
+            await outbox.stop()
             await application.updater.stop()
             await application.stop()
 

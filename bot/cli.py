@@ -42,7 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help=t("cli.help_run"))
     run.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
+    run.add_argument("--no-sandbox", action="store_true", help=t("cli.help_no_sandbox"))
+    run.add_argument("--port", type=int, default=8080, help=t("cli.help_port"))
     run.set_defaults(handler=cmd_run)
+
+    sandbox = commands.add_parser("sandbox", help=t("cli.help_sandbox"))
+    sandbox.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
+    sandbox.add_argument("--port", type=int, default=8080, help=t("cli.help_port"))
+    sandbox.add_argument("--screenshot", type=Path, metavar="DIR", help=t("cli.help_screenshot"))
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     plan = commands.add_parser("plan", help=t("cli.help_plan"))
     plan_commands = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
@@ -67,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import cli_people
 
     cli_people.add_parsers(commands)
+    from bot import cli_summary
+
+    cli_summary.add_parsers(commands)
+    from bot import cli_reports
+
+    cli_reports.add_parsers(commands)
+    from bot import cli_reminders
+
+    cli_reminders.add_parsers(commands)
     return parser
 
 
@@ -135,9 +152,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_configured_settings()
     if not settings.bot_token.get_secret_value():
         print(t("cli.no_token"), file=sys.stderr)
-        return EXIT_CONFIG
+        if args.no_sandbox:
+            return EXIT_CONFIG
+        # Without a token there is nothing to poll: show the bot working locally instead.
+        print(t("cli.sandbox_instead"), file=sys.stderr)
+        return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
+                                              screenshot=None))
     plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
     return run_bot(settings, plan)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Run the local sandbox: fake Telegram, the real bot, a web chat and a simulated clock."""
+    from bot.sandbox.runner import main_sandbox
+
+    settings = load_configured_settings()
+    plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
+    return main_sandbox(settings, plan, args.port, args.screenshot)
 
 
 def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to keep --help fast

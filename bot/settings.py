@@ -35,6 +35,21 @@ class Settings(BaseSettings):
     head_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: str = Field(default="vi", pattern="^(vi|en)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    # Reminders and the outbox (see bot/services/schedule.py for the formats).
+    quiet_hours: str = "21:00-07:00"
+    nudge_offsets: str = "3d,1d,0d"
+    nudge_time: str = "08:00"
+    overdue_nudges_max: int = Field(default=5, ge=0, le=30)
+    reminder_grace_hours: float = Field(default=12.0, ge=0)
+    skip_sundays: bool = True
+    skip_holidays: bool = True
+    digest_time: str = "17:00"
+    reminder_tick_seconds: float = Field(default=30.0, gt=0)
+    send_rate_limit: float = Field(default=30.0, gt=0)
+    # Progress reports: where each confirmed report is announced, and the attachment archive.
+    report_feed_chat_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    archive_attachments: bool = False
+    archive_dir: Path = Path("archive")
 
     @field_validator("admin_ids", "head_ids", mode="before")
     @classmethod
@@ -44,6 +59,40 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts if part)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("report_feed_chat_ids", mode="before")
+    @classmethod
+    def _feed_chats(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return tuple(int(part) for part in parts if part)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        from bot.services.schedule import parse_quiet_hours
+
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("nudge_offsets")
+    @classmethod
+    def _nudge_offsets(cls, value: str) -> str:
+        from bot.services.schedule import parse_offsets
+
+        parse_offsets(value)
+        return value
+
+    @field_validator("nudge_time", "digest_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        from bot.services.schedule import parse_clock
+
+        parse_clock(value)
         return value
 
     @field_validator("telegram_api_url")

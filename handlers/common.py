@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.services.access import Role
+from bot.services.access import MEMBERS, STAFF, Role
 from handlers.context import Turn, turn_of
 
 
@@ -14,20 +14,28 @@ def _campaign_values(turn: Turn) -> dict[str, str]:
     return {"campaign": plan.title, "secretariat": plan.unit(plan.secretariat).name}
 
 
+def _audience(role: Role) -> str:
+    if role in STAFF:
+        return "staff"
+    return "member" if role in MEMBERS else "stranger"
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the user: what daumoi is and what to do next, by role."""
     turn = turn_of(update, context)
-    role = await turn.role()
-    key = "common.start_stranger" if role is Role.STRANGER else "common.start_staff"
-    await turn.answer(turn.text(key, **_campaign_values(turn)))
+    identity = await turn.identity()
+    values = _campaign_values(turn)
+    if identity.seat is not None and not identity.is_staff:
+        unit = turn.services.plan.unit(identity.seat.unit_id).name
+        values.update(name=identity.seat.full_name, unit=unit)
+    await turn.answer(turn.text(f"common.start_{_audience(identity.role)}", **values))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the commands this user may use."""
     turn = turn_of(update, context)
     role = await turn.role()
-    key = "common.help_stranger" if role is Role.STRANGER else "common.help_staff"
-    await turn.answer(turn.text(key))
+    await turn.answer(turn.text(f"common.help_{_audience(role)}"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

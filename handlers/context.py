@@ -95,7 +95,8 @@ def turn_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Turn:
     return Turn(
         user_id=user.id,
         chat_id=chat.id,
-        locale=pick_locale(user.language_code, services.default_locale),
+        locale=services.preferences.locale_of(user.id)
+        or pick_locale(user.language_code, services.default_locale),
         private=chat.type == ChatType.PRIVATE,
         services=services,
         message=update.effective_message,

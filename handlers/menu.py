@@ -34,9 +34,22 @@ UNITS = Command("units", "donvi")
 INVITE = Command("invite", "moi")
 PRIVACY = Command("privacy", "baomat")
 FORGET = Command("forget", "xoadulieu")
+LANG = Command("lang", "ngonngu")
+SUMMARY = Command("summary", "tonghop")
+EXPORT = Command("export", "xuat")
+TIMELINE = Command("timeline", "lichtrinh")
+REMIND = Command("remind", "nhacnho")
+BROADCAST = Command("broadcast", "thongbao")
+SETGROUP = Command("setgroup", "setgroup")
+TASKS = Command("tasks", "nhiemvu")
+REPORT = Command("report", "baocao")
+MY_REPORTS = Command("myreports", "baocaocuatoi")
 
-# The menu lists what works today, in the order a new user needs it.
-MENU: tuple[Command, ...] = (START, HELP, REGISTER, UNITS, INVITE, PRIVACY, FORGET, CANCEL)
+# The order a user needs them: joining, the daily work of a unit, then the staff's tools.
+MENU: tuple[Command, ...] = (
+    START, HELP, REGISTER, TASKS, REPORT, MY_REPORTS, SUMMARY, TIMELINE, UNITS, EXPORT,
+    REMIND, BROADCAST, INVITE, SETGROUP, PRIVACY, FORGET, LANG, CANCEL,
+)
 
 
 def menu_commands(locale: str) -> list[BotCommand]:

@@ -10,8 +10,28 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import common, registration
-from handlers.menu import CANCEL, FORGET, HELP, INVITE, PRIVACY, REGISTER, START, UNITS
+from handlers import common, language, registration, reminders, summary
+from handlers import reports as reports_handlers
+from handlers.menu import (
+    BROADCAST,
+    CANCEL,
+    EXPORT,
+    FORGET,
+    HELP,
+    INVITE,
+    LANG,
+    MY_REPORTS,
+    PRIVACY,
+    REGISTER,
+    REMIND,
+    REPORT,
+    SETGROUP,
+    START,
+    SUMMARY,
+    TASKS,
+    TIMELINE,
+    UNITS,
+)
 
 
 def register_handlers(application: Application) -> None:
@@ -28,7 +48,18 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler(INVITE.names, registration.invite))
     application.add_handler(CommandHandler(PRIVACY.names, registration.privacy))
     application.add_handler(CommandHandler(FORGET.names, registration.forget))
+    application.add_handler(CommandHandler(LANG.names, language.choose_language))
+    application.add_handler(CallbackQueryHandler(language.press_language, pattern=r"^lang:"))
     # Feature modules: each adds its own commands and callbacks here, one line each.
+    application.add_handler(CommandHandler(TIMELINE.names, reminders.timeline))
+    application.add_handler(CommandHandler(REMIND.names, reminders.remind))
+    application.add_handler(CommandHandler(BROADCAST.names, reminders.broadcast))
+    application.add_handler(CommandHandler(SETGROUP.names, reminders.set_group))
+    application.add_handler(CommandHandler(SUMMARY.names, summary.summary))
+    application.add_handler(CommandHandler(EXPORT.names, summary.export))
+    application.add_handler(CommandHandler(TASKS.names, reports_handlers.tasks))
+    application.add_handler(CommandHandler(REPORT.names, reports_handlers.report))
+    application.add_handler(CommandHandler(MY_REPORTS.names, reports_handlers.my_reports))
 
     application.add_handler(CallbackQueryHandler(registration.press_choice, pattern=r"^c:"))
     application.add_handler(CallbackQueryHandler(registration.forged_button))

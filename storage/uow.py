@@ -10,13 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.db import READ_ONLY
 from storage.repositories import (
     SqlAuditRepository,
+    SqlBotStateRepository,
     SqlCampaignRepository,
     SqlConversationRepository,
     SqlFocalPointRepository,
     SqlInviteRepository,
     SqlOutboxRepository,
+    SqlPreferenceRepository,
     SqlProcessedUpdateRepository,
     SqlProgressRepository,
+    SqlReportRepository,
     SqlSummaryRepository,
 )
 
@@ -32,7 +35,10 @@ class SqlUnitOfWork:
     invites: SqlInviteRepository
     outbox: SqlOutboxRepository
     progress: SqlProgressRepository
+    prefs: SqlPreferenceRepository
+    state: SqlBotStateRepository
     summary: SqlSummaryRepository
+    reports: SqlReportRepository
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
@@ -57,7 +63,10 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.progress = SqlProgressRepository(session)
+        self.prefs = SqlPreferenceRepository(session)
+        self.state = SqlBotStateRepository(session)
         self.summary = SqlSummaryRepository(session)
+        self.reports = SqlReportRepository(session)
         return self
 
     async def __aexit__(

@@ -62,7 +62,7 @@ def test_plan_schema_is_json(capsys):
 
 
 def test_run_without_a_token_explains_botfather_and_exits_2(capsys):
-    code, _, err = run(capsys, "run")
+    code, _, err = run(capsys, "run", "--no-sandbox")
     assert code == 2
     assert "@BotFather" in err and "BOT_TOKEN" in err
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.plan import Plan
+from bot.domain.plan import Plan, Task, Unit
 from bot.texts import t
 
 
@@ -65,18 +66,47 @@ def shorten(text: str, width: int) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+@dataclass(frozen=True)
+class PlanIndex:
+    """Units and tasks of a plan by id, and each unit's tasks: built once per plan."""
+
+    units: dict[str, Unit]
+    tasks: dict[str, Task]
+    tasks_of: dict[str, tuple[Task, ...]]
+
+
+_INDEXES: dict[int, tuple[Plan, PlanIndex]] = {}
+
+
+def plan_index(plan: Plan) -> PlanIndex:
+    """The index of a plan (a campaign of thousands of units makes linear lookups too slow)."""
+    cached = _INDEXES.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    assigned: dict[str, list[Task]] = {}
+    for task in plan.tasks:
+        for unit in (task.lead, *task.cooperating):
+            assigned.setdefault(unit, []).append(task)
+    index = PlanIndex(
+        units={unit.id: unit for unit in plan.units},
+        tasks={task.id: task for task in plan.tasks},
+        tasks_of={unit: tuple(tasks) for unit, tasks in assigned.items()},
+    )
+    _INDEXES.clear()  # one plan per process in practice; never let the cache grow
+    _INDEXES[id(plan)] = (plan, index)
+    return index
+
+
 def unit_name(plan: Plan, unit_id: str) -> str:
     """A unit's short name, or its id if the plan no longer lists it."""
-    try:
-        return plan.unit(unit_id).short_name
-    except KeyError:
-        return unit_id
+    unit = plan_index(plan).units.get(unit_id)
+    return unit.short_name if unit is not None else unit_id
 
 
 def task_label(plan: Plan, task_id: str, width: int = 60) -> str:
     """A task as people recognise it: its section of the plan and the start of its text."""
-    for task in plan.tasks:
-        if task.id == task_id:
-            text = shorten(task.text, width)
-            return f"{task.section} {text}" if task.section else text
-    return task_id
+    task = plan_index(plan).tasks.get(task_id)
+    if task is None:
+        return task_id
+    text = shorten(task.text, width)
+    return f"{task.section} {text}" if task.section else text

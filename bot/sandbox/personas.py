@@ -73,14 +73,6 @@ def _sample_names() -> list[str]:
     return [name.strip() for name in t("sandbox.sample_names").split(";") if name.strip()]
 
 
-def _split_name(full: str) -> tuple[str, str | None]:
-    # Vietnamese names put the family name first; Telegram shows first_name then last_name.
-    parts = full.split()
-    if len(parts) < 2:
-        return full, None
-    return " ".join(parts[1:]), parts[0]
-
-
 def build_personas(api: FakeBotApi, plan: Plan) -> list[Persona]:
     """Create the sandbox's users and group in the fake server; return them in display order."""
     names = _sample_names()
@@ -92,9 +84,9 @@ def build_personas(api: FakeBotApi, plan: Plan) -> list[Persona]:
 
     def person(key: str, kind: Kind, user_id: int, index: int, unit: Unit | None = None) -> None:
         full = name(index)
-        first, last = _split_name(full)
         phone = phone_for(index)
-        api.add_user(first, id=user_id, last_name=last, language_code="vi", phone_number=phone)
+        # Vietnamese users usually put the whole name, family name first, in first_name.
+        api.add_user(full, id=user_id, language_code="vi", phone_number=phone)
         personas.append(
             Persona(
                 key,

@@ -48,7 +48,9 @@ async def headless_chromium() -> AsyncIterator[Any]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(chromium_path()), args=list(CHROMIUM_ARGS), headless=True
+            executable_path=str(chromium_path()),
+            args=list(CHROMIUM_ARGS),
+            headless=True,
         )
         try:
             yield browser
@@ -105,8 +107,9 @@ async def take_screenshots(
             await say(page, "/start")
             await say(page, "/huongdan")
             await shot(page, "02-focal-point-chat.png")
-        await shot(page.locator("#clock-panel"), "03-clock-panel.png")
-        await shot(page.locator("#side"), "04-outbox-panel.png")
+        await shot(page.locator("#side"), "03-clock-and-outbox.png")
+        await page.click("#milestones-box summary")
+        await shot(page.locator("#clock-panel"), "04-clock-milestones.png")
         await context.close()
         phone = await browser.new_context(viewport=PHONE, device_scale_factor=2, locale=locale)
         page = await phone.new_page()

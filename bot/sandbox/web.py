@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import BodyPartReader, web
 
@@ -26,6 +26,7 @@ from bot.texts import LOCALES, catalogue, t
 
 STATIC = Path(__file__).parent / "static"
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
+STREAMS_KEY = web.AppKey("streams", "Streams")
 LIMIT_KEY = web.AppKey("upload_limit", int)
 MAX_JSON_BYTES = 64 * 1024
 MAX_FIELD_BYTES = 16 * 1024
@@ -57,7 +58,7 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     origin = request.headers.get("Origin")
     writes = request.method not in ("GET", "HEAD")
     if writes and origin and urlsplit(origin).netloc != request.host:
-        return _error("cross-origin request refused", 403)
+        return _error(t("sandbox.err_cross_origin", request.app[SANDBOX_KEY].lang), 403)
     try:
         response = await handler(request)
     except SandboxError as exc:
@@ -195,7 +196,8 @@ async def post_upload(request: web.Request) -> web.Response:
         if not isinstance(part, BodyPartReader):
             raise bad_field  # a nested multipart
         if part.name == "file" and data is None:
-            filename = part.filename or ""
+            # Browsers and aiohttp percent-encode some characters of a file name.
+            filename = unquote(part.filename or "")
             content_type = part.headers.get("Content-Type")
             data = await _read_part(part, limit, too_big)
         elif part.name in ("persona", "as", "caption"):
@@ -258,14 +260,28 @@ async def get_messages(request: web.Request) -> web.Response:
     )
 
 
+class Streams:
+    """The web app's open event streams, told to end when the server shuts down."""
+
+    def __init__(self) -> None:
+        self.closing = False
+
+
+async def _end_streams(app: web.Application) -> None:
+    # Open streams would otherwise hold the server's shutdown until its timeout.
+    app[STREAMS_KEY].closing = True
+    app[SANDBOX_KEY].changed.fire()
+
+
 class ChatStream:
     """What one open page has been told about a persona's chat, to send it only the changes."""
 
     _UNSET: Any = object()
 
-    def __init__(self, sandbox: Sandbox, persona: Persona) -> None:
+    def __init__(self, sandbox: Sandbox, persona: Persona, streams: Streams) -> None:
         self.sandbox = sandbox
         self.persona = persona
+        self.streams = streams
         self.sent: dict[int, str] = {}
         self.seen: dict[str, Any] = {}
         self.started = False
@@ -279,7 +295,7 @@ class ChatStream:
     def pending(self) -> list[tuple[str, Any]] | None:
         """Return the events this page has not had yet, or None if it is up to date."""
         sandbox = self.sandbox
-        if sandbox.closing:
+        if sandbox.closing or self.streams.closing:
             return [("bye", {})]
         events: list[tuple[str, Any]] = []
         if self._changed("lang", sandbox.lang):
@@ -319,7 +335,8 @@ def _event(name: str, data: Any) -> bytes:
 async def get_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events for one persona's chat: its messages, keyboard, clock and outbox."""
     sandbox = _sandbox(request)
-    stream = ChatStream(sandbox, sandbox.persona(request.query.get("persona", "")))
+    persona = sandbox.persona(request.query.get("persona", ""))
+    stream = ChatStream(sandbox, persona, request.app[STREAMS_KEY])
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -353,6 +370,8 @@ def make_web_app(sandbox: Sandbox, *, upload_limit: int = MAX_UPLOAD_BYTES) -> w
     app = web.Application(client_max_size=upload_limit + MULTIPART_SLACK, middlewares=[_guard])
     app[SANDBOX_KEY] = sandbox
     app[LIMIT_KEY] = upload_limit
+    app[STREAMS_KEY] = Streams()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC, show_index=False)
     app.router.add_get("/api/texts", get_texts)

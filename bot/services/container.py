@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
+from bot.services.archive import ArchiveService
+from bot.services.broadcast import BroadcastService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.outbox import OutboxService
+from bot.services.preferences import PreferenceService
 from bot.services.registration import RegistrationService
+from bot.services.reminders import ReminderService
+from bot.services.reporting import ReportingService
+from bot.services.summary import SummaryService
 
 
 @dataclass
@@ -26,5 +33,12 @@ class Services:
     dialogue: DialogueService
     registration: RegistrationService
     directory: DirectoryService
+    preferences: PreferenceService
+    outbox: OutboxService
+    reminders: ReminderService
+    broadcast: BroadcastService
+    reporting: ReportingService
+    archive: ArchiveService
+    summary: SummaryService
     # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
     wake_outbox: Callable[[], None] = field(default=lambda: None)

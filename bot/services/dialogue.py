@@ -59,10 +59,15 @@ class DialogueService:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
         self._flows: dict[str, Flow] = {}
+        self._after_commit: list[Callable[[], None]] = []
 
     def add_flow(self, flow: Flow) -> None:
         """Make a flow routable by its name."""
         self._flows[flow.name] = flow
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after every committed transaction (e.g. to wake a background worker)."""
+        self._after_commit.append(hook)
 
     async def once(self, update_id: int | None, now: datetime, work: Work) -> Outcome:
         """Run work in one transaction, once per Telegram update.
@@ -77,6 +82,9 @@ class DialogueService:
             if update_id is not None:
                 await uow.updates.remember(update_id, outcome.to_json())
             await uow.commit()
+        # Work that must only see committed data (downloads of report attachments) starts here.
+        for hook in self._after_commit:
+            hook()
         return outcome
 
     async def current(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Conversation | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -17,6 +18,7 @@ from bot.domain.records import (
     Invite,
     OutboxMessage,
     PlanLoadResult,
+    Report,
     ReportStatus,
 )
 from bot.domain.summary import (
@@ -157,6 +159,90 @@ class OutboxRepository(Protocol):
         """Queue a message unless its key is already queued; True if it was new."""
         ...
 
+    async def existing_keys(self, keys: Collection[str]) -> set[str]:
+        """Which of these keys are already in the outbox (whatever their status)."""
+        ...
+
+    async def get(self, key: str) -> OutboxMessage | None:
+        """The message stored under a key, or None."""
+        ...
+
+    async def claim(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for sending (status sending, leased until a moment)."""
+        ...
+
+    async def expire(self, now: datetime, due_before: datetime, kinds: Collection[str]) -> int:
+        """Record as skipped the pending messages of these kinds due before a moment."""
+        ...
+
+    async def mark_sent(
+        self, message_id: int, sent_at: datetime, telegram_message_id: int | None
+    ) -> None:
+        """Record a delivered message."""
+        ...
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        """Record a message that will never be delivered, and why."""
+        ...
+
+    async def mark_skipped(self, message_id: int, reason: str) -> None:
+        """Record a message deliberately not sent, and why."""
+        ...
+
+    async def retry_later(self, message_id: int, not_before: datetime, error: str) -> None:
+        """Put a message back in the queue after a failed attempt, not before a moment."""
+        ...
+
+    async def release(self, message_id: int) -> None:
+        """Give a claimed message back untouched."""
+        ...
+
+    async def recover(self) -> int:
+        """Put every row left "sending" back in the queue; return how many."""
+        ...
+
+    async def next_wake(self, after: datetime) -> datetime | None:
+        """The earliest moment after `after` at which a queued message becomes sendable."""
+        ...
+
+    async def has_sendable(self, now: datetime) -> bool:
+        """Whether some message is due and could be claimed at `now`."""
+        ...
+
+    async def recent(
+        self, limit: int = 200, campaign_id: str | None = None
+    ) -> list[OutboxMessage]:
+        """The newest messages first."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages are in each status."""
+        ...
+
+    async def sent_by_unit(
+        self, kind: str, key_prefixes: Collection[str]
+    ) -> dict[str, list[datetime]]:
+        """When messages of a kind whose key starts with a prefix reached each unit."""
+        ...
+
+
+class BotStateRepository(Protocol):
+    """Bot-wide values learned at run time, e.g. the coordination group."""
+
+    async def get(self, key: str) -> Any | None:
+        """The value stored under a key, or None."""
+        ...
+
+    async def put(self, key: str, value: Any) -> None:
+        """Store (or replace) the value of a key."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """Forget a key; return whether it was there."""
+        ...
+
 
 class ProgressRepository(Protocol):
     """Who met which deadline (see `bot.domain.progress.UnitDeadline` for the rules)."""
@@ -212,6 +298,58 @@ class SummaryRepository(Protocol):
         ...
 
 
+class ReportRepository(Protocol):
+    """Units' progress reports: every version kept, with figures and attachments."""
+
+    async def add(self, report: Report) -> Report:
+        """Store a report as the next version on its (campaign, unit, task); return it stored."""
+        ...
+
+    async def get(self, report_id: int) -> Report | None:
+        """One report version with its figures and attachments, or None."""
+        ...
+
+    async def for_unit(self, campaign_id: str, unit_id: str) -> list[Report]:
+        """Every version of every report of a unit, by task then version."""
+        ...
+
+    async def latest(self, campaign_id: str, unit_id: str) -> dict[str, Report]:
+        """The newest version per task of a unit."""
+        ...
+
+    async def all(self, campaign_id: str, unit_id: str | None = None) -> list[Report]:
+        """Every version of the campaign's reports (of one unit if given), oldest first."""
+        ...
+
+    async def unarchived(self, campaign_id: str, limit: int = 100) -> list[Report]:
+        """Reports with at least one attachment not archived yet, oldest first."""
+        ...
+
+    async def set_archive_path(self, attachment_id: int, path: str) -> None:
+        """Record where an attachment was archived."""
+        ...
+
+
+class FileFetcher(Protocol):
+    """Downloads a file a user sent, by its file id (Telegram: getFile, then the file URL)."""
+
+    async def fetch(self, file_id: str, destination: Path) -> None:
+        """Write the file to `destination`; raise on any failure."""
+        ...
+
+
+class PreferenceRepository(Protocol):
+    """Per-user preferences."""
+
+    async def locales(self) -> dict[int, str]:
+        """Every user's chosen language."""
+        ...
+
+    async def set_locale(self, user_id: int, locale: str) -> None:
+        """Remember a user's language."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with uow:`, then `await uow.commit()`; leaving rolls back."""
 
@@ -251,13 +389,28 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def state(self) -> BotStateRepository:
+        """Bot-wide values (the coordination group…)."""
+        ...
+
+    @property
     def progress(self) -> ProgressRepository:
         """Deadline status per unit."""
         ...
 
     @property
+    def prefs(self) -> PreferenceRepository:
+        """User preferences."""
+        ...
+
+    @property
     def summary(self) -> SummaryRepository:
         """Aggregates for the summary and the exports."""
+        ...
+
+    @property
+    def reports(self) -> ReportRepository:
+        """Units' progress reports and their versions."""
         ...
 
     async def __aenter__(self) -> Self: ...

@@ -20,6 +20,7 @@ from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 CONSOLIDATED = "report.consolidated"
+EXPORTED = "report.exported"
 NOT_REPORTED = "not_reported"
 # The order a head reads task states in: what is finished first, what is missing last.
 TASK_STATES: tuple[str, ...] = (
@@ -250,24 +251,26 @@ class SummaryService:
             last_reminder=reminder.last_sent_at if reminder else None,
         )
 
-    async def export(self, now: datetime, *, history: bool = False) -> ExportData:
-        """The data of the consolidated report (and, with `history`, of the spreadsheet)."""
+    async def consolidated(self, now: datetime) -> ExportData:
+        """The data of the consolidated report: latest reports and figures by unit and task."""
         plan = self._plan
         async with self._uow_factory() as uow:
             summary = await self._summary(uow, now)
             latest = await uow.summary.latest_reports(plan.id, now)
             unit_figures = await uow.summary.unit_figures(plan.id, now)
             task_figures = await uow.summary.task_figures(plan.id, now)
-            focal_points = await uow.focal_points.active(plan.id) if history else []
-            versions = await uow.summary.history(plan.id, now) if history else []
-        return ExportData(
-            summary=summary,
-            latest=tuple(latest),
-            unit_figures=tuple(unit_figures),
-            task_figures=tuple(task_figures),
-            focal_points=tuple(focal_points),
-            history=tuple(versions),
-        )
+        return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures))
+
+    async def workbook(self, now: datetime) -> ExportData:
+        """The data of the spreadsheet: every report version, figures, focal points."""
+        plan = self._plan
+        async with self._uow_factory() as uow:
+            summary = await self._summary(uow, now)
+            task_figures = await uow.summary.task_figures(plan.id, now)
+            focal_points = await uow.focal_points.active(plan.id)
+            history = await uow.summary.history(plan.id, now)
+        return ExportData(summary, (), (), tuple(task_figures), tuple(focal_points),
+                          tuple(history))
 
     async def record_consolidated(
         self, now: datetime, actor_user_id: int | None, detail: Mapping[str, Any]
@@ -286,6 +289,17 @@ class SummaryService:
             )
             await uow.commit()
 
+    async def record_export(
+        self, now: datetime, actor_user_id: int | None, detail: Mapping[str, Any]
+    ) -> None:
+        """Note who exported the spreadsheet (it may hold phone numbers)."""
+        async with self._uow_factory() as uow:
+            await uow.audit.append(
+                AuditEntry(at=now, action=EXPORTED, actor_user_id=actor_user_id,
+                           campaign_id=self._plan.id, detail=dict(detail))
+            )
+            await uow.commit()
+
     async def _summary(self, uow: UnitOfWork, now: datetime) -> Summary:
         plan = self._plan
         repo = uow.summary
@@ -298,12 +312,10 @@ class SummaryService:
             required=required,
             registered=tuple(unit for unit in required if unit in with_focal_point),
         )
-        deadlines = tuple(
-            DeadlineSummary(
-                deadline, tuple(await uow.progress.deadline_status(plan.id, deadline, now))
-            )
-            for deadline in plan.deadlines
-        )
+        deadlines = []
+        for deadline in plan.deadlines:
+            states = await uow.progress.deadline_status(plan.id, deadline, now)
+            deadlines.append(DeadlineSummary(deadline, tuple(states)))
         counts: dict[str, dict[str, int]] = {}
         for row in await repo.status_counts(plan.id, now):
             state = row.status.value if row.status is not None else NOT_REPORTED
@@ -340,7 +352,7 @@ class SummaryService:
             timezone=plan.timezone,
             now=now,
             focal_points=focal_points,
-            deadlines=deadlines,
+            deadlines=tuple(deadlines),
             units=tuple(units),
             figures=figures,
             problems=tuple(problems),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,16 +41,39 @@ def pick_locale(language_code: str | None, default: str = DEFAULT_LOCALE) -> str
     return default
 
 
-def t(key: str, locale: str = DEFAULT_LOCALE, /, **values: object) -> str:
-    """Render a catalogue key in a locale, falling back to Vietnamese."""
+def _template(key: str, locale: str) -> str:
     texts = catalogue(locale if locale in LOCALES else DEFAULT_LOCALE)
     template = texts.get(key)
-    if template is None:
-        template = catalogue(DEFAULT_LOCALE)[key]
-    return template.format(**values) if values else template
+    return template if template is not None else catalogue(DEFAULT_LOCALE)[key]
+
+
+def _is_ref(value: object) -> bool:
+    return isinstance(value, Mapping) and "key" in value
+
+
+def _render(key: str, locale: str, values: Mapping[str, object], escape: bool) -> str:
+    rendered: dict[str, object] = {}
+    for name, value in values.items():
+        # A value may itself be a key ({"key": …, "values": {…}}) or a list of keys, so that
+        # stored, replayable messages keep every word in the catalogue.
+        if _is_ref(value):
+            ref = value  # type: ignore[assignment]
+            rendered[name] = _render(ref["key"], locale, ref.get("values", {}), escape)
+        elif isinstance(value, list | tuple) and value and all(_is_ref(v) for v in value):
+            rendered[name] = "\n".join(
+                _render(v["key"], locale, v.get("values", {}), escape) for v in value
+            )
+        else:
+            rendered[name] = html.escape(str(value), quote=False) if escape else value
+    template = _template(key, locale)
+    return template.format(**rendered) if rendered else template
+
+
+def t(key: str, locale: str = DEFAULT_LOCALE, /, **values: object) -> str:
+    """Render a key in a locale, falling back to Vietnamese."""
+    return _render(key, locale, values, escape=False)
 
 
 def t_html(key: str, locale: str = DEFAULT_LOCALE, /, **values: object) -> str:
     """Render a key for HTML parse mode: the template's tags stay, every value is escaped."""
-    safe = {name: html.escape(str(value), quote=False) for name, value in values.items()}
-    return t(key, locale, **safe)
+    return _render(key, locale, values, escape=True)

@@ -5,19 +5,25 @@ from storage.repositories.campaigns import SqlCampaignRepository, plan_hash
 from storage.repositories.conversations import SqlConversationRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlFocalPointRepository, SqlInviteRepository
+from storage.repositories.prefs import SqlPreferenceRepository
 from storage.repositories.progress import SqlProgressRepository
+from storage.repositories.reports import SqlReportRepository
+from storage.repositories.state import SqlBotStateRepository
 from storage.repositories.summary import SqlSummaryRepository
 from storage.repositories.updates import SqlProcessedUpdateRepository
 
 __all__ = [
     "SqlAuditRepository",
+    "SqlBotStateRepository",
     "SqlCampaignRepository",
     "SqlConversationRepository",
     "SqlFocalPointRepository",
     "SqlInviteRepository",
     "SqlOutboxRepository",
+    "SqlPreferenceRepository",
     "SqlProcessedUpdateRepository",
     "SqlProgressRepository",
+    "SqlReportRepository",
     "SqlSummaryRepository",
     "plan_hash",
 ]

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.records import OutboxMessage, OutboxStatus
 from storage.models import OutboxRow
 from storage.repositories._sql import upsert_insert
+
+# SQLite limits bound parameters per statement; key lookups are chunked below this.
+_CHUNK = 500
+
+PENDING = OutboxStatus.PENDING.value
+SENDING = OutboxStatus.SENDING.value
 
 
 def _outbox(row: OutboxRow) -> OutboxMessage:
@@ -53,6 +63,7 @@ class SqlOutboxRepository:
                 due_at=message.due_at,
                 status=message.status.value,
                 attempts=0,
+                last_error=message.last_error,
                 created_at=message.created_at,
                 not_before=message.not_before,
             )
@@ -61,3 +72,198 @@ class SqlOutboxRepository:
         )
         result = await self._session.execute(statement)
         return result.scalar_one_or_none() is not None
+
+    async def existing_keys(self, keys: Collection[str]) -> set[str]:
+        """Which of these keys are already in the outbox (whatever their status)."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            statement = select(OutboxRow.key).where(OutboxRow.key.in_(chunk))
+            found.update(await self._session.scalars(statement))
+        return found
+
+    async def get(self, key: str) -> OutboxMessage | None:
+        """The message stored under a key, or None."""
+        row = await self._session.scalar(select(OutboxRow).where(OutboxRow.key == key))
+        return _outbox(row) if row is not None else None
+
+    def _claimable(self, now: datetime) -> object:
+        ready = and_(
+            OutboxRow.status == PENDING,
+            OutboxRow.due_at <= now,
+            or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+        )
+        # A row left "sending" past its lease belongs to a worker that died mid-send.
+        orphaned = and_(OutboxRow.status == SENDING, OutboxRow.not_before <= now)
+        return or_(ready, orphaned)
+
+    async def claim(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for sending, oldest first, leased until a moment.
+
+        On PostgreSQL the rows are locked with SKIP LOCKED, so several dispatchers never take
+        the same row; SQLite serialises writers (BEGIN IMMEDIATE) to the same effect.
+        """
+        statement = (
+            select(OutboxRow.id)
+            .where(self._claimable(now))  # type: ignore[arg-type]
+            .order_by(OutboxRow.due_at, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(await self._session.scalars(statement))
+        if not ids:
+            return []
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids))
+            .values(status=SENDING, not_before=lease_until)
+        )
+        rows = await self._session.scalars(
+            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.due_at, OutboxRow.id)
+        )
+        return [_outbox(row) for row in rows]
+
+    async def expire(self, now: datetime, due_before: datetime, kinds: Collection[str]) -> int:
+        """Record as skipped the pending messages of these kinds due before a moment."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == PENDING,
+                OutboxRow.due_at < due_before,
+                OutboxRow.kind.in_(list(kinds)),
+            )
+            .values(status=OutboxStatus.SKIPPED.value, last_error="expired", not_before=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def mark_sent(
+        self, message_id: int, sent_at: datetime, telegram_message_id: int | None
+    ) -> None:
+        """Record a delivered message."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.SENT.value,
+                sent_at=sent_at,
+                telegram_message_id=telegram_message_id,
+                attempts=OutboxRow.attempts + 1,
+                not_before=None,
+            )
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        """Record a message that will never be delivered, and why."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.FAILED.value,
+                last_error=error[:500],
+                attempts=OutboxRow.attempts + 1,
+                not_before=None,
+            )
+        )
+
+    async def mark_skipped(self, message_id: int, reason: str) -> None:
+        """Record a message deliberately not sent, and why."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status=OutboxStatus.SKIPPED.value, last_error=reason[:500], not_before=None)
+        )
+
+    async def retry_later(self, message_id: int, not_before: datetime, error: str) -> None:
+        """Put a message back in the queue after a failed attempt, not before a moment."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=PENDING,
+                last_error=error[:500],
+                attempts=OutboxRow.attempts + 1,
+                not_before=not_before,
+            )
+        )
+
+    async def release(self, message_id: int) -> None:
+        """Give a claimed message back untouched (the dispatcher is stopping)."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == SENDING)
+            .values(status=PENDING, not_before=None)
+        )
+
+    async def recover(self) -> int:
+        """Put every row left "sending" back in the queue; return how many."""
+        result = await self._session.execute(
+            update(OutboxRow).where(OutboxRow.status == SENDING)
+            .values(status=PENDING, not_before=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def next_wake(self, after: datetime) -> datetime | None:
+        """The earliest moment after `after` at which a queued message becomes sendable."""
+        moment = func.coalesce(OutboxRow.not_before, OutboxRow.due_at)
+        statement = select(func.min(moment)).where(
+            OutboxRow.status.in_([PENDING, SENDING]), moment > after
+        )
+        value = await self._session.scalar(statement)
+        if value is None:
+            return None
+        # min() over a coalesce loses the column type on SQLite: it comes back as text.
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    async def has_sendable(self, now: datetime) -> bool:
+        """Whether some message is due and could be claimed at `now`."""
+        statement = select(OutboxRow.id).where(self._claimable(now)).limit(1)  # type: ignore[arg-type]
+        return await self._session.scalar(statement) is not None
+
+    async def recent(
+        self, limit: int = 200, campaign_id: str | None = None
+    ) -> list[OutboxMessage]:
+        """The newest messages first (by due time, then by id)."""
+        statement = select(OutboxRow).order_by(OutboxRow.due_at.desc(), OutboxRow.id.desc())
+        if campaign_id is not None:
+            statement = statement.where(
+                or_(OutboxRow.campaign_id == campaign_id, OutboxRow.campaign_id.is_(None))
+            )
+        rows = await self._session.scalars(statement.limit(limit))
+        return [_outbox(row) for row in rows]
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages are in each status."""
+        statement = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        found = {status: count for status, count in (await self._session.execute(statement)).all()}
+        return {status.value: int(found.get(status.value, 0)) for status in OutboxStatus}
+
+    async def sent_by_unit(
+        self, kind: str, key_prefixes: Collection[str]
+    ) -> dict[str, list[datetime]]:
+        """When messages of a kind whose key starts with a prefix reached each unit.
+
+        One moment per occasion (a deputy's copy of the same nudge does not count twice).
+        """
+        if not key_prefixes:
+            return {}
+        statement = select(
+            OutboxRow.recipient_unit_id, OutboxRow.due_at, func.min(OutboxRow.sent_at)
+        ).where(
+            OutboxRow.status == OutboxStatus.SENT.value,
+            OutboxRow.kind == kind,
+            OutboxRow.recipient_unit_id.is_not(None),
+            or_(*(OutboxRow.key.startswith(prefix, autoescape=True) for prefix in key_prefixes)),
+        ).group_by(OutboxRow.recipient_unit_id, OutboxRow.due_at)
+        result: dict[str, list[datetime]] = {}
+        for unit_id, _due, sent_at in (await self._session.execute(statement)).all():
+            if isinstance(sent_at, str):
+                sent_at = datetime.fromisoformat(sent_at)
+            if sent_at.tzinfo is None:
+                sent_at = sent_at.replace(tzinfo=UTC)
+            result.setdefault(unit_id, []).append(sent_at)
+        return {unit: sorted(times) for unit, times in result.items()}

@@ -118,7 +118,7 @@ class SqlSummaryRepository:
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .group_by(ReportRow.unit_id)
         )
-        return dict((await self._session.execute(statement)).tuples().all())
+        return {unit: last for unit, last in (await self._session.execute(statement)).all()}
 
     async def figure_totals(self, campaign_id: str, now: datetime) -> dict[str, int]:
         """The sum of each figure over every unit's latest reports (blank figures skipped)."""

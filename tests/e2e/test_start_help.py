@@ -88,3 +88,36 @@ async def test_an_unreachable_bot_api_stops_the_bot_with_one_line(settings, kont
     with pytest.raises(StartupError) as exc:
         await serve(nowhere, kontum_plan)
     assert str(exc.value).startswith("TELEGRAM_API_URL")
+
+
+async def test_a_chosen_language_wins_over_telegrams_and_survives_a_restart(
+    fake_api, settings, kontum_plan, clock
+):
+    from bot.app import Runtime, running_bot
+    from tests.support import Person
+
+    vi_user = Person(fake_api, fake_api.add_user("Hoa", language_code="vi"))
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime):
+            assert (await vi_user.say("/ngonngu en")).text == plain("language.chosen", "en")
+            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "en")
+            offer = await vi_user.say("/lang")
+            fake_api.press_button(vi_user.user, offer, text=plain("language.name", "vi"))
+            await fake_api.wait_for_call("answerCallbackQuery")
+            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "vi")
+            await vi_user.say("/lang en")
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        async with running_bot(runtime):
+            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "en")
+
+
+async def test_a_registered_focal_point_gets_the_member_greeting(bot, fake_api, kontum_plan):
+    from tests.e2e.test_registration import invite, newcomer, register_by_typing
+
+    lan = newcomer(fake_api)
+    await register_by_typing(lan, await invite(bot))
+    assert (await lan.say("/start")).text == plain(
+        "common.start_member", name="Nguyễn Thị Lan", unit=kontum_plan.unit("bao-kon-tum").name,
+        campaign=kontum_plan.title)
+    assert (await lan.say("/huongdan")).text == plain("common.help_member")

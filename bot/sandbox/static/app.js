@@ -212,7 +212,9 @@ function renderChatHead() {
   head.replaceWith(Object.assign(avatar(persona), { id: "chat-avatar" }));
   $("chat-name").textContent = persona.kind === "group" ? tr("group_name") : persona.name;
   const parts = [personaRole(persona)];
-  if (persona.unit_name && persona.kind === "focal") parts.push(persona.unit_name);
+  if (persona.kind === "focal" && persona.unit_name && persona.unit_name !== persona.unit_short_name) {
+    parts.push(persona.unit_name);
+  }
   if (persona.phone) parts.push(persona.phone);
   $("chat-sub").textContent = parts.join(" · ");
   const invite = $("invite-btn");
@@ -228,8 +230,10 @@ function renderChatHead() {
   if (persona.kind === "group") {
     for (const id of persona.members) {
       const member = [...S.personas.values()].find((p) => p.user_id === id);
-      const option = el("option", null, tr("as_member", { name: member ? member.name : id }));
+      const name = member ? member.name : String(id);
+      const option = el("option", null, name);
       option.value = String(id);
+      option.title = tr("as_member", { name });
       sendAs.append(option);
     }
   }
@@ -290,7 +294,7 @@ function openStream() {
     const placeholder = box.querySelector(".empty");
     if (placeholder) placeholder.remove();
     if (!box.querySelector(".msg")) box.append(el("div", "empty", tr("no_messages")));
-    if (first) { first = false; scrollToEnd(true); }
+    if (first) { first = false; scrollToEnd(); }
     document.body.classList.remove("loading");
     document.body.dataset.ready = "1";
   });
@@ -309,6 +313,13 @@ function safeHref(url) {
   if (SAFE_LINK.test(value)) return value;
   if (/^[\w.-]+\.[a-z]{2,}(\/\S*)?$/i.test(value)) return "http://" + value;
   return null;
+}
+
+function deepLinkCode(href) {
+  const bot = S.state && S.state.bot.username;
+  if (!bot) return null;
+  const match = /^https?:\/\/t\.me\/([A-Za-z0-9_]+)\?start=([A-Za-z0-9_-]{1,64})$/.exec(href);
+  return match && match[1].toLowerCase() === bot.toLowerCase() ? match[2] : null;
 }
 
 function entityNode(entity, covered) {
@@ -336,6 +347,18 @@ function entityNode(entity, covered) {
       if (entity.type === "phone_number") href = "tel:" + covered.replace(/[^\d+]/g, "");
       href = safeHref(href);
       if (!href) return el("span", "link-blocked");
+      const code = deepLinkCode(href);
+      if (code) {
+        // Tapping the bot's own invite link in Telegram sends "/start CODE" as that person.
+        const link = el("a", "deep-link");
+        link.href = href;
+        link.title = tr("use_invite_title", { code });
+        link.addEventListener("click", (event) => {
+          event.preventDefault();
+          say("/start " + code);
+        });
+        return link;
+      }
       const link = el("a");
       link.href = href;
       link.target = "_blank";
@@ -545,7 +568,7 @@ function queueRelayout(scroll) {
         last = day;
       }
     }
-    if (S.scrollWanted) scrollToEnd(false);
+    if (S.scrollWanted) scrollToEnd();
     S.scrollWanted = false;
   });
 }
@@ -691,8 +714,8 @@ function renderClock() {
   $("next-due").textContent = clock.next_due
     ? tr("next_due", { when: formatIso(clock.next_due, FULL) })
     : tr("nothing_due");
+  // No "min" on the input: an earlier time must reach the sandbox, which explains the refusal.
   const input = $("clock-input");
-  input.min = clock.local;
   if (!input.value || input.value < clock.local) input.value = clock.local;
   renderMilestones();
 }
@@ -706,7 +729,9 @@ function renderMilestones() {
     const at = Date.parse(item.at) / 1000;
     const li = el("li", at < now ? "past" : "");
     const label = el("span", "ms-label");
-    label.append(el("span", "ms-kind", tr("milestone_" + item.kind)), el("span", null, item.title));
+    const title = el("span", "ms-title", item.title);
+    title.title = item.title;
+    label.append(el("span", "ms-kind", tr("milestone_" + item.kind)), title);
     const when = el("button", "ms-when", formatIso(item.at, FULL));
     when.type = "button";
     when.disabled = at < now || S.clockBusy;
@@ -776,11 +801,14 @@ function outboxCard(row) {
       ? (persona.kind === "group" ? tr("group_name") : persona.name)
       : String(row[recipientKey]))));
   }
+  if (typeof row.kind === "string" && row.kind) head.append(el("span", "ob-kind", row.kind));
   const timeKey = TIME_FIELDS.find((k) => typeof row[k] === "string" && !Number.isNaN(Date.parse(row[k])));
   if (timeKey) head.append(el("time", "ob-time", formatIso(row[timeKey], FULL)));
   card.append(head);
   const textKey = TEXT_FIELDS.find((k) => typeof row[k] === "string" && row[k]);
   if (textKey) card.append(el("div", "ob-text", row[textKey]));
+  const problem = row.last_error || row.error;
+  if (problem) card.append(el("div", "ob-error", String(problem)));
   const details = el("details", "ob-details");
   details.append(el("summary", null, tr("outbox_details")));
   const list = el("dl");

@@ -1,0 +1,146 @@
+"""Benchmark: one deadline nudge to 5,000 focal points through the fake Bot API, flood control on.
+
+Run from the repository root: ``python bench/bench_nudges.py [-n 5000] [--scale 4]``.
+
+The plan is the Kon Tum one with its units replaced by ``n`` synthetic units, each with one task
+under the report deadline and a registered focal point. At T-1d 08:00 the real reminder service
+computes the nudges, queues them in the outbox and the real dispatcher sends them through the
+real python-telegram-bot Application to the fake server. Telegram's limits (30 messages/s
+overall, 1/s per chat, 20/min per group) are multiplied by ``--scale`` on both sides, the fake's
+flood control and the bot's SEND_RATE_LIMIT, so that the run stays under a minute. Printed: the
+messages delivered, duplicates, 429 answers received, and the achieved rate against the limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+if __package__ in (None, ""):
+    # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app import Runtime, running_bot  # noqa: E402
+from bot.domain.plan import Deadline, DeadlineKind, Plan, Task, Unit  # noqa: E402
+from bot.domain.records import FocalPoint, FocalPointRole  # noqa: E402
+from bot.fakeserver import FakeBotApi, FloodLimits  # noqa: E402
+from bot.plan import load_plan  # noqa: E402
+from bot.services.clock import FixedClock  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+TOKEN = "123456:BENCH-nudges"
+ROOT = Path(__file__).resolve().parents[1]
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+DEADLINE = "bao-cao-don-vi"
+ADMIN_ID = 900001
+
+
+def synthetic_plan(units: int) -> Plan:
+    """The Kon Tum plan with `units` units, each owing one report by 15/12/2023 17:00."""
+    plan = load_plan(ROOT / "plans" / "kontum-2023.yaml")
+    secretariat = plan.unit(plan.secretariat)
+    ids = [f"don-vi-{number:05d}" for number in range(1, units + 1)]
+    report = next(d for d in plan.deadlines if d.id == DEADLINE)
+    return dataclasses.replace(
+        plan,
+        units=(secretariat, *(Unit(i, f"Đơn vị {i}", i, True) for i in ids)),
+        tasks=tuple(Task(f"nv-{i}", i, (), ("trong",), "Báo cáo kết quả tuyên truyền",
+                         deadline=DEADLINE) for i in ids),
+        deadlines=(Deadline(DEADLINE, report.title, report.due, DeadlineKind.REPORT,
+                            tuple(ids)),),
+    )
+
+
+async def run(units: int, scale: float) -> dict[str, float]:
+    """Send the nudges and return the figures."""
+    limit = 30.0 * scale
+    plan = synthetic_plan(units)
+    clock = FixedClock(datetime(2023, 12, 13, 9, 0, tzinfo=VN))
+    flood = FloodLimits(scale=scale)
+    with tempfile.TemporaryDirectory() as folder:
+        async with FakeBotApi(token=TOKEN, bot_username="daumoi_bench_bot",
+                              flood_limits=flood, check_results=False) as api:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                bot_token=TOKEN,
+                telegram_api_url=api.url,
+                database_url=f"sqlite+aiosqlite:///{folder}/bench.sqlite3",
+                admin_ids=frozenset({ADMIN_ID}),
+                send_rate_limit=limit,
+                reminder_tick_seconds=3600,
+            )
+            api.add_user("Thư ký", id=ADMIN_ID)
+            people = [api.add_user(f"Đầu mối {n}") for n in range(units)]
+            async with Runtime.open(settings, plan, clock) as runtime:
+                started = time.perf_counter()
+                await runtime.load_plan()
+                async with runtime.uow_factory() as uow:
+                    for unit, person in zip(plan.units[1:], people, strict=True):
+                        await uow.focal_points.add(FocalPoint(
+                            plan.id, unit.id, FocalPointRole.FOCAL_POINT, person.id, person.id,
+                            "Nguyễn Văn A", "Chuyên viên", None, "vi", clock.now(), clock.now()))
+                    await uow.commit()
+                setup = time.perf_counter() - started
+                async with running_bot(runtime):
+                    clock.set(datetime(2023, 12, 14, 8, 0, tzinfo=VN))  # T-1d
+                    started = time.perf_counter()
+                    result = await runtime.tick()
+                    elapsed = time.perf_counter() - started
+                    counts = await runtime.services.outbox.counts()
+            sends = [c for c in api.calls_to("sendMessage") if c.ok]
+            nudges = [c for c in sends if c.params.get("chat_id") != ADMIN_ID]
+            per_chat = Counter(c.params["chat_id"] for c in nudges)
+            first, last = nudges[0].time, nudges[-1].time
+            rate = (len(nudges) - 1) / (last - first) if last > first else float("inf")
+            return {
+                "units": units,
+                "queued": result.queued,
+                "delivered": len(per_chat),
+                "duplicates": sum(count - 1 for count in per_chat.values()),
+                "answers_429": api.retry_after_count,
+                "outbox": {k: v for k, v in counts.items() if v},
+                "limit_per_s": limit,
+                "rate_per_s": rate,
+                "ratio": rate / limit,
+                "tick_s": elapsed,
+                "setup_s": setup,
+            }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; exit 1 if the target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=5000, help="focal points to nudge")
+    parser.add_argument("--scale", type=float, default=4.0,
+                        help="multiply Telegram's limits (fake and bot) by this")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    figures = asyncio.run(run(args.n, args.scale))
+    print(f"focal points           {figures['units']:>8}")
+    print(f"nudges queued          {figures['queued']:>8}")
+    print(f"delivered (distinct)   {figures['delivered']:>8}")
+    print(f"duplicates             {figures['duplicates']:>8}")
+    print(f"429 answers received   {figures['answers_429']:>8}")
+    print(f"outbox rows by status  {figures['outbox']}")
+    print(f"limit (msg/s)          {figures['limit_per_s']:>8.1f}")
+    print(f"achieved (msg/s)       {figures['rate_per_s']:>8.1f}")
+    print(f"ratio of the limit     {figures['ratio']:>8.1%}")
+    print(f"tick (compute + send)  {figures['tick_s']:>7.1f} s"
+          f"   (setup {figures['setup_s']:.1f} s)")
+    ok = (figures["delivered"] == args.n and figures["duplicates"] == 0
+          and figures["ratio"] >= 0.9)
+    print("target met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Benchmark of the summary and the exports on a synthetic campaign (SQLite).
+
+1,000 units x 20 tasks x 3 report versions (60,000 reports, 180,000 figures), 900 focal points,
+200 delivered reminders. Each measurement runs in a fresh process so that its peak memory is its
+own: the summary as `summary --json` computes it (service + JSON), the Word export and the
+Excel export (reading the data + building the file), then the whole `daumoi summary --json`
+command (interpreter start, migrations check, plan sync included) for reference.
+
+Targets on a 2-core machine: summary < 0.5 s, each export < 5 s, peak memory < 300 MB.
+
+    .venv/bin/python bench/bench_summary.py [--units 1000] [--tasks 20] [--versions 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+METRIC_POOL = 10
+STATUSES = ("done", "done", "in_progress", "problem", "not_started")
+
+
+def plan_yaml(units: int, tasks: int) -> str:
+    """A plan file: every task led by the first unit, with all the others cooperating."""
+    ids = [f"u{n:04d}" for n in range(units)]
+    lines = [
+        "id: bench", "title: Kế hoạch thử tải", "issuing_body: BAN THỬ TẢI",
+        "parent_body: UBND TỈNH THỬ", "place: Kon Tum",
+        "timezone: Asia/Ho_Chi_Minh", "event_date: 2023-12-05", 'start: "-34d"',
+        'end: "+15d"', f"secretariat: {ids[0]}", "head_title: TRƯỞNG BAN",
+        "recipients: [UBND tỉnh (b/c), 'Lưu: BTT']", "units:",
+    ]
+    for index, unit in enumerate(ids):
+        lines += [f"  - id: {unit}", f"    name: Đơn vị thử số {index}",
+                  f"    short_name: ĐV {index}", "    focal_point_required: true"]
+    lines += ["phases:", "  - id: p", "    name: Giai đoạn", '    start: "-34d"',
+              '    end: "+15d"', "    asks: Tuyên truyền", "tasks:"]
+    for number in range(tasks):
+        metrics = [(number + k) % METRIC_POOL for k in range(3)]
+        lines += [f"  - id: t{number:02d}", f"    section: V.{number + 1}",
+                  f"    lead: {ids[0]}", f"    cooperating: [{', '.join(ids[1:])}]",
+                  f"    text: Nhiệm vụ thử số {number + 1} của kế hoạch", "    metrics:"]
+        lines += [f'      - {{id: m{m:02d}, label: "Chỉ tiêu {m}"}}' for m in metrics]
+    lines += ["deadlines:",
+              "  - {id: dang-ky, title: Cử đầu mối, due: '-7d 17:00', kind: registration, "
+              "units: [focal_points]}",
+              "  - {id: bao-cao, title: Báo cáo kết quả, due: '+10d 17:00', kind: report, "
+              "units: [focal_points]}",
+              f"  - {{id: tong-hop, title: Tổng hợp, due: '+15d 17:00', kind: consolidation, "
+              f"units: [{ids[0]}]}}"]
+    return "\n".join(lines) + "\n"
+
+
+async def build(db: Path, plan_file: Path, versions: int) -> dict[str, int]:
+    """Migrate, load the plan and insert the synthetic reports in bulk."""
+    from sqlalchemy import insert
+
+    from bot.plan import load_plan
+    from storage.db import create_engine
+    from storage.migrate import upgrade_async
+    from storage.models import FocalPointRow, OutboxRow, ReportFigureRow, ReportRow
+    from storage.uow import make_uow_factory
+
+    plan = load_plan(plan_file)
+    url = f"sqlite+aiosqlite:///{db}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    factory = make_uow_factory(engine)
+    due = plan.deadlines[1].due
+    rng = random.Random(2023)
+    async with factory() as uow:
+        await uow.campaigns.sync(plan, due - timedelta(days=40))
+        await uow.commit()
+    reports, figures, seats, reminders = [], [], [], []
+    report_id = 0
+    for index, unit in enumerate(plan.units):
+        if index % 10:
+            seats.append(dict(campaign_id=plan.id, unit_id=unit.id, role="focal_point",
+                              telegram_user_id=10_000 + index, chat_id=10_000 + index,
+                              full_name=f"Người {index}", position="Chuyên viên",
+                              phone_e164=f"+8491{index:07d}", locale="vi",
+                              consent_at=due - timedelta(days=20),
+                              registered_at=due - timedelta(days=20)))
+        for task in plan.tasks:
+            for version in range(1, versions + 1):
+                report_id += 1
+                at = due - timedelta(days=3 * (versions - version), minutes=rng.randrange(9000))
+                reports.append(dict(id=report_id, campaign_id=plan.id, unit_id=unit.id,
+                                    task_id=task.id, version=version,
+                                    status=rng.choice(STATUSES),
+                                    narrative=f"Đơn vị {index} báo cáo lần {version}: đã thực "
+                                              "hiện theo kế hoạch, cập nhật số liệu.",
+                                    submitted_by_user_id=10_000 + index,
+                                    submitted_by_name=f"Người {index}", created_at=at))
+                figures += [dict(report_id=report_id, metric_id=metric.id,
+                                 value=rng.randrange(0, 50)) for metric in task.metrics]
+        if index % 5 == 0:
+            for n in range(2):
+                sent = due - timedelta(days=n + 1)
+                reminders.append(dict(key=f"deadline:{unit.id}:{n}", kind="deadline.report",
+                                      campaign_id=plan.id, chat_id=10_000 + index,
+                                      recipient_unit_id=unit.id, text_key="x", payload={},
+                                      locale="vi", due_at=sent, status="sent", attempts=1,
+                                      created_at=sent, sent_at=sent))
+    async with engine.begin() as connection:
+        await connection.execute(insert(FocalPointRow.__table__), seats)
+        for start in range(0, len(reports), 10_000):
+            await connection.execute(insert(ReportRow.__table__), reports[start:start + 10_000])
+        for start in range(0, len(figures), 20_000):
+            await connection.execute(insert(ReportFigureRow.__table__),
+                                     figures[start:start + 20_000])
+        await connection.execute(insert(OutboxRow.__table__), reminders)
+    await engine.dispose()
+    return {"units": len(plan.units), "tasks": len(plan.tasks), "reports": len(reports),
+            "figures": len(figures), "focal_points": len(seats), "reminders": len(reminders)}
+
+
+async def measure(step: str, db: Path, plan_file: Path) -> dict[str, float]:
+    """Time one step in this (fresh) process; report its peak memory."""
+    from bot.plan import load_plan
+    from bot.services.summary import SummaryService
+    from storage.db import create_engine
+    from storage.uow import make_uow_factory
+
+    plan = load_plan(plan_file)
+    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+    service = SummaryService(plan, make_uow_factory(engine))
+    now = plan.deadlines[1].due + timedelta(days=1)
+    if step != "summary":  # import the file libraries outside the timed part, like a server
+        import bot.presenters.docx_report
+        import bot.presenters.xlsx_export  # noqa: F401
+    async with make_uow_factory(engine)() as uow:  # warm the connection pool
+        await uow.campaigns.get(plan.id)
+    started = time.perf_counter()
+    if step == "summary":
+        size = len(json.dumps((await service.summary(now)).as_json(), ensure_ascii=False))
+    elif step == "docx":
+        from bot.presenters.docx_report import consolidated_docx
+
+        size = len(consolidated_docx(await service.consolidated(now), plan))
+    else:
+        from bot.presenters.xlsx_export import workbook_xlsx
+
+        data = await service.workbook(now)
+        size = len(workbook_xlsx(data, plan, "vi", with_phones=True))
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    return {"seconds": round(seconds, 3), "peak_mb": round(_peak_mb(), 1), "bytes": size}
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry the
+    parent's size over the fork and exec that started the process)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(step: str, db: Path, plan_file: Path) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--step", step, "--db", str(db), "--plan", str(plan_file)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _cli(db: Path, plan_file: Path) -> float:
+    env = dict(os.environ, DATABASE_URL=f"sqlite+aiosqlite:///{db}", PLAN_FILE=str(plan_file),
+               BOT_TOKEN="", ADMIN_IDS="", HEAD_IDS="")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "summary", "--json"], check=True, env=env,
+                   cwd=ROOT, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Build the campaign once, then measure each step in its own process."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--tasks", type=int, default=20)
+    parser.add_argument("--versions", type=int, default=3)
+    parser.add_argument("--step", choices=("summary", "docx", "xlsx"))
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--plan", type=Path)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(asyncio.run(measure(args.step, args.db, args.plan))))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        db, plan_file = Path(folder) / "bench.sqlite3", Path(folder) / "bench.yaml"
+        plan_file.write_text(plan_yaml(args.units, args.tasks), encoding="utf-8")
+        started = time.perf_counter()
+        counts = asyncio.run(build(db, plan_file, args.versions))
+        print(f"campaign: {counts} (built in {time.perf_counter() - started:.1f} s)")
+        targets = {"summary": 0.5, "docx": 5.0, "xlsx": 5.0}
+        for step, target in targets.items():
+            result = _child(step, db, plan_file)
+            verdict = "ok" if result["seconds"] < target and result["peak_mb"] < 300 else "SLOW"
+            print(f"{step:8s} {result['seconds']:7.3f} s  (target < {target} s)  "
+                  f"peak {result['peak_mb']:6.1f} MB  output {result['bytes']:,} bytes  "
+                  f"{verdict}")
+        print(f"daumoi summary --json, whole command: {_cli(db, plan_file):.2f} s "
+              "(interpreter, migrations check and plan sync included)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""CLI command of the reports: `daumoi reports [--unit ID] [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.cli import EXIT_INVALID, CliError, print_json
+from bot.texts import t
+
+
+def add_parsers(commands: Any) -> None:
+    """Register `reports`."""
+    reports = commands.add_parser("reports", help=t("reports.cli_help"))
+    reports.add_argument("--unit", metavar="ID", help=t("reports.cli_help_unit"))
+    reports.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    reports.set_defaults(handler=cmd_reports)
+
+
+def report_json(report: Any, latest: bool) -> dict[str, Any]:
+    """One stored report version as JSON: figures by metric, attachments with their details."""
+    return {
+        "reference": report.reference,
+        "id": report.id,
+        "unit_id": report.unit_id,
+        "task_id": report.task_id,
+        "version": report.version,
+        "latest": latest,
+        "status": report.status.value,
+        "narrative": report.narrative,
+        "submitted_by": report.submitted_by_name,
+        "submitted_at": report.created_at.isoformat(),
+        "figures": {figure.metric_id: figure.value for figure in report.figures},
+        "attachments": len(report.attachments),
+        "files": [
+            {
+                "kind": item.kind.value,
+                "file_name": item.file_name,
+                "mime_type": item.mime_type,
+                "size": item.size,
+                "caption": item.caption,
+                "archive_path": item.archive_path,
+            }
+            for item in report.attachments
+        ],
+    }
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    """List every report version (of one unit with --unit), as lines or JSON."""
+    from bot.cli_people import with_runtime
+    from bot.presenters.common import format_when
+    from bot.services.reporting import format_figure
+
+    async def work(runtime: Any) -> tuple[Any, list[Any]]:
+        plan = runtime.plan
+        if args.unit is not None and args.unit not in {unit.id for unit in plan.units}:
+            units = ", ".join(unit.id for unit in plan.units)
+            raise CliError(t("reports.cli_unknown_unit", "vi", unit=args.unit, units=units),
+                           EXIT_INVALID)
+        return plan, await runtime.services.reporting.all_reports(args.unit)
+
+    plan, reports = with_runtime(work)
+    newest: dict[tuple[str, str], int] = {}
+    for report in reports:
+        key = (report.unit_id, report.task_id)
+        newest[key] = max(newest.get(key, 0), report.version)
+    if args.json:
+        print_json({
+            "campaign": plan.id,
+            "unit": args.unit,
+            "reports": [
+                report_json(report, report.version == newest[(report.unit_id, report.task_id)])
+                for report in reports
+            ],
+        })
+        return 0
+    if not reports:
+        print(t("reports.cli_none"))
+        return 0
+    for report in reports:
+        figures = ", ".join(
+            f"{figure.metric_id}={format_figure(figure.value)}" for figure in report.figures
+        ) or "—"
+        print(t(
+            "reports.cli_line", "vi",
+            reference=report.reference, version=report.version, unit=report.unit_id,
+            task=report.task_id, status=t(f"reports.status_{report.status.value}", "vi"),
+            when=format_when(report.created_at, plan.timezone), figures=figures,
+            attachments=len(report.attachments),
+        ))
+    return 0

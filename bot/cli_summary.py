@@ -1,0 +1,81 @@
+"""CLI commands of the summary: `daumoi summary [--json]` and `daumoi export docx|xlsx -o FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.cli import print_json
+from bot.texts import t
+
+FORMATS = ("docx", "xlsx")
+
+
+def add_parsers(commands: Any) -> None:
+    """Register `summary` and `export`."""
+    summary = commands.add_parser("summary", help=t("summary.cli_help_summary"))
+    summary.add_argument("--json", action="store_true", help=t("summary.cli_help_json"))
+    summary.set_defaults(handler=cmd_summary)
+
+    export = commands.add_parser("export", help=t("summary.cli_help_export"))
+    export.add_argument("format", choices=FORMATS, help=t("summary.cli_help_format"))
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help=t("summary.cli_help_output"))
+    export.set_defaults(handler=cmd_export)
+
+
+def _plain(text: str) -> str:
+    """A chat message as a terminal shows it: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print where the campaign stands (the same summary as /tonghop, or its JSON)."""
+    from bot.cli_people import with_runtime
+    from bot.presenters.summary import summary_lines
+
+    async def work(runtime: Any) -> tuple[Any, Any]:
+        services = runtime.services
+        return runtime.plan, await services.summary.summary(services.clock.now())
+
+    plan, result = with_runtime(work)
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print("\n".join(_plain(line) for line in summary_lines(result, plan, "vi")))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the consolidated report (docx) or the spreadsheet (xlsx) to a file."""
+    from bot.cli_people import with_runtime
+
+    async def work(runtime: Any) -> bytes:
+        services = runtime.services
+        now = services.clock.now()
+        plan = runtime.plan
+        if args.format == "docx":
+            from bot.presenters.docx_report import consolidated_docx
+
+            content = consolidated_docx(await services.summary.consolidated(now), plan)
+            await services.summary.record_consolidated(
+                now, None, {"format": "docx", "bytes": len(content), "via": "cli"}
+            )
+            return content
+        from bot.presenters.xlsx_export import workbook_xlsx
+
+        # The command line is the operator's (the secretariat's) tool: phone numbers included.
+        data = await services.summary.workbook(now)
+        content = workbook_xlsx(data, plan, "vi", with_phones=True)
+        await services.summary.record_export(
+            now, None, {"format": "xlsx", "phones": True, "bytes": len(content), "via": "cli"}
+        )
+        return content
+
+    content = with_runtime(work)
+    args.output.write_bytes(content)
+    print(t("summary.cli_written", "vi", path=str(args.output)))
+    return 0

@@ -1,0 +1,75 @@
+"""The /summary chart: task status by unit as horizontal stacked bars, PNG, phone-readable.
+
+Drawn with matplotlib's Agg canvas directly (no pyplot, no display, safe in a worker thread);
+DejaVu Sans, matplotlib's bundled font, has every Vietnamese letter.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.domain.plan import Plan
+from bot.presenters.common import format_when, unit_name
+from bot.services.summary import NOT_REPORTED, TASK_STATES, Summary, UnitSummary
+from bot.texts import t
+
+MAX_UNITS = 30  # more bars than this are unreadable on a phone
+COLOURS = {
+    "done": "#2e7d32",
+    "in_progress": "#1e88e5",
+    "problem": "#fb8c00",
+    "not_started": "#9e9e9e",
+    NOT_REPORTED: "#e53935",
+}
+
+
+def _outstanding(unit: UnitSummary) -> int:
+    return unit.total - unit.tasks.get("done", 0)
+
+
+def status_chart(summary: Summary, plan: Plan, locale: str) -> bytes:
+    """PNG bytes of the chart."""
+    units = [unit for unit in summary.units if unit.total]
+    title = t("summary.chart_title", locale)
+    if len(units) > MAX_UNITS:
+        # The units with the most work left are the ones the head needs to see.
+        chosen = {u.unit_id for u in sorted(units, key=_outstanding, reverse=True)[:MAX_UNITS]}
+        title = t("summary.chart_title_top", locale, shown=MAX_UNITS, total=len(units))
+        units = [unit for unit in units if unit.unit_id in chosen]
+    units.reverse()  # barh draws bottom-up; the plan's first unit belongs on top
+    names = [unit_name(plan, unit.unit_id) for unit in units]
+
+    height = 1.6 + 0.42 * max(len(units), 1)
+    # Constrained layout keeps the legend and the title outside the bars without overlaps.
+    figure = Figure(figsize=(8, height), dpi=150, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = range(len(units))
+    left = [0] * len(units)
+    for state in TASK_STATES:
+        counts = [unit.tasks.get(state, 0) for unit in units]
+        if not any(counts):
+            continue
+        bars = axes.barh(positions, counts, left=left, color=COLOURS[state], height=0.7,
+                         label=t(f"workbook.state_{state}", locale))
+        axes.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center",
+                       color="white", fontsize=10, fontweight="bold")
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    axes.set_yticks(list(positions), names, fontsize=11)
+    axes.set_ylim(-0.6, len(units) - 0.4)
+    axes.set_xlabel(t("summary.chart_axis", locale), fontsize=11)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="x", alpha=0.3)
+    axes.set_axisbelow(True)
+    figure.suptitle(title, x=0.02, ha="left", fontsize=13, fontweight="bold")
+    axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=10, frameon=False)
+    figure.text(0.99, 0.005, t("summary.chart_updated", locale,
+                               now=format_when(summary.now, summary.timezone)),
+                ha="right", va="bottom", fontsize=8, color="#616161")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,291 @@
+"""The summary as chat messages (HTML parse mode), split to fit Telegram's 4,096 characters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.plan import DeadlineKind, Plan
+from bot.domain.progress import DeadlineState
+from bot.domain.records import report_reference
+from bot.presenters.common import (
+    format_number,
+    format_when,
+    format_when_short,
+    shorten,
+    task_label,
+    time_left,
+    unit_name,
+)
+from bot.services.summary import (
+    TASK_STATES,
+    DeadlineSummary,
+    Summary,
+    UnitStatus,
+    UnitSummary,
+)
+from bot.texts import t, t_html
+
+MESSAGE_LIMIT = 4096
+NAMES_SHOWN = 12  # units named in one line before "and N more": keeps every line short
+QUOTE_WIDTH = 120
+TITLE_WIDTH = 90
+
+
+def split_messages(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join lines into as few messages as fit `limit`, breaking only between lines."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in _bounded(lines, limit):
+        if current and size + 1 + len(line) > limit:
+            messages.append("\n".join(current).rstrip())
+            current, size = [], 0
+        if not current and not line.strip():
+            continue  # a message never opens with a blank line
+        size += len(line) + (1 if current else 0)
+        current.append(line)
+    if current:
+        messages.append("\n".join(current).rstrip())
+    return [message for message in messages if message]
+
+
+def _bounded(lines: Sequence[str], limit: int) -> list[str]:
+    # Lines are kept short by construction; a freak one is cut at spaces rather than dropped.
+    result: list[str] = []
+    for line in lines:
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            result.append(line[:cut])
+            line = line[cut:].lstrip()
+        result.append(line)
+    return result
+
+
+def _names(plan: Plan, unit_ids: Sequence[str], locale: str, notes: dict[str, str]) -> str:
+    shown = [notes.get(unit, unit_name(plan, unit)) for unit in unit_ids[:NAMES_SHOWN]]
+    text = t("summary.separator", locale).join(shown)
+    if len(unit_ids) > NAMES_SHOWN:
+        text += t("summary.more_units", locale, count=len(unit_ids) - NAMES_SHOWN)
+    return text
+
+
+def _reminder_notes(summary: Summary, plan: Plan, locale: str) -> dict[str, str]:
+    """A unit's name followed by the reminders it already had."""
+    notes = {}
+    for unit in summary.units:
+        name = unit_name(plan, unit.unit_id)
+        if unit.reminders and unit.last_reminder is not None:
+            notes[unit.unit_id] = t(
+                "summary.unit_reminded",
+                locale,
+                unit=name,
+                count=unit.reminders,
+                last=format_when_short(unit.last_reminder, summary.timezone),
+            )
+        else:
+            notes[unit.unit_id] = t("summary.unit_not_reminded", locale, unit=name)
+    return notes
+
+
+def summary_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
+    """Every line of the summary, in reading order (blank lines between sections)."""
+    zone = summary.timezone
+    notes = _reminder_notes(summary, plan, locale)
+    lines = [t_html("summary.title", locale, now=format_when(summary.now, zone)), ""]
+    lines += _focal_point_lines(summary, plan, locale, notes)
+    for item in summary.deadlines:
+        if item.deadline.kind is DeadlineKind.REPORT:
+            lines += ["", *_report_deadline_lines(item, summary, plan, locale, notes)]
+    for item in summary.deadlines:
+        if item.deadline.kind is DeadlineKind.CONSOLIDATION:
+            lines += ["", _consolidation_line(item, summary, locale)]
+    lines += ["", t_html("summary.units_header", locale)]
+    lines += [_unit_line(unit, summary, plan, locale) for unit in summary.units]
+    lines += ["", *_figure_lines(summary, locale)]
+    if summary.problem_count:
+        lines += ["", *_problem_lines(summary, plan, locale)]
+    return lines
+
+
+def summary_messages(
+    summary: Summary, plan: Plan, locale: str, limit: int = MESSAGE_LIMIT
+) -> list[str]:
+    """The summary as chat messages of at most `limit` characters each."""
+    return split_messages(summary_lines(summary, plan, locale), limit)
+
+
+def _focal_point_lines(
+    summary: Summary, plan: Plan, locale: str, notes: dict[str, str]
+) -> list[str]:
+    focal = summary.focal_points
+    registration = next(
+        (d for d in summary.deadlines if d.deadline.kind is DeadlineKind.REGISTRATION), None
+    )
+    counts = {"registered": len(focal.registered), "required": len(focal.required)}
+    if registration is not None and focal.missing:
+        due = registration.deadline.due
+        line = t_html(
+            "summary.focal_points_due",
+            locale,
+            **counts,
+            due=format_when(due, summary.timezone),
+            remaining=time_left(due, summary.now, locale),
+        )
+    else:
+        line = t_html("summary.focal_points", locale, **counts)
+    lines = [line]
+    if focal.missing:
+        lines.append(
+            t_html("summary.focal_points_missing", locale,
+                   units=_names(plan, focal.missing, locale, notes))
+        )
+    return lines
+
+
+def _report_deadline_lines(
+    item: DeadlineSummary, summary: Summary, plan: Plan, locale: str, notes: dict[str, str]
+) -> list[str]:
+    due = item.deadline.due
+    lines = [
+        t_html(
+            "summary.deadline",
+            locale,
+            title=shorten(item.deadline.title, TITLE_WIDTH),
+            due=format_when(due, summary.timezone),
+            remaining=time_left(due, summary.now, locale),
+        ),
+        t_html(
+            "summary.deadline_counts",
+            locale,
+            on_time=len(item.on_time),
+            late=len(item.late),
+            missing=len(item.missing),
+            total=len(item.states),
+        ),
+    ]
+    if item.missing:
+        lines.append(
+            t_html("summary.deadline_missing", locale,
+                   units=_names(plan, item.missing, locale, notes))
+        )
+    return lines
+
+
+def _consolidation_line(item: DeadlineSummary, summary: Summary, locale: str) -> str:
+    title = shorten(item.deadline.title, TITLE_WIDTH)
+    met = next((row for row in item.states if row.met), None)
+    if met is not None and met.met_at is not None:
+        key = (
+            "summary.consolidation_on_time"
+            if met.state is DeadlineState.ON_TIME
+            else "summary.consolidation_late"
+        )
+        return t_html(key, locale, title=title, at=format_when(met.met_at, summary.timezone))
+    due = item.deadline.due
+    return t_html(
+        "summary.consolidation_pending",
+        locale,
+        title=title,
+        due=format_when(due, summary.timezone),
+        remaining=time_left(due, summary.now, locale),
+    )
+
+
+def _unit_line(unit: UnitSummary, summary: Summary, plan: Plan, locale: str) -> str:
+    name = unit_name(plan, unit.unit_id)
+    if not unit.total:
+        return t_html("summary.unit_no_tasks", locale, unit=name)
+    states = " ".join(
+        t(f"summary.token_{state}", locale, count=unit.tasks[state])
+        for state in TASK_STATES
+        if unit.tasks.get(state)
+    )
+    if unit.last_report is not None:
+        last = t("summary.last_report", locale,
+                 at=format_when_short(unit.last_report, summary.timezone))
+    else:
+        last = t("summary.never_reported", locale)
+    return t_html("summary.unit_line", locale, unit=name, states=states, last=last)
+
+
+def _figure_lines(summary: Summary, locale: str) -> list[str]:
+    if not summary.figures:
+        return [t_html("summary.figures_none", locale)]
+    return [t_html("summary.figures_header", locale)] + [
+        t_html("summary.figure_line", locale, label=figure.label,
+               total=format_number(figure.total, locale))
+        for figure in summary.figures
+    ]
+
+
+def _problem_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
+    lines = [t_html("summary.problems_header", locale, count=summary.problem_count)]
+    for report in summary.problems:
+        lines.append(
+            t_html(
+                "summary.problem_line",
+                locale,
+                unit=unit_name(plan, report.unit_id),
+                task=task_label(plan, report.task_id, 40),
+                quote=shorten(report.narrative, QUOTE_WIDTH) or "…",
+                at=format_when_short(report.created_at, summary.timezone),
+            )
+        )
+    hidden = summary.problem_count - len(summary.problems)
+    if hidden > 0:
+        lines.append(t_html("summary.problems_more", locale, count=hidden))
+    return lines
+
+
+def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
+    """A focal point's view: the unit's own deadlines and tasks, nothing of other units."""
+    zone = status.timezone
+    lines = [
+        t_html("summary.unit_title", locale, unit=unit_name(plan, status.unit_id),
+               now=format_when(status.now, zone)),
+    ]
+    for deadline, row in status.deadlines:
+        kind = "registration" if deadline.kind is DeadlineKind.REGISTRATION else "deadline"
+        lines.append(
+            t_html(
+                f"summary.unit_{kind}_{row.state.value}",
+                locale,
+                title=shorten(deadline.title, TITLE_WIDTH),
+                due=format_when(deadline.due, zone),
+                remaining=time_left(deadline.due, status.now, locale),
+                reported=row.tasks_reported,
+                total=row.tasks_total,
+            )
+        )
+    lines += ["", t_html("summary.unit_tasks_header", locale, count=len(status.tasks))]
+    for item in status.tasks:
+        label = task_label(plan, item.task.id)
+        if item.report is None:
+            lines.append(t_html("summary.unit_task_unreported", locale, task=label))
+        else:
+            lines.append(
+                t_html(
+                    "summary.unit_task",
+                    locale,
+                    task=label,
+                    state=t(f"summary.state_{item.report.status.value}", locale),
+                    reference=report_reference(item.report.id),
+                    version=item.report.version,
+                    at=format_when(item.report.created_at, zone),
+                )
+            )
+    if status.reminders and status.last_reminder is not None:
+        lines += [
+            "",
+            t_html("summary.unit_reminders", locale, count=status.reminders,
+                   last=format_when_short(status.last_reminder, zone)),
+        ]
+    return lines
+
+
+def unit_status_messages(
+    status: UnitStatus, plan: Plan, locale: str, limit: int = MESSAGE_LIMIT
+) -> list[str]:
+    """A focal point's view as chat messages."""
+    return split_messages(unit_status_lines(status, plan, locale), limit)

@@ -1,0 +1,129 @@
+"""The attachment archive: copies of report photos and files, kept as the plan asks units to.
+
+Downloads start only after a report is committed (the dialogue's after-commit hook wakes the
+worker), run in the background so the confirmation is not delayed, and pick up whatever is not
+archived yet, so a restart or a failed download is retried on the next wake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import os
+import re
+from pathlib import Path
+
+from bot.domain.plan import Plan
+from bot.domain.records import Attachment, AttachmentKind, Report
+from bot.services.ports import FileFetcher, UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+# The Bot API serves files up to 20 MB through getFile; bigger ones cannot be fetched.
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_EXTENSION = re.compile(r"^[A-Za-z0-9]{1,10}$")
+
+
+def _safe(part: str) -> str:
+    """A path component that cannot climb out of the archive folder."""
+    return _UNSAFE.sub("_", part).strip("_") or "_"
+
+
+def extension(attachment: Attachment) -> str:
+    """The file extension to archive an attachment under, with its dot."""
+    if attachment.kind is AttachmentKind.PHOTO:
+        return ".jpg"
+    if attachment.file_name and "." in attachment.file_name:
+        suffix = attachment.file_name.rsplit(".", 1)[1]
+        if _EXTENSION.match(suffix):
+            return "." + suffix.lower()
+    guessed = mimetypes.guess_extension(attachment.mime_type or "")
+    return guessed or ".bin"
+
+
+def archive_path(folder: Path, report: Report, number: int, attachment: Attachment) -> Path:
+    """Where an attachment is archived: <folder>/<unit>/<task>/BC-0012-1.jpg."""
+    name = f"{report.reference}-{number}{extension(attachment)}"
+    return folder / _safe(report.unit_id) / _safe(report.task_id) / name
+
+
+class ArchiveService:
+    """Downloads the attachments of committed reports into the archive folder."""
+
+    def __init__(
+        self, plan: Plan, uow_factory: UnitOfWorkFactory, folder: Path, *, enabled: bool
+    ) -> None:
+        self._plan = plan
+        self._uow_factory = uow_factory
+        self.folder = folder
+        self.enabled = enabled
+        self._fetcher: FileFetcher | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def bind(self, fetcher: FileFetcher | None) -> None:
+        """Use this downloader (set once the bot is connected; None when it stops)."""
+        self._fetcher = fetcher
+
+    def wake(self) -> None:
+        """Archive whatever is waiting, in the background (no-op when archiving is off)."""
+        if not self.enabled or self._fetcher is None:
+            return
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.archive_pending()
+            except Exception:
+                logger.exception("archiving report attachments failed")
+            if not self._again:
+                return
+
+    async def idle(self) -> None:
+        """Wait until the background archiving has finished (tests, shutdown)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def archive_pending(self) -> int:
+        """Download every attachment not archived yet; return how many were archived."""
+        if self._fetcher is None:
+            return 0
+        async with self._uow_factory() as uow:
+            reports = await uow.reports.unarchived(self._plan.id)
+        archived = 0
+        for report in reports:
+            for number, attachment in enumerate(report.attachments, start=1):
+                if attachment.archive_path is None and await self._archive(
+                    report, number, attachment
+                ):
+                    archived += 1
+        return archived
+
+    async def _archive(self, report: Report, number: int, attachment: Attachment) -> bool:
+        assert self._fetcher is not None and attachment.id is not None
+        if attachment.size is not None and attachment.size > DOWNLOAD_LIMIT:
+            logger.info("%s: attachment %d is too big to download", report.reference,
+                        attachment.id)
+            return False
+        target = archive_path(self.folder, report, number, attachment)
+        partial = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            await self._fetcher.fetch(attachment.file_id, partial)
+            os.replace(partial, target)
+        except Exception as exc:  # a failed download is retried on the next wake
+            logger.warning("%s: attachment %d not archived: %s", report.reference,
+                           attachment.id, type(exc).__name__)
+            partial.unlink(missing_ok=True)
+            return False
+        async with self._uow_factory() as uow:
+            await uow.reports.set_archive_path(attachment.id, target.as_posix())
+            await uow.commit()
+        return True

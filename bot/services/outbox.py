@@ -1,0 +1,534 @@
+"""The outbox dispatcher: sends every queued message once, within Telegram's limits.
+
+Features queue rows (`uow.outbox.enqueue`) in the same transaction as the change they announce;
+this service claims due rows, renders them from the catalogue and hands them to a `Notifier`
+(the Telegram side lives in `handlers/notifier.py`). Delivery is at least once: a crash between
+Telegram accepting a message and the row being marked sent can repeat that one message, nothing
+else. Pacing follows the Bot API FAQ: about 30 messages/s overall, 1/s per chat (short bursts
+allowed), 20/min per group; a `RetryLater` pauses every send for the time Telegram asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.domain.plan import Plan
+from bot.domain.records import FocalPointRole, OutboxMessage
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.schedule import ReminderPolicy
+from bot.texts import t, t_html
+
+logger = logging.getLogger(__name__)
+
+#: Kinds of scheduled reminders: stale ones (older than the grace window) are skipped.
+REMINDER_KINDS = frozenset(
+    {"phase", "deadline", "deadline.manual", "registration", "escalation", "digest"}
+)
+UNREACHABLE_KIND = "unreachable"
+
+
+# --- the Notifier port and its domain errors ----------------------------------------------
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered this time."""
+
+
+class RecipientBlocked(DeliveryError):
+    """The user blocked the bot, or the bot was removed from the group (403)."""
+
+
+class MessageRejected(DeliveryError):
+    """Telegram refused the message itself (400: chat not found, bad text…); never retried."""
+
+
+class TransientFailure(DeliveryError):
+    """A network error, a time-out or a 5xx: worth trying again later."""
+
+
+class RetryLater(DeliveryError):
+    """Flood control (429): nothing may be sent for `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds:g} s")
+        self.seconds = seconds
+
+
+class Notifier(Protocol):
+    """Sends one HTML message to a chat; raises a `DeliveryError` when it cannot."""
+
+    async def send(self, chat_id: int, html_text: str) -> int | None:
+        """Send and return Telegram's message id."""
+        ...
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def render_message(text_key: str, locale: str, payload: Mapping[str, Any]) -> str:
+    """The HTML text of an outbox row: the catalogue key with the payload as values.
+
+    Scalar values are escaped. A value that is a list of `{"key": …, "values": {…}}` items is
+    rendered item by item from the catalogue (values escaped) and joined with newlines; this
+    is how lists (units, tasks, invite links) keep their wording in the catalogue.
+    """
+    values: dict[str, str] = {}
+    for name, value in payload.items():
+        if isinstance(value, list) and all(
+            isinstance(item, Mapping) and "key" in item for item in value
+        ):
+            values[name] = "\n".join(
+                t_html(item["key"], locale, **dict(item.get("values", {}))) for item in value
+            )
+        else:
+            values[name] = html.escape(str(value), quote=False)
+    return t(text_key, locale, **values)
+
+
+def line(key: str, **values: object) -> dict[str, Any]:
+    """One catalogue line of a list value in an outbox payload."""
+    return {"key": key, "values": {name: _jsonable(value) for name, value in values.items()}}
+
+
+def _jsonable(value: object) -> object:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+# --- pacing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Outgoing rates: overall (spaced evenly), per chat and per group (token buckets)."""
+
+    overall_per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: float = 20.0
+    group_burst: int = 20
+
+    def scaled(self, factor: float) -> Pacing:
+        """The same pacing with every rate multiplied (bursts unchanged)."""
+        return Pacing(
+            self.overall_per_second * factor,
+            self.chat_per_second * factor,
+            self.chat_burst,
+            self.group_per_minute * factor,
+            self.group_burst,
+        )
+
+
+@dataclass
+class _Bucket:
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+
+    def reserve(self, now: float) -> float:
+        """Take a token (possibly one not there yet) and return when it may be used."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        self.tokens -= 1
+        return now if self.tokens >= 0 else now + (-self.tokens) / self.rate
+
+
+class Pacer:
+    """Keeps sends within the rates, in real (monotonic) time."""
+
+    def __init__(
+        self,
+        pacing: Pacing,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.pacing = pacing
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._buckets: dict[tuple[str, int], _Bucket] = {}
+        self._next_slot = 0.0
+        self._slot_lock = asyncio.Lock()
+
+    def _bucket(self, kind: str, chat_id: int, rate: float, burst: int, now: float) -> _Bucket:
+        bucket = self._buckets.get((kind, chat_id))
+        if bucket is None:
+            bucket = self._buckets[(kind, chat_id)] = _Bucket(rate, burst, burst, now)
+        return bucket
+
+    async def wait_for_chat(self, chat_id: int) -> None:
+        """Wait until this chat may receive one more message."""
+        now = self._monotonic()
+        pacing = self.pacing
+        ready = self._bucket("chat", chat_id, pacing.chat_per_second, pacing.chat_burst,
+                             now).reserve(now)
+        if chat_id < 0:  # groups and supergroups have negative ids
+            group = self._bucket("group", chat_id, pacing.group_per_minute / 60,
+                                 pacing.group_burst, now)
+            ready = max(ready, group.reserve(now))
+        if ready > now:
+            await self._sleep(ready - now)
+
+    async def wait_for_slot(self) -> None:
+        """Wait for the next overall sending slot (slots are evenly spaced)."""
+        async with self._slot_lock:
+            now = self._monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1 / self.pacing.overall_per_second
+            if slot > now:
+                await self._sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for a while (Telegram asked: 429 retry_after)."""
+        self._next_slot = max(self._next_slot, self._monotonic() + seconds)
+
+
+# --- the dispatcher -------------------------------------------------------------------------
+
+
+@dataclass
+class DrainResult:
+    """What one drain of the outbox did."""
+
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    expired: int = 0
+    retry_after: int = 0
+
+    def add(self, other: DrainResult) -> None:
+        """Add another result's counts to this one."""
+        self.sent += other.sent
+        self.failed += other.failed
+        self.deferred += other.deferred
+        self.expired += other.expired
+        self.retry_after += other.retry_after
+
+
+@dataclass(frozen=True)
+class OutboxOptions:
+    """Tuning of the dispatcher."""
+
+    pacing: Pacing = field(default_factory=Pacing)
+    # A claimed row not settled within its lease is taken again (its dispatcher died).
+    lease: timedelta = timedelta(minutes=2)
+    # Only this process uses the outbox (SQLite): rows left "sending" by a previous run are
+    # taken back at start instead of after their lease.
+    exclusive: bool = False
+    max_attempts: int = 5
+    in_process_retries: int = 3
+    retry_after_limit: int = 10
+    backoff_seconds: float = 0.5
+    poll_seconds: float = 5.0
+    batch: int | None = None  # default: two seconds of sending at the overall rate
+
+    @property
+    def batch_size(self) -> int:
+        """How many rows are claimed at once."""
+        return self.batch or max(20, int(self.pacing.overall_per_second * 2))
+
+
+class OutboxService:
+    """Claims due outbox rows and delivers them through the attached `Notifier`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        uow_factory: UnitOfWorkFactory,
+        clock: Any,
+        policy: ReminderPolicy,
+        admin_ids: Collection[int],
+        default_locale: str = "vi",
+        options: OutboxOptions | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._plan = plan
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policy = policy
+        self._admin_ids = frozenset(admin_ids)
+        self._default_locale = default_locale
+        self.options = options or OutboxOptions()
+        self._sleep = sleep
+        self.pacer = Pacer(self.options.pacing, monotonic, sleep)
+        self._notifier: Notifier | None = None
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._loop_task: asyncio.Task[None] | None = None
+        self.totals = DrainResult()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def attached(self) -> bool:
+        """Whether a notifier is attached (the bot is running)."""
+        return self._notifier is not None
+
+    def attach(self, notifier: Notifier) -> None:
+        """Deliver through this notifier from now on."""
+        self._notifier = notifier
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Ask the dispatcher to look at the outbox now (after a commit that queued a row)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the dispatch loop in the background until `stop`."""
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def recover(self) -> int:
+        """Take back the rows a previous run left "sending" (exclusive use only)."""
+        if not self.options.exclusive:
+            return 0
+        # Under the drain lock: rows a drain of this run holds are never taken back.
+        async with self._lock, self._uow_factory() as uow:
+            count = await uow.outbox.recover()
+            await uow.commit()
+        if count:
+            logger.warning("outbox: %d messages were being sent when the bot stopped; "
+                           "they are sent again (one of them may arrive twice)", count)
+        return count
+
+    async def stop(self) -> None:
+        """Finish the messages in flight, stop the loop and detach the notifier."""
+        self._stopping = True
+        self._wake.set()
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        async with self._lock:  # wait for a drain started by a tick
+            self._notifier = None
+
+    async def _run(self) -> None:
+        try:
+            await self.recover()
+        except Exception:
+            logger.exception("outbox recovery failed")
+        while not self._stopping:
+            try:
+                await self.drain()
+            except Exception:
+                logger.exception("outbox dispatch failed; trying again shortly")
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.options.poll_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    # --- draining -------------------------------------------------------------------------
+
+    async def drain(self) -> DrainResult:
+        """Send everything due at the clock's time; return when it is all done."""
+        result = DrainResult()
+        if self._notifier is None:
+            return result
+        async with self._lock:
+            if self._notifier is None or self._stopping:
+                return result
+            self._wake.clear()
+            now = self._clock.now()
+            if self._policy.in_quiet_hours(now):
+                return result
+            # A reminder still queued long after it fell due (the bot was down before sending
+            # it) is stale; quiet hours may hold a row that long, so they do not count.
+            cutoff = now - self._policy.grace - self._policy.quiet_length
+            async with self._uow_factory() as uow:
+                result.expired = await uow.outbox.expire(now, cutoff, REMINDER_KINDS)
+                await uow.commit()
+            await self._drain_claimed(result)
+        self.totals.add(result)
+        return result
+
+    async def _drain_claimed(self, result: DrainResult) -> None:
+        size = self.options.batch_size
+        in_flight: set[asyncio.Task[None]] = set()
+        held: set[int] = set()  # ids this drain already holds: a renewed lease is not a new row
+        try:
+            while not self._stopping:
+                rows: list[OutboxMessage] = []
+                room = size - len(in_flight)
+                if room > 0:
+                    now = self._clock.now()
+                    async with self._uow_factory() as uow:
+                        rows = await uow.outbox.claim(now, room, now + self.options.lease)
+                        await uow.commit()
+                for row in rows:
+                    if row.id in held:
+                        continue
+                    held.add(row.id)  # type: ignore[arg-type]
+                    in_flight.add(asyncio.create_task(self._deliver(row, result)))
+                if not in_flight:
+                    break
+                # Claim more once half the batch is done, so rows never wait long on a lease.
+                while in_flight and (len(in_flight) > size // 2 or not rows):
+                    _done, in_flight = await asyncio.wait(
+                        in_flight, return_when=asyncio.FIRST_COMPLETED
+                    )
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _deliver(self, row: OutboxMessage, result: DrainResult) -> None:
+        assert row.id is not None
+        notifier = self._notifier
+        if notifier is None:
+            await self._write(row.id, "release")
+            return
+        try:
+            text = render_message(row.text_key, row.locale, row.payload)
+        except (KeyError, IndexError, ValueError) as exc:
+            logger.error("outbox %s: cannot render %s: %r", row.key, row.text_key, exc)
+            await self._write(row.id, "mark_failed", f"render: {exc!r}")
+            result.failed += 1
+            return
+        await self.pacer.wait_for_chat(row.chat_id)
+        transient = retries = 0
+        while True:
+            await self.pacer.wait_for_slot()
+            try:
+                message_id = await notifier.send(row.chat_id, text)
+            except RetryLater as exc:
+                result.retry_after += 1
+                retries += 1
+                self.pacer.pause(exc.seconds)
+                if retries <= self.options.retry_after_limit:
+                    continue
+                await self._defer(row, str(exc), result)
+                return
+            except TransientFailure as exc:
+                transient += 1
+                if transient < self.options.in_process_retries:
+                    await self._sleep(self.options.backoff_seconds * 2 ** (transient - 1))
+                    continue
+                await self._defer(row, f"transient: {exc}", result)
+                return
+            except RecipientBlocked as exc:
+                await self._write(row.id, "mark_failed", f"blocked: {exc}")
+                result.failed += 1
+                await self._report_unreachable(row)
+                return
+            except MessageRejected as exc:
+                logger.warning("outbox %s rejected by Telegram: %s", row.key, exc)
+                await self._write(row.id, "mark_failed", f"rejected: {exc}")
+                result.failed += 1
+                return
+            except Exception as exc:
+                logger.exception("outbox %s: unexpected error while sending", row.key)
+                await self._defer(row, f"error: {exc!r}", result)
+                return
+            await self._write(row.id, "mark_sent", self._clock.now(), message_id)
+            result.sent += 1
+            return
+
+    async def _defer(self, row: OutboxMessage, error: str, result: DrainResult) -> None:
+        assert row.id is not None
+        if row.attempts + 1 >= self.options.max_attempts:
+            await self._write(row.id, "mark_failed", error)
+            result.failed += 1
+            return
+        # Capped exponential backoff on the injected clock: 1, 2, 4… minutes.
+        delay = timedelta(minutes=min(60, 2**row.attempts))
+        not_before = self._clock.now() + delay
+        await self._write(row.id, "retry_later", not_before, error)
+        result.deferred += 1
+
+    async def _write(self, message_id: int, action: str, *args: Any) -> None:
+        """Record the outcome of one message in its own short transaction."""
+        async with self._uow_factory() as uow:
+            await getattr(uow.outbox, action)(message_id, *args)
+            await uow.commit()
+
+    async def _report_unreachable(self, row: OutboxMessage) -> None:
+        """Tell the secretariat which unit (or chat) the bot can no longer reach."""
+        if row.chat_id in self._admin_ids or row.kind == UNREACHABLE_KIND:
+            return
+        now = self._clock.now()
+        day = self._policy.local(now).strftime("%Y-%m-%d")
+        async with self._uow_factory() as uow:
+            if row.recipient_unit_id is not None:
+                unit = self._plan.unit(row.recipient_unit_id)
+                seats = await uow.focal_points.active_for_unit(self._plan.id, unit.id)
+                seat = next((s for s in seats if s.chat_id == row.chat_id), None)
+                role = seat.role if seat is not None else FocalPointRole.FOCAL_POINT
+                name = seat.full_name if seat is not None else ""
+                text_key = f"reminders.unreachable_{role.value}"
+                payload: dict[str, Any] = {"unit": unit.name, "name": name}
+            elif row.chat_id < 0:
+                text_key, payload = "reminders.unreachable_group", {}
+            else:
+                text_key, payload = "reminders.unreachable_chat", {"chat": row.chat_id}
+            for admin in sorted(self._admin_ids):
+                await uow.outbox.enqueue(
+                    OutboxMessage(
+                        key=f"unreachable:{row.chat_id}:{day}:admin:{admin}",
+                        kind=UNREACHABLE_KIND,
+                        chat_id=admin,
+                        text_key=text_key,
+                        payload=payload,
+                        locale=self._default_locale,
+                        due_at=now,
+                        created_at=now,
+                        recipient_unit_id=row.recipient_unit_id,
+                        campaign_id=self._plan.id,
+                    )
+                )
+            await uow.commit()
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def recent(self, limit: int = 200) -> list[OutboxMessage]:
+        """The newest outbox rows first."""
+        async with self._uow_factory() as uow:
+            return await uow.outbox.recent(limit, self._plan.id)
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows are in each status."""
+        async with self._uow_factory() as uow:
+            return await uow.outbox.counts()
+
+    async def next_wake(self, now: datetime) -> datetime | None:
+        """When a queued message next becomes sendable after `now` (quiet hours included)."""
+        async with self._uow_factory() as uow:
+            later = await uow.outbox.next_wake(now)
+            waiting_now = await uow.outbox.has_sendable(now)
+        candidates = []
+        if later is not None:
+            candidates.append(self._policy.quiet_end(later))
+        if waiting_now and self._policy.in_quiet_hours(now):
+            candidates.append(self._policy.quiet_end(now))
+        return min(candidates) if candidates else None
+
+    def as_log_entry(self, row: OutboxMessage) -> dict[str, Any]:
+        """One outbox row as JSON-ready data, with its text as it is (or was) sent."""
+        try:
+            text = render_message(row.text_key, row.locale, row.payload)
+        except (KeyError, IndexError, ValueError):
+            text = row.text_key
+        return {
+            "key": row.key,
+            "kind": row.kind,
+            "status": row.status.value,
+            "chat_id": row.chat_id,
+            "recipient_unit": row.recipient_unit_id,
+            "text_key": row.text_key,
+            "text": text,
+            "due_at": row.due_at.isoformat(),
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+        }
+

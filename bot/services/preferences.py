@@ -1,0 +1,33 @@
+"""Users' chosen language, kept in the database and cached for every update."""
+
+from __future__ import annotations
+
+from bot.services.ports import UnitOfWorkFactory
+from bot.texts import LOCALES
+
+
+class PreferenceService:
+    """The language each user chose with /ngonngu (None: follow Telegram's setting)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+        self._locales: dict[int, str] = {}
+
+    async def load(self) -> None:
+        """Read every stored choice (once, at start-up)."""
+        async with self._uow_factory() as uow:
+            self._locales = await uow.prefs.locales()
+
+    def locale_of(self, user_id: int) -> str | None:
+        """The user's chosen language, if any."""
+        return self._locales.get(user_id)
+
+    async def choose(self, user_id: int, locale: str) -> bool:
+        """Store a user's language; False if the language is not offered."""
+        if locale not in LOCALES:
+            return False
+        async with self._uow_factory() as uow:
+            await uow.prefs.set_locale(user_id, locale)
+            await uow.commit()
+        self._locales[user_id] = locale
+        return True

@@ -1,0 +1,633 @@
+"""Progress reports: the unit's tasks, the guided report flow, corrections as versions.
+
+A report is taken step by step — task, status, each figure, a narrative, attachments — shown
+whole for confirmation and only then stored, as the next version on its task. Every step's
+state lives in the conversation row, so a restart loses nothing; the confirmation with the
+report's reference is sent only once the report is committed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from bot.domain.plan import Deadline, Phase, Plan, Task
+from bot.domain.records import (
+    Attachment,
+    AttachmentKind,
+    AuditEntry,
+    Conversation,
+    OutboxMessage,
+    Report,
+    ReportFigure,
+    ReportStatus,
+    TaskRole,
+)
+from bot.services.dialogue import DialogueService, Step
+from bot.services.parsing import (
+    MAX_FIGURE,
+    FigureError,
+    fold,
+    is_done,
+    is_skip,
+    parse_choice,
+    parse_figure,
+    parse_yes_no,
+)
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
+from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
+from bot.services.secrecy import is_classified
+
+FLOW = "report"
+NARRATIVE_MAX = 4000
+ATTACHMENTS_MAX = 30
+TASK_LABEL = 90
+
+# Step names are unique to this flow so an old button of another flow is never taken as ours.
+TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM = (
+    "r-task", "r-status", "r-fig", "r-narr", "r-attach", "r-confirm",
+)
+
+STATUSES = (
+    ReportStatus.NOT_STARTED,
+    ReportStatus.IN_PROGRESS,
+    ReportStatus.DONE,
+    ReportStatus.PROBLEM,
+)
+# What people type for a status besides its number (compared folded: no accents, lower case).
+_STATUS_WORDS = {
+    ReportStatus.NOT_STARTED: ("chua bat dau", "chua thuc hien", "chua", "not started"),
+    ReportStatus.IN_PROGRESS: ("dang thuc hien", "dang lam", "dang trien khai", "in progress"),
+    ReportStatus.DONE: ("hoan thanh", "da hoan thanh", "xong", "done", "finished"),
+    ReportStatus.PROBLEM: ("vuong mac", "kho khan", "co vuong mac", "problem"),
+}
+_CLEAR_WORDS = {"xoa", "xoa het", "xoa tat ca", "clear", "remove", "delete"}
+# Confirmation actions; "figures" is offered only when the task asks for figures.
+_ACTION_WORDS = {
+    "send": ("gui", "luu", "gui bao cao", "send", "save", "xac nhan", "confirm"),
+    "status": ("trang thai", "sua trang thai", "status"),
+    "figures": ("so lieu", "sua so lieu", "figures"),
+    "narrative": ("noi dung", "sua noi dung", "narrative", "text"),
+    "attachments": ("tep", "anh", "dinh kem", "tep dinh kem", "attachments", "files"),
+    "cancel": ("huy", "huy bo", "cancel"),
+}
+_REFERENCE = re.compile(r"^\s*(?:bc[-\s]?|#)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def parse_reference(text: str) -> int | None:
+    """A report id from what was typed: "BC-0012", "bc12", "#12" or "12"."""
+    match = _REFERENCE.match(text)
+    if not match or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1))
+
+
+def shorten(text: str, limit: int) -> str:
+    """A plan text on one line, cut at a word boundary, for lists read on a phone."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def format_figure(value: int | None) -> str:
+    """A figure as shown in previews: grouped digits, or a dash when left empty."""
+    return "—" if value is None else f"{value:,}".replace(",", ".")
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One of a unit's tasks as /tasks shows it, with the unit's latest report on it."""
+
+    number: int
+    task: Task
+    role: TaskRole
+    phases: tuple[Phase, ...]
+    deadline: Deadline | None
+    latest: Report | None
+
+
+@dataclass(frozen=True)
+class TaskHistory:
+    """Every version a unit reported on one task, oldest first."""
+
+    number: int | None
+    task_id: str
+    task: Task | None
+    versions: tuple[Report, ...]
+
+
+class ReportingService:
+    """Takes units' progress reports in chat and answers what they reported."""
+
+    name = FLOW
+
+    def __init__(
+        self,
+        plan: Plan,
+        uow_factory: UnitOfWorkFactory,
+        dialogue: DialogueService,
+        *,
+        feed_chat_ids: Sequence[int] = (),
+        feed_locale: str = "vi",
+    ) -> None:
+        self._plan = plan
+        self._uow_factory = uow_factory
+        self._dialogue = dialogue
+        self._feed_chat_ids = tuple(feed_chat_ids)
+        self._feed_locale = feed_locale
+        dialogue.add_flow(self)
+
+    # --- the plan as a unit sees it ---------------------------------------------------------
+
+    def tasks_of(self, unit_id: str) -> tuple[Task, ...]:
+        """The unit's tasks, numbered from 1 in this order by /tasks and /report."""
+        return self._plan.tasks_of(unit_id)
+
+    def _task(self, unit_id: str, task_id: str) -> Task | None:
+        return next((task for task in self.tasks_of(unit_id) if task.id == task_id), None)
+
+    def _pick(self, unit_id: str, text: str) -> tuple[Task | None, Reply | None]:
+        """The task a typed number or task id names, or the reason it names none."""
+        tasks = self.tasks_of(unit_id)
+        folded = fold(text)
+        if folded.isdigit():
+            number = int(folded)
+            if 1 <= number <= len(tasks):
+                return tasks[number - 1], None
+            return None, Reply("reports.unknown_task", {"number": folded, "count": len(tasks)})
+        for task in self._plan.tasks:
+            if task.id == folded:
+                if task.involves(unit_id):
+                    return task, None
+                return None, Reply("reports.task_not_yours",
+                                   {"task": shorten(task.text, TASK_LABEL)})
+        return None, Reply("reports.unknown_task", {"number": text.strip()[:20],
+                                                    "count": len(tasks)})
+
+    # --- starting ---------------------------------------------------------------------------
+
+    async def start(
+        self,
+        actor: Actor,
+        unit_id: str,
+        choice: str | None,
+        now: datetime,
+        update_id: int | None = None,
+    ) -> Outcome:
+        """Open the report flow for a focal point or deputy of a unit (`/report 3`: task 3)."""
+
+        async def work(uow: UnitOfWork) -> Outcome:
+            if not actor.private:
+                return Outcome([Reply("reports.private_only")])
+            if not self.tasks_of(unit_id):
+                return Outcome([Reply("reports.no_tasks")])
+            data: dict[str, Any] = {"unit_id": unit_id}
+            if choice:
+                task, problem = self._pick(unit_id, choice)
+                if task is not None:
+                    data["task_id"] = task.id
+                    step = Step.go(STATUS, data, self._status_prompt(task))
+                else:
+                    assert problem is not None
+                    step = Step.go(TASK, data, problem, self._task_prompt(unit_id))
+            else:
+                step = Step.go(TASK, data, self._task_prompt(unit_id))
+            return await self._dialogue.save(uow, actor, FLOW, step, now)
+
+        return await self._dialogue.once(update_id, now, work)
+
+    # --- prompts ----------------------------------------------------------------------------
+
+    def _task_prompt(self, unit_id: str) -> Reply:
+        choices = tuple(
+            Choice("reports.task_choice", {"text": shorten(task.text, TASK_LABEL)})
+            for task in self.tasks_of(unit_id)
+        )
+        return Reply("reports.ask_task", {"count": len(choices)}, choices, step=TASK)
+
+    def _status_prompt(self, task: Task) -> Reply:
+        choices = tuple(Choice(f"reports.status_{status.value}") for status in STATUSES)
+        return Reply("reports.ask_status", {"task": shorten(task.text, TASK_LABEL)}, choices,
+                     step=STATUS)
+
+    def _figure_prompt(self, task: Task, index: int) -> Reply:
+        metric = task.metrics[index]
+        return Reply("reports.ask_figure", {"label": metric.label, "number": index + 1,
+                                            "count": len(task.metrics)})
+
+    def _narrative_prompt(self) -> Reply:
+        return Reply("reports.ask_narrative", {"limit": NARRATIVE_MAX})
+
+    def _attach_prompt(self, data: dict[str, Any]) -> Reply:
+        return Reply("reports.ask_attachments", {"count": len(data.get("attachments", []))},
+                     (Choice("reports.choice_done"),), step=ATTACH)
+
+    def _actions(self, task: Task) -> tuple[str, ...]:
+        middle = ("status", "figures") if task.metrics else ("status",)
+        return ("send", *middle, "narrative", "attachments", "cancel")
+
+    def _preview(self, data: dict[str, Any], locale: str) -> Reply:
+        task = self._task(data["unit_id"], data["task_id"])
+        assert task is not None
+        figures = data.get("figures", {})
+        lines = [
+            f"• {metric.label}: {format_figure(figures.get(metric.id))}" for metric in task.metrics
+        ]
+        choices = tuple(Choice(f"reports.choice_{action}") for action in self._actions(task))
+        return Reply(
+            "reports.preview",
+            {
+                "unit": self._plan.unit(data["unit_id"]).name,
+                "task": shorten(task.text, 200),
+                "status": {"key": f"reports.status_{data['status']}"},
+                "figures": "\n".join(lines) or "—",
+                "narrative": data.get("narrative") or "—",
+                "attachments": len(data.get("attachments", [])),
+            },
+            choices,
+            step=CONFIRM,
+        )
+
+    def prompt(self, conversation: Conversation) -> Reply:
+        """The question of the conversation's current step."""
+        data = dict(conversation.data)
+        step = conversation.step
+        if step == TASK:
+            return self._task_prompt(data["unit_id"])
+        task = self._task(data["unit_id"], data["task_id"])
+        if task is None:
+            return self._task_prompt(data["unit_id"])
+        if step == STATUS:
+            return self._status_prompt(task)
+        if step == FIGURE:
+            return self._figure_prompt(task, int(data.get("figure", 0)))
+        if step == NARRATIVE:
+            return self._narrative_prompt()
+        if step == ATTACH:
+            return self._attach_prompt(data)
+        return self._preview(data, data.get("locale", "vi"))
+
+    # --- the steps --------------------------------------------------------------------------
+
+    async def advance(
+        self, uow: UnitOfWork, conversation: Conversation, actor: Actor, answer: Answer,
+        now: datetime,
+    ) -> Step:
+        """Take one answer of the report conversation."""
+        data = dict(conversation.data)
+        data["locale"] = actor.locale
+        step = conversation.step
+        if step == TASK:
+            return self._on_task(data, answer)
+        task = self._task(data["unit_id"], data.get("task_id", ""))
+        if task is None:
+            # The plan changed under an open report: start again from the task list.
+            data.pop("task_id", None)
+            return Step.go(TASK, data, Reply("reports.task_gone"),
+                           self._task_prompt(data["unit_id"]))
+        if step == STATUS:
+            return self._on_status(data, task, answer)
+        if step == FIGURE:
+            return self._on_figure(data, task, answer)
+        if step == NARRATIVE:
+            return await self._on_narrative(uow, data, task, answer, actor, now)
+        if step == ATTACH:
+            return await self._on_attachment(uow, data, answer, actor, now)
+        return await self._on_confirm(uow, data, task, answer, actor, now)
+
+    def _on_task(self, data: dict[str, Any], answer: Answer) -> Step:
+        unit_id = data["unit_id"]
+        if not answer.text:
+            return Step.go(TASK, data, Reply("reports.choose_again"), self._task_prompt(unit_id))
+        task, problem = self._pick(unit_id, answer.text)
+        if task is None:
+            assert problem is not None
+            return Step.go(TASK, data, problem, self._task_prompt(unit_id))
+        data["task_id"] = task.id
+        return Step.go(STATUS, data, self._status_prompt(task))
+
+    def _after(self, data: dict[str, Any], task: Task, done: str) -> Step:
+        """Where the flow goes once a field is answered: on, or back to the preview."""
+        if data.pop("editing", False):
+            return Step.go(CONFIRM, data, self._preview(data, data["locale"]))
+        if done == STATUS and task.metrics:
+            data["figures"] = {}
+            data["figure"] = 0
+            return Step.go(FIGURE, data, self._figure_prompt(task, 0))
+        if done in (STATUS, FIGURE):
+            return Step.go(NARRATIVE, data, self._narrative_prompt())
+        if done == NARRATIVE:
+            data.setdefault("attachments", [])
+            return Step.go(ATTACH, data, self._attach_prompt(data))
+        return Step.go(CONFIRM, data, self._preview(data, data["locale"]))
+
+    def _on_status(self, data: dict[str, Any], task: Task, answer: Answer) -> Step:
+        status = _parse_status(answer.text or "")
+        if status is None:
+            return Step.go(STATUS, data, Reply("reports.choose_again"),
+                           self._status_prompt(task))
+        data["status"] = status.value
+        return self._after(data, task, STATUS)
+
+    def _on_figure(self, data: dict[str, Any], task: Task, answer: Answer) -> Step:
+        index = int(data.get("figure", 0))
+        if index >= len(task.metrics):
+            return self._after(data, task, FIGURE)
+        metric = task.metrics[index]
+        text = answer.text
+        value: int | None
+        if text is not None and is_skip(text):
+            value = None
+        else:
+            try:
+                value = parse_figure(text or "")
+            except FigureError as exc:
+                return Step.go(
+                    FIGURE, data,
+                    Reply(f"reports.figure_{exc.reason}",
+                          {"limit": format_figure(MAX_FIGURE), "label": metric.label}),
+                    self._figure_prompt(task, index),
+                )
+        figures = dict(data.get("figures", {}))
+        figures[metric.id] = value
+        data["figures"] = figures
+        if index + 1 < len(task.metrics):
+            data["figure"] = index + 1
+            return Step.go(FIGURE, data, self._figure_prompt(task, index + 1))
+        data.pop("figure", None)
+        return self._after(data, task, FIGURE)
+
+    async def _on_narrative(
+        self, uow: UnitOfWork, data: dict[str, Any], task: Task, answer: Answer, actor: Actor,
+        now: datetime,
+    ) -> Step:
+        text = answer.text
+        if text is None:
+            return Step.go(NARRATIVE, data, Reply("reports.narrative_not_text"),
+                           self._narrative_prompt())
+        if is_skip(text):
+            data["narrative"] = ""
+            return self._after(data, task, NARRATIVE)
+        cleaned = text.strip()
+        if len(cleaned) > NARRATIVE_MAX:
+            return Step.go(NARRATIVE, data,
+                           Reply("reports.narrative_too_long",
+                                 {"limit": NARRATIVE_MAX, "length": len(cleaned)}),
+                           self._narrative_prompt())
+        if is_classified(cleaned):
+            await self._refused_classified(uow, data, actor, now, "narrative")
+            return Step.go(NARRATIVE, data, Reply("reports.classified"),
+                           self._narrative_prompt())
+        data["narrative"] = cleaned
+        return self._after(data, task, NARRATIVE)
+
+    async def _on_attachment(
+        self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, actor: Actor, now: datetime
+    ) -> Step:
+        attachments = list(data.get("attachments", []))
+        task = self._task(data["unit_id"], data["task_id"])
+        assert task is not None
+        if answer.upload is not None:
+            upload = answer.upload
+            if is_classified(answer.caption) or is_classified(upload.file_name):
+                await self._refused_classified(uow, data, actor, now, "attachment")
+                return Step.go(ATTACH, data, Reply("reports.classified"),
+                               self._attach_prompt(data))
+            if any(item["file_unique_id"] == upload.file_unique_id for item in attachments):
+                return Step.go(ATTACH, data, Reply("reports.attachment_duplicate"),
+                               self._attach_prompt(data))
+            if len(attachments) >= ATTACHMENTS_MAX:
+                return Step.go(ATTACH, data,
+                               Reply("reports.attachments_full", {"limit": ATTACHMENTS_MAX}),
+                               self._attach_prompt(data))
+            attachments.append({
+                "kind": upload.kind,
+                "file_id": upload.file_id,
+                "file_unique_id": upload.file_unique_id,
+                "file_name": upload.file_name,
+                "mime_type": upload.mime_type,
+                "size": upload.size,
+                "caption": (answer.caption or "").strip() or None,
+            })
+            data["attachments"] = attachments
+            return Step.go(ATTACH, data, Reply(
+                "reports.attachment_added", {"count": len(attachments)},
+                (Choice("reports.choice_done"),), step=ATTACH,
+            ))
+        if answer.text is not None:
+            folded = fold(answer.text)
+            if is_done(answer.text) or is_skip(answer.text) or folded == "1":
+                return self._after(data, task, ATTACH)
+            if folded in _CLEAR_WORDS:
+                data["attachments"] = []
+                return Step.go(ATTACH, data, Reply("reports.attachments_cleared"),
+                               self._attach_prompt(data))
+            return Step.go(ATTACH, data, Reply("reports.attachment_expected"),
+                           self._attach_prompt(data))
+        return Step.go(ATTACH, data, Reply("reports.attachment_refused"),
+                       self._attach_prompt(data))
+
+    async def _on_confirm(
+        self, uow: UnitOfWork, data: dict[str, Any], task: Task, answer: Answer, actor: Actor,
+        now: datetime,
+    ) -> Step:
+        actions = self._actions(task)
+        words = [_ACTION_WORDS[action][0] for action in actions]
+        text = answer.text or ""
+        index = parse_choice(text, words)
+        if index is None:
+            folded = fold(text)
+            index = next((actions.index(action) for action in actions
+                          if folded in _ACTION_WORDS[action]), None)
+        if index is None and parse_yes_no(text) is True:
+            index = 0
+        if index is None:
+            return Step.go(CONFIRM, data, Reply("reports.choose_again"),
+                           self._preview(data, actor.locale))
+        action = actions[index]
+        if action == "send":
+            return await self._save(uow, data, task, actor, now)
+        if action == "cancel":
+            return Step.end(Reply("reports.cancelled"))
+        data["editing"] = True
+        if action == "status":
+            return Step.go(STATUS, data, self._status_prompt(task))
+        if action == "figures":
+            data["figure"] = 0
+            return Step.go(FIGURE, data, self._figure_prompt(task, 0))
+        if action == "narrative":
+            return Step.go(NARRATIVE, data, self._narrative_prompt())
+        data.setdefault("attachments", [])
+        return Step.go(ATTACH, data, self._attach_prompt(data))
+
+    async def _refused_classified(
+        self, uow: UnitOfWork, data: dict[str, Any], actor: Actor, now: datetime, where: str
+    ) -> None:
+        # Only the fact is recorded: the refused text or file itself is never stored.
+        await uow.audit.append(AuditEntry(
+            now, "report.classified_refused", actor.user_id, self._plan.id, data["unit_id"],
+            {"where": where, "task_id": data.get("task_id")},
+        ))
+
+    # --- saving -----------------------------------------------------------------------------
+
+    async def _save(
+        self, uow: UnitOfWork, data: dict[str, Any], task: Task, actor: Actor, now: datetime
+    ) -> Step:
+        unit_id = data["unit_id"]
+        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user_id)
+        seat = next((seat for seat in seats if seat.unit_id == unit_id), None)
+        if seat is None:
+            return Step.end(Reply("reports.no_longer_member"))
+        figures = data.get("figures", {})
+        report = await uow.reports.add(Report(
+            campaign_id=self._plan.id,
+            unit_id=unit_id,
+            task_id=task.id,
+            version=0,
+            status=ReportStatus(data["status"]),
+            narrative=data.get("narrative") or "",
+            submitted_by_user_id=actor.user_id,
+            submitted_by_name=seat.full_name,
+            created_at=now,
+            figures=tuple(ReportFigure(metric.id, figures.get(metric.id))
+                          for metric in task.metrics),
+            attachments=tuple(_attachment(item) for item in data.get("attachments", [])),
+        ))
+        assert report.id is not None
+        await uow.audit.append(AuditEntry(
+            now, "report.submitted", actor.user_id, self._plan.id, unit_id,
+            {"report_id": report.id, "task_id": task.id, "version": report.version,
+             "attachments": len(report.attachments)},
+        ))
+        await self._feed(uow, report, task, now)
+        return Step.end(Reply("reports.saved", {
+            "reference": report.reference,
+            "version": report.version,
+            "task": shorten(task.text, TASK_LABEL),
+        }))
+
+    async def _feed(self, uow: UnitOfWork, report: Report, task: Task, now: datetime) -> None:
+        """One short line per confirmed report to each feed chat; names only, never phones."""
+        assert report.id is not None
+        for chat_id in self._feed_chat_ids:
+            await uow.outbox.enqueue(OutboxMessage(
+                key=f"feed:{report.id}:{chat_id}",
+                kind="report_feed",
+                chat_id=chat_id,
+                text_key=f"reports.feed_{report.status.value}",
+                payload={
+                    "unit": self._plan.unit(report.unit_id).short_name,
+                    "task": shorten(task.text, 80),
+                    "reference": report.reference,
+                    "version": report.version,
+                },
+                locale=self._feed_locale,
+                due_at=now,
+                created_at=now,
+                campaign_id=self._plan.id,
+            ))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _in_plan_order(self, report: Report) -> Report:
+        """The report with its figures in the order the plan lists the task's metrics."""
+        task = self.task(report.task_id)
+        order = {metric.id: n for n, metric in enumerate(task.metrics)} if task else {}
+        figures = sorted(report.figures,
+                         key=lambda figure: (order.get(figure.metric_id, len(order)),
+                                             figure.metric_id))
+        return replace(report, figures=tuple(figures))
+
+    async def tasks(self, unit_id: str) -> list[TaskView]:
+        """The unit's tasks, numbered, with phase, deadline and the unit's latest report."""
+        async with self._uow_factory() as uow:
+            latest = await uow.reports.latest(self._plan.id, unit_id)
+        latest = {task_id: self._in_plan_order(r) for task_id, r in latest.items()}
+        phases = {phase.id: phase for phase in self._plan.phases}
+        deadlines = {deadline.id: deadline for deadline in self._plan.deadlines}
+        return [
+            TaskView(
+                number=number,
+                task=task,
+                role=TaskRole.LEAD if task.lead == unit_id else TaskRole.COOPERATING,
+                phases=tuple(phases[p] for p in task.phases if p in phases),
+                deadline=deadlines.get(task.deadline) if task.deadline else None,
+                latest=latest.get(task.id),
+            )
+            for number, task in enumerate(self.tasks_of(unit_id), start=1)
+        ]
+
+    async def history(self, unit_id: str) -> list[TaskHistory]:
+        """Every version the unit reported, grouped by task in /tasks order."""
+        async with self._uow_factory() as uow:
+            reports = await uow.reports.for_unit(self._plan.id, unit_id)
+        by_task: dict[str, list[Report]] = {}
+        for report in reports:
+            by_task.setdefault(report.task_id, []).append(self._in_plan_order(report))
+        numbered = {task.id: (n, task) for n, task in enumerate(self.tasks_of(unit_id), 1)}
+        order = [task.id for task in self.tasks_of(unit_id) if task.id in by_task]
+        order += sorted(task_id for task_id in by_task if task_id not in numbered)
+        return [
+            TaskHistory(
+                number=numbered.get(task_id, (None, None))[0],
+                task_id=task_id,
+                task=numbered.get(task_id, (None, None))[1],
+                versions=tuple(by_task[task_id]),
+            )
+            for task_id in order
+        ]
+
+    async def find(self, reference: str, unit_id: str | None) -> Report | None:
+        """One report by its reference, if the asker may see it (None unit: staff, any)."""
+        report_id = parse_reference(reference)
+        if report_id is None:
+            return None
+        async with self._uow_factory() as uow:
+            report = await uow.reports.get(report_id)
+        if report is None or report.campaign_id != self._plan.id:
+            return None
+        if unit_id is not None and report.unit_id != unit_id:
+            return None
+        return self._in_plan_order(report)
+
+    async def all_reports(self, unit_id: str | None = None) -> list[Report]:
+        """Every stored version (of one unit if given), oldest first."""
+        async with self._uow_factory() as uow:
+            reports = await uow.reports.all(self._plan.id, unit_id)
+        return [self._in_plan_order(report) for report in reports]
+
+    def task(self, task_id: str) -> Task | None:
+        """The plan's task with this id, if it still has one."""
+        return next((task for task in self._plan.tasks if task.id == task_id), None)
+
+
+def _parse_status(text: str) -> ReportStatus | None:
+    """A status from its number (1–4) or its words, in Vietnamese or English."""
+    index = parse_choice(text, [_STATUS_WORDS[status][0] for status in STATUSES])
+    if index is not None:
+        return STATUSES[index]
+    folded = fold(text)
+    for status in STATUSES:
+        if folded in _STATUS_WORDS[status]:
+            return status
+    return None
+
+
+def _attachment(item: dict[str, Any]) -> Attachment:
+    return Attachment(
+        kind=AttachmentKind(item["kind"]),
+        file_id=item["file_id"],
+        file_unique_id=item["file_unique_id"],
+        file_name=item.get("file_name"),
+        mime_type=item.get("mime_type"),
+        size=item.get("size"),
+        caption=item.get("caption"),
+    )
+
+
+__all__ = ["ReportingService", "TaskHistory", "TaskView", "parse_reference"]
