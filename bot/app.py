@@ -37,7 +37,7 @@ from bot.texts import t
 from handlers import register_handlers, set_command_menus
 from handlers.files import TelegramFileFetcher
 from handlers.notifier import TelegramNotifier
-from scheduler.ticker import start_ticker, stop_ticker
+from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, create_engine
 from storage.migrate import upgrade
 from storage.uow import make_uow_factory
@@ -211,16 +211,16 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[Application]:
         archive = runtime.services.archive
         archive.bind(TelegramFileFetcher(application.bot))
         archive.wake()  # attachments left over from before a restart
-        ticker = start_ticker(
-            runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds
-        )
+        ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
+        ticker.start()
         try:
             yield application
         finally:
-            stop_ticker(ticker)
             await archive.idle()
             archive.bind(None)
+            # The outbox first (it stops claiming rows), then the tick in progress, if any.
             await outbox.stop()
+            await ticker.stop()
             await application.updater.stop()
             await application.stop()
 

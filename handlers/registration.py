@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from zoneinfo import ZoneInfo
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.domain.records import FocalPointRole
@@ -63,8 +65,9 @@ async def press_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     step, number = parsed
     await query.answer()
     if query.message is not None:
-        # Buttons answered once should not be pressed again.
-        await query.edit_message_reply_markup(None)
+        # Buttons answered once should not be pressed again; a second press finds none left.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
     outcome = await turn.services.dialogue.answer(
         turn.actor, Answer(text=number), turn.now, turn.update_id, step
     )

@@ -2,12 +2,14 @@
 
 Jobs are never persisted: a reminder is state in the database, so the scheduler only has to
 wake the service regularly. A tick that runs late is still run (no misfire grace limit) and
-overlapping ticks are merged into one.
+overlapping ticks are merged into one. Stopping waits for a tick in progress, so the database
+is never closed under it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -21,35 +23,50 @@ logger = logging.getLogger(__name__)
 TICK_JOB = "reminders.tick"
 
 
-def start_ticker(tick: Callable[[], Awaitable[Any]], every_seconds: float) -> AsyncIOScheduler:
-    """Start a scheduler that awaits `tick()` now and then every `every_seconds`."""
+class Ticker:
+    """Awaits `tick()` now and then every `every_seconds`, until stopped."""
 
-    async def run() -> None:
+    def __init__(self, tick: Callable[[], Awaitable[Any]], every_seconds: float) -> None:
+        self._tick = tick
+        self._every = every_seconds
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._current: asyncio.Future[Any] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        """Schedule the ticks (the first one right away)."""
+        self._scheduler.add_job(
+            self._run,
+            IntervalTrigger(seconds=self._every, timezone=UTC),
+            id=TICK_JOB,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+        self._scheduler.start()
+
+    async def _run(self) -> None:
+        if self._stopping:
+            return
+        # The tick runs as a task of its own: when the scheduler shuts down it cancels this
+        # job, not the tick, which `stop` then waits for.
+        self._current = asyncio.ensure_future(self._tick())
         try:
-            await tick()
+            await asyncio.shield(self._current)
         except asyncio.CancelledError:
-            # Shutting down: the executor cancels a tick in progress; the next run catches up.
             return
         except Exception:
             # A failing tick must not stop the next one; the next tick catches up.
             logger.exception("the reminder tick failed")
 
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        run,
-        IntervalTrigger(seconds=every_seconds, timezone=UTC),
-        id=TICK_JOB,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-    )
-    scheduler.start()
-    return scheduler
-
-
-def stop_ticker(scheduler: AsyncIOScheduler) -> None:
-    """Stop scheduling ticks (a tick in progress finishes on its own)."""
-    if scheduler.running:
-        scheduler.shutdown(wait=False)
+    async def stop(self) -> None:
+        """Schedule no more ticks and wait for the one in progress, if any."""
+        self._stopping = True
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        current = self._current
+        if current is not None and not current.done():
+            with contextlib.suppress(Exception):
+                await current

@@ -315,3 +315,14 @@ async def test_refusals_and_registrations_are_audited(bot, fake_api, stranger):
             "focal_point.registered"} <= actions
     text = repr([entry.detail for entry in entries])
     assert "0912" not in text and "+84" not in text  # no phone numbers in the audit log
+
+
+async def test_pressing_an_answered_button_again_is_harmless(bot, fake_api):
+    lan = newcomer(fake_api)
+    await lan.say(f"/dangky {await invite(bot)}")
+    consent = await lan.reply()
+    fake_api.press_button(lan.user, consent, text=consent.buttons[0]["text"])
+    assert (await lan.reply()).text == plain("registration.ask_name")
+    fake_api.press_forged(lan.user, consent, "c:consent:1")  # the same button, pressed again
+    assert (await lan.reply()).text == plain("dialogue.stale_button")
+    assert (await lan.reply()).text == plain("registration.ask_name")
