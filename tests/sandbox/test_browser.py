@@ -336,24 +336,37 @@ async def test_registration_by_buttons(browser, site, sandbox, shots):
     assert await tab.page.locator("#keyboard").is_hidden()
 
 
-async def test_report_with_a_figure_and_a_photo(browser, site, sandbox, shots):
+async def test_report_with_a_figure_and_a_photo(browser, site, sandbox, shots, kontum_plan):
     needs_registration(sandbox)
     needs_command(sandbox, FOCAL, "baocao", "report")
     tab = await new_tab(browser)
     await tab.open(site, FOCAL)
     await register_by_typing(tab, sandbox, "Lê Minh Tuấn", "Trưởng phòng Tuyên truyền")
-    # TODO(report feature): follow the report dialogue once it exists — pick a task, type a
-    # figure such as "12" articles, attach a photo, confirm — and check the saved report.
+    task = kontum_plan.tasks_of(FOCAL.removeprefix("focal-"))[0]
+    metrics = task.metrics
+    await tab.exchange("/baocao 1", first_line("reports.ask_status", task="…").split("…")[0])
+    first = metrics[0].label if metrics else ""
+    await tab.exchange("3", first if metrics else first_line("reports.ask_narrative", limit=4000))
+    for number, _metric in enumerate(metrics, start=1):
+        answer = "12 bài" if number == 1 else "bỏ qua"
+        following = (metrics[number].label if number < len(metrics)
+                     else first_line("reports.ask_narrative", limit=4000))
+        await tab.exchange(answer, following)
+    await tab.exchange("Đã đăng 12 bài về Chương trình Giao lưu.",
+                       first_line("reports.ask_attachments", count=0))
     before = await tab.bot_messages()
-    await tab.say("/baocao")
-    await tab.page.wait_for_function(
-        "(n) => document.querySelectorAll('#messages .msg.in').length > n",
-        arg=before,
-        timeout=WAIT_MS,
+    await tab.page.set_input_files(
+        "#file-input",
+        files=[{"name": "bang-ron.png", "mimeType": "image/png", "buffer": tiny_png(64, 48)}],
     )
-    unknown = plain("common.unknown_command")
-    assert unknown not in (await tab.page.locator(".msg.in .text").last.text_content() or "")
+    await tab.bot_says(first_line("reports.attachment_added", count=1), after=before)
+    await tab.exchange("xong", first_line("reports.preview"))
+    await tab.exchange("1", "BC-0001")
     await tab.shot(shots, "12-report.png")
+    async with sandbox.runtime.uow_factory() as uow:
+        [report] = await uow.reports.all(kontum_plan.id)
+    figures = {figure.metric_id: figure.value for figure in report.figures}
+    assert figures[metrics[0].id] == 12 and len(report.attachments) == 1
 
 
 async def test_head_asks_for_the_summary(browser, site, sandbox, shots):
