@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -76,6 +77,10 @@ def document_date(when: datetime, timezone: str) -> dict[str, str]:
 def subject_of(plan: Plan) -> str:
     """The plan's title as it reads after "Kế hoạch": its first letter in lower case."""
     title = plan.title.strip()
+    # A plan titled "Kế hoạch tuyên truyền …" must not read "Kế hoạch kế hoạch tuyên truyền …".
+    lead = "kế hoạch "
+    if unicodedata.normalize("NFC", title[: len(lead)]).lower() == lead:
+        title = title[len(lead):].strip()
     first = title.split(" ", 1)[0]
     if len(first) > 1 and first.isupper():
         return title  # an acronym keeps its capitals

@@ -355,3 +355,13 @@ def test_time_left_and_overdue_read_in_two_units():
         "summary.overdue", duration=plain("summary.duration_minutes", minutes=1))
     assert time_left(due, due, "en") == plain(
         "summary.time_left", "en", duration=plain("summary.duration_minutes", "en", minutes=0))
+
+
+def test_a_plan_titled_ke_hoach_is_not_named_twice():
+    from dataclasses import replace
+
+    from bot.presenters.docx_report import subject_of
+
+    assert subject_of(replace(PLAN, title="Kế hoạch tuyên truyền Tết")) == "tuyên truyền Tết"
+    assert subject_of(replace(PLAN, title="Thông tin, tuyên truyền")) == "thông tin, tuyên truyền"
+    assert subject_of(replace(PLAN, title="UBND giao việc")) == "UBND giao việc"
