@@ -203,7 +203,7 @@ def test_the_title_and_the_five_parts(docx_bytes):
     document = Document(io.BytesIO(docx_bytes))
     texts = [p.text for p in document.paragraphs]
     subject = plain("consolidated.subject",
-                    plan="kế hoạch tuyên truyền Giao lưu hữu nghị Quốc phòng biên giới")
+                    plan="tuyên truyền Giao lưu hữu nghị Quốc phòng biên giới")
     assert texts[texts.index(plain("consolidated.kind")) + 1] == subject
     parts = [p.text for p in document.paragraphs if p.style.name == "Decree Part"]
     assert parts == [plain(f"consolidated.part_{name}")
