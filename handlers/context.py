@@ -9,6 +9,7 @@ from telegram import Bot, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
+from bot.presenters.common import split_messages
 from bot.services.access import Identity, Role
 from bot.services.container import Services
 from bot.services.replies import Actor, Answer, Contact, Outcome, Upload
@@ -18,7 +19,6 @@ from handlers.render import (
     remove_keyboard,
     render_markup,
     render_text,
-    split_lines,
 )
 
 
@@ -69,7 +69,7 @@ class Turn:
 
     async def answer(self, text: str, markup: ReplyMarkup | None = None) -> None:
         """Send an HTML text to the chat the update came from, split if over Telegram's limit."""
-        chunks = split_lines(text.split("\n"))
+        chunks = split_messages(text.split("\n"))
         for number, chunk in enumerate(chunks, start=1):
             await self._send_one(chunk, markup if number == len(chunks) else None)
 

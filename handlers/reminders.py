@@ -8,13 +8,13 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
+from bot.presenters.common import split_messages
 from bot.services.access import Role
 from bot.services.reminders import SlotKind
 from bot.texts import t
 from handlers.context import Turn, refuse, turn_of
 
 # Telegram's limit is 4,096 characters; long schedules are split on line boundaries.
-MESSAGE_LIMIT = 4000
 
 
 def _local(turn: Turn, moment: datetime) -> str:
@@ -23,21 +23,6 @@ def _local(turn: Turn, moment: datetime) -> str:
 
 def _short(turn: Turn, moment: datetime) -> str:
     return turn.services.reminders.policy.local(moment).strftime("%H:%M %d/%m")
-
-
-def split_message(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join lines into as few messages as fit under Telegram's length limit."""
-    messages: list[str] = []
-    current = ""
-    for text in lines:
-        candidate = f"{current}\n{text}" if current else text
-        if len(candidate) > limit and current:
-            messages.append(current)
-            candidate = text
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages
 
 
 async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,7 +92,7 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines.append(turn.text("reminders.timeline_rules", nudge=nudge, quiet=quiet))
     else:
         lines.append(turn.text("reminders.timeline_rules_no_quiet", nudge=nudge))
-    for text in split_message(lines):
+    for text in split_messages(lines):
         await turn.answer(text)
 
 

@@ -17,7 +17,6 @@ from bot.texts import t, t_html
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 CHOICE_PREFIX = "c"
-LIMIT = 4096
 
 
 def choice_data(step: str, index: int) -> str:
@@ -68,18 +67,3 @@ def render_markup(reply: Reply, locale: str) -> ReplyMarkup | None:
 def remove_keyboard() -> ReplyKeyboardRemove:
     """Markup that hides a reply keyboard once its question is answered."""
     return ReplyKeyboardRemove()
-
-
-def split_lines(lines: list[str], limit: int = LIMIT) -> list[str]:
-    """Join lines into messages under the limit, never cutting a line."""
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit and current:
-            messages.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages

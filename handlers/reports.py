@@ -7,11 +7,10 @@ from telegram.ext import ContextTypes
 
 from bot.domain.plan import Task
 from bot.domain.records import Report
-from bot.presenters.common import format_when
+from bot.presenters.common import format_when, split_messages
 from bot.services.access import Identity, Role
 from bot.services.reporting import TaskHistory, TaskView, format_figure, shorten
 from handlers.context import Turn, refuse, turn_of
-from handlers.render import split_lines
 
 
 async def _unit_of(
@@ -69,7 +68,7 @@ def render_tasks(turn: Turn, unit_name: str, views: list[TaskView]) -> list[str]
         lines.extend(item.split("\n"))
     lines.append("")
     lines.append(turn.text("reports.tasks_footer"))
-    return split_lines(lines)
+    return split_messages(lines)
 
 
 def render_history(turn: Turn, unit_name: str, history: list[TaskHistory]) -> list[str]:
@@ -90,7 +89,7 @@ def render_history(turn: Turn, unit_name: str, history: list[TaskHistory]) -> li
             ))
     lines.append("")
     lines.append(turn.text("reports.history_footer"))
-    return split_lines(lines)
+    return split_messages(lines)
 
 
 def _size(size: int | None) -> str:
@@ -133,7 +132,7 @@ def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
         count=len(report.attachments),
     )
     lines = text.split("\n") + attachments
-    return split_lines(lines)
+    return split_messages(lines)
 
 
 async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

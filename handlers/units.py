@@ -5,10 +5,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.domain.records import FocalPoint
+from bot.presenters.common import split_messages
 from bot.services.directory import Directory
 from bot.services.parsing import format_phone
 from bot.texts import t_html
-from handlers.render import split_lines
 
 
 def _person(seat: FocalPoint, locale: str, with_phones: bool, zone: ZoneInfo) -> str:
@@ -43,4 +43,4 @@ def render_directory(
     if not with_phones:
         lines.append("")
         lines.append(t_html("units.group_no_phones", locale))
-    return split_lines(lines)
+    return split_messages(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -110,3 +111,37 @@ def task_label(plan: Plan, task_id: str, width: int = 60) -> str:
         return task_id
     text = shorten(task.text, width)
     return f"{task.section} {text}" if task.section else text
+
+
+MESSAGE_LIMIT = 4096
+
+
+def split_messages(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join lines into as few messages as fit `limit`, breaking only between lines."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in _bounded(lines, limit):
+        if current and size + 1 + len(line) > limit:
+            messages.append("\n".join(current).rstrip())
+            current, size = [], 0
+        if not current and not line.strip():
+            continue  # a message never opens with a blank line
+        size += len(line) + (1 if current else 0)
+        current.append(line)
+    if current:
+        messages.append("\n".join(current).rstrip())
+    return [message for message in messages if message]
+
+
+def _bounded(lines: Sequence[str], limit: int) -> list[str]:
+    # Lines are kept short by construction; a freak one is cut at spaces rather than dropped.
+    result: list[str] = []
+    for line in lines:
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            result.append(line[:cut])
+            line = line[cut:].lstrip()
+        result.append(line)
+    return result

@@ -8,10 +8,12 @@ from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.progress import DeadlineState
 from bot.domain.records import report_reference
 from bot.presenters.common import (
+    MESSAGE_LIMIT,
     format_number,
     format_when,
     format_when_short,
     shorten,
+    split_messages,
     task_label,
     time_left,
     unit_name,
@@ -25,41 +27,9 @@ from bot.services.summary import (
 )
 from bot.texts import t, t_html
 
-MESSAGE_LIMIT = 4096
 NAMES_SHOWN = 12  # units named in one line before "and N more": keeps every line short
 QUOTE_WIDTH = 120
 TITLE_WIDTH = 90
-
-
-def split_messages(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Join lines into as few messages as fit `limit`, breaking only between lines."""
-    messages: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in _bounded(lines, limit):
-        if current and size + 1 + len(line) > limit:
-            messages.append("\n".join(current).rstrip())
-            current, size = [], 0
-        if not current and not line.strip():
-            continue  # a message never opens with a blank line
-        size += len(line) + (1 if current else 0)
-        current.append(line)
-    if current:
-        messages.append("\n".join(current).rstrip())
-    return [message for message in messages if message]
-
-
-def _bounded(lines: Sequence[str], limit: int) -> list[str]:
-    # Lines are kept short by construction; a freak one is cut at spaces rather than dropped.
-    result: list[str] = []
-    for line in lines:
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            result.append(line[:cut])
-            line = line[cut:].lstrip()
-        result.append(line)
-    return result
 
 
 def _names(plan: Plan, unit_ids: Sequence[str], locale: str, notes: dict[str, str]) -> str:

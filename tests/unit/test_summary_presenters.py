@@ -18,13 +18,14 @@ from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.presenters.chart import MAX_UNITS, status_chart
+from bot.presenters.common import MESSAGE_LIMIT, split_messages
 from bot.presenters.docx_report import (
     consolidated_docx,
     document_date,
     recipient_lines,
     symbol_of,
 )
-from bot.presenters.summary import MESSAGE_LIMIT, split_messages, summary_lines, summary_messages
+from bot.presenters.summary import summary_lines, summary_messages
 from bot.presenters.xlsx_export import workbook_xlsx
 from bot.services.summary import (
     TASK_STATES,
