@@ -16,3 +16,19 @@ def upsert_insert(session: AsyncSession, table: Any) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no ON CONFLICT support for {name}")
+
+
+def assigned_tasks(statement: Any, campaign_id: str) -> Any:
+    """Restrict a select on task_units to the campaign's active assignments of active tasks."""
+    from sqlalchemy import and_
+
+    from storage.models import TaskRow, TaskUnitRow
+
+    return statement.join(
+        TaskRow,
+        and_(TaskRow.campaign_id == TaskUnitRow.campaign_id, TaskRow.id == TaskUnitRow.task_id),
+    ).where(
+        TaskUnitRow.campaign_id == campaign_id,
+        TaskUnitRow.active.is_(True),
+        TaskRow.active.is_(True),
+    )

@@ -16,6 +16,7 @@ from storage.models import (
     TaskRow,
     TaskUnitRow,
 )
+from storage.repositories._sql import assigned_tasks
 
 CONSOLIDATED = "report.consolidated"
 
@@ -99,20 +100,14 @@ class SqlProgressRepository:
             .group_by(ReportRow.unit_id, ReportRow.task_id)
             .subquery()
         )
+        counts = select(
+            TaskUnitRow.unit_id,
+            func.count(TaskUnitRow.task_id),
+            func.count(first_reports.c.first_at),
+            func.max(first_reports.c.first_at),
+        )
         statement = (
-            select(
-                TaskUnitRow.unit_id,
-                func.count(TaskUnitRow.task_id),
-                func.count(first_reports.c.first_at),
-                func.max(first_reports.c.first_at),
-            )
-            .join(
-                TaskRow,
-                and_(
-                    TaskRow.campaign_id == TaskUnitRow.campaign_id,
-                    TaskRow.id == TaskUnitRow.task_id,
-                ),
-            )
+            assigned_tasks(counts, campaign_id)
             .outerjoin(
                 first_reports,
                 and_(
@@ -121,9 +116,6 @@ class SqlProgressRepository:
                 ),
             )
             .where(
-                TaskUnitRow.campaign_id == campaign_id,
-                TaskUnitRow.active.is_(True),
-                TaskRow.active.is_(True),
                 TaskUnitRow.unit_id.in_(deadline.units),
                 or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
             )

@@ -21,7 +21,8 @@ from bot.domain.summary import (
     TaskFigure,
     UnitFigure,
 )
-from storage.models import OutboxRow, ReportFigureRow, ReportRow, TaskRow, TaskUnitRow
+from storage.models import OutboxRow, ReportFigureRow, ReportRow, TaskUnitRow
+from storage.repositories._sql import assigned_tasks
 
 # Reminder kinds start with this (deadline nudges of the reminders dispatcher).
 REMINDER_KIND_PREFIX = "deadline"
@@ -61,6 +62,18 @@ def _latest(campaign_id: str, now: datetime) -> Any:
     )
 
 
+_VERSION_COLUMNS = (
+    ReportRow.id,
+    ReportRow.unit_id,
+    ReportRow.task_id,
+    ReportRow.version,
+    ReportRow.status,
+    ReportRow.narrative,
+    ReportRow.submitted_by_name,
+    ReportRow.created_at,
+)
+
+
 def _version(row: Any) -> ReportVersion:
     return ReportVersion(
         id=row.id,
@@ -84,25 +97,13 @@ class SqlSummaryRepository:
         """Per unit, how many assigned tasks stand at each status of their latest report."""
         latest = _latest(campaign_id, now)
         statement = (
-            select(TaskUnitRow.unit_id, latest.c.status, func.count())
-            .join(
-                TaskRow,
-                and_(
-                    TaskRow.campaign_id == TaskUnitRow.campaign_id,
-                    TaskRow.id == TaskUnitRow.task_id,
-                ),
-            )
+            assigned_tasks(select(TaskUnitRow.unit_id, latest.c.status, func.count()), campaign_id)
             .outerjoin(
                 latest,
                 and_(
                     latest.c.unit_id == TaskUnitRow.unit_id,
                     latest.c.task_id == TaskUnitRow.task_id,
                 ),
-            )
-            .where(
-                TaskUnitRow.campaign_id == campaign_id,
-                TaskUnitRow.active.is_(True),
-                TaskRow.active.is_(True),
             )
             .group_by(TaskUnitRow.unit_id, latest.c.status)
         )
@@ -180,16 +181,7 @@ class SqlSummaryRepository:
         """The latest report per (unit, task), newest first; optionally of one unit or status."""
         latest = _latest(campaign_id, now)
         statement = (
-            select(
-                ReportRow.id,
-                ReportRow.unit_id,
-                ReportRow.task_id,
-                ReportRow.version,
-                ReportRow.status,
-                ReportRow.narrative,
-                ReportRow.submitted_by_name,
-                ReportRow.created_at,
-            )
+            select(*_VERSION_COLUMNS)
             .join(latest, latest.c.id == ReportRow.id)
             .order_by(ReportRow.created_at.desc(), ReportRow.id.desc())
         )
@@ -204,16 +196,7 @@ class SqlSummaryRepository:
     async def history(self, campaign_id: str, now: datetime) -> list[ReportVersion]:
         """Every stored report version, by unit, task and version."""
         statement = (
-            select(
-                ReportRow.id,
-                ReportRow.unit_id,
-                ReportRow.task_id,
-                ReportRow.version,
-                ReportRow.status,
-                ReportRow.narrative,
-                ReportRow.submitted_by_name,
-                ReportRow.created_at,
-            )
+            select(*_VERSION_COLUMNS)
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .order_by(ReportRow.unit_id, ReportRow.task_id, ReportRow.version)
         )
