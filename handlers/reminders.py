@@ -9,8 +9,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.presenters.common import split_messages
+from bot.presenters.timeline import timeline_lines
 from bot.services.access import Role
-from bot.services.reminders import SlotKind
 from bot.texts import t
 from handlers.context import Turn, refuse, turn_of
 
@@ -32,66 +32,14 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not (identity.is_staff or identity.is_member):
         await refuse(update, context, identity, "access.staff_only")
         return
-    services = turn.services
-    plan = services.plan
+    reminders = turn.services.reminders
     now = turn.now
-    lines = [turn.text("reminders.timeline_header", title=plan.title,
-                       start=_local(turn, plan.start), end=_local(turn, plan.end))]
-    if plan.focus_start is not None and plan.focus_end is not None:
-        lines.append(turn.text("reminders.timeline_focus", start=_local(turn, plan.focus_start),
-                               end=_local(turn, plan.focus_end)))
-    lines += ["", turn.text("reminders.timeline_phases")]
-    for phase in plan.phases:
-        key = "timeline_phase_current" if phase.start <= now <= phase.end else "timeline_phase"
-        lines.append(turn.text(f"reminders.{key}", name=phase.name,
-                               start=_local(turn, phase.start), end=_local(turn, phase.end)))
-    if plan.agenda:
-        lines += ["", turn.text("reminders.timeline_agenda")]
-        for item in plan.agenda:
-            if item.when is not None:
-                lines.append(turn.text("reminders.timeline_activity_when", number=item.number,
-                                       title=item.title, when=_local(turn, item.when)))
-            else:
-                lines.append(turn.text("reminders.timeline_activity", number=item.number,
-                                       title=item.title))
-    status = await services.reminders.deadline_status(now)
-    lines += ["", turn.text("reminders.timeline_deadlines")]
-    for deadline in plan.deadlines:
-        if identity.is_member and identity.unit_id not in deadline.units:
-            continue
-        rows = status.get(deadline.id, [])
-        if identity.is_staff and rows:
-            lines.append(turn.text("reminders.timeline_deadline_state",
-                                   due=_local(turn, deadline.due), title=deadline.title,
-                                   met=sum(1 for row in rows if row.met), total=len(rows)))
-        else:
-            lines.append(turn.text("reminders.timeline_deadline", due=_local(turn, deadline.due),
-                                   title=deadline.title))
-    lines += ["", turn.text("reminders.timeline_next")]
-    upcoming = await services.reminders.upcoming(now, limit=5)
-    for slot, count in upcoming:
-        at = _local(turn, slot.at)
-        if slot.kind is SlotKind.PHASE:
-            assert slot.phase is not None
-            lines.append(turn.text("reminders.timeline_slot_phase", at=at, phase=slot.phase.name,
-                                   count=count))
-        elif slot.kind is SlotKind.DIGEST:
-            lines.append(turn.text("reminders.timeline_slot_digest", at=at))
-        else:
-            assert slot.deadline is not None
-            kind = t(f"plan.kind_{slot.deadline.kind.value}", turn.locale)
-            key = ("reminders.timeline_slot_nudge" if slot.kind is SlotKind.NUDGE
-                   else "reminders.timeline_slot_escalation")
-            lines.append(turn.text(key, at=at, kind=kind, count=count))
-    if not upcoming:
-        lines.append(turn.text("reminders.timeline_none"))
-    policy = services.reminders.policy
-    nudge = policy.nudge_time.strftime("%H:%M")
-    if policy.quiet_hours is not None:
-        quiet = "–".join(clock.strftime("%H:%M") for clock in policy.quiet_hours)
-        lines.append(turn.text("reminders.timeline_rules", nudge=nudge, quiet=quiet))
-    else:
-        lines.append(turn.text("reminders.timeline_rules_no_quiet", nudge=nudge))
+    lines = timeline_lines(
+        turn.services.plan, turn.locale, now,
+        unit_id=None if identity.is_staff else identity.unit_id, staff=identity.is_staff,
+        status=await reminders.deadline_status(now), upcoming=await reminders.upcoming(now, 5),
+        policy=reminders.policy,
+    )
     for text in split_messages(lines):
         await turn.answer(text)
 
