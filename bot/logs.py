@@ -52,4 +52,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> RedactSecrets:
     # httpx logs every request URL at INFO, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The reminder tick runs every 30 s; APScheduler would log each run at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return redactor
