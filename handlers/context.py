@@ -146,3 +146,12 @@ async def refuse(
         ))
         return
     await turn.answer(turn.text(key))
+
+
+async def secretariat_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True for the secretariat; anyone else is refused (and the refusal audited)."""
+    identity = await turn_of(update, context).identity()
+    if identity.role is Role.SECRETARIAT:
+        return True
+    await refuse(update, context, identity, "access.secretariat_only")
+    return False

@@ -10,10 +10,9 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.domain.records import FocalPointRole
-from bot.services.access import Role
 from bot.services.replies import Answer, Outcome
 from handlers import common
-from handlers.context import answer_of, refuse, turn_of
+from handlers.context import answer_of, refuse, secretariat_only, turn_of
 from handlers.render import parse_choice_data, remove_keyboard
 from handlers.units import render_directory
 
@@ -102,9 +101,7 @@ async def units(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/invite UNIT`: a fresh invite for a unit, for the secretariat (private chat)."""
     turn = turn_of(update, context)
-    identity = await turn.identity()
-    if identity.role is not Role.SECRETARIAT:
-        await refuse(update, context, identity, "access.secretariat_only")
+    if not await secretariat_only(update, context):
         return
     plan = turn.services.plan
     unit_ids = {unit.id for unit in plan.units}

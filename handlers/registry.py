@@ -33,6 +33,28 @@ from handlers.menu import (
     UNITS,
 )
 
+# Each command and what answers it; a deep-link /start CODE is registered before these.
+COMMANDS = (
+    (START, common.start),
+    (HELP, common.help_command),
+    (REGISTER, registration.start_with_code),
+    (CANCEL, registration.cancel),
+    (UNITS, registration.units),
+    (INVITE, registration.invite),
+    (PRIVACY, registration.privacy),
+    (FORGET, registration.forget),
+    (LANG, language.choose_language),
+    (TIMELINE, reminders.timeline),
+    (REMIND, reminders.remind),
+    (BROADCAST, reminders.broadcast),
+    (SETGROUP, reminders.set_group),
+    (SUMMARY, summary.summary),
+    (EXPORT, summary.export),
+    (TASKS, reports_handlers.tasks),
+    (REPORT, reports_handlers.report),
+    (MY_REPORTS, reports_handlers.my_reports),
+)
+
 
 def register_handlers(application: Application) -> None:
     """Attach all handlers to an Application."""
@@ -40,26 +62,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(
         CommandHandler(START.names, registration.start_with_code, has_args=True)
     )
-    application.add_handler(CommandHandler(START.names, common.start))
-    application.add_handler(CommandHandler(HELP.names, common.help_command))
-    application.add_handler(CommandHandler(REGISTER.names, registration.start_with_code))
-    application.add_handler(CommandHandler(CANCEL.names, registration.cancel))
-    application.add_handler(CommandHandler(UNITS.names, registration.units))
-    application.add_handler(CommandHandler(INVITE.names, registration.invite))
-    application.add_handler(CommandHandler(PRIVACY.names, registration.privacy))
-    application.add_handler(CommandHandler(FORGET.names, registration.forget))
-    application.add_handler(CommandHandler(LANG.names, language.choose_language))
+    for command, callback in COMMANDS:
+        application.add_handler(CommandHandler(command.names, callback))
     application.add_handler(CallbackQueryHandler(language.press_language, pattern=r"^lang:"))
-    # Feature modules: each adds its own commands and callbacks here, one line each.
-    application.add_handler(CommandHandler(TIMELINE.names, reminders.timeline))
-    application.add_handler(CommandHandler(REMIND.names, reminders.remind))
-    application.add_handler(CommandHandler(BROADCAST.names, reminders.broadcast))
-    application.add_handler(CommandHandler(SETGROUP.names, reminders.set_group))
-    application.add_handler(CommandHandler(SUMMARY.names, summary.summary))
-    application.add_handler(CommandHandler(EXPORT.names, summary.export))
-    application.add_handler(CommandHandler(TASKS.names, reports_handlers.tasks))
-    application.add_handler(CommandHandler(REPORT.names, reports_handlers.report))
-    application.add_handler(CommandHandler(MY_REPORTS.names, reports_handlers.my_reports))
 
     application.add_handler(CallbackQueryHandler(registration.press_choice, pattern=r"^c:"))
     application.add_handler(CallbackQueryHandler(registration.forged_button))

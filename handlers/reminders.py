@@ -10,9 +10,8 @@ from telegram.ext import ContextTypes
 
 from bot.presenters.common import split_messages
 from bot.presenters.timeline import timeline_lines
-from bot.services.access import Role
 from bot.texts import t
-from handlers.context import Turn, refuse, turn_of
+from handlers.context import Turn, refuse, secretariat_only, turn_of
 
 # Telegram's limit is 4,096 characters; long schedules are split on line boundaries.
 
@@ -47,9 +46,7 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/nhacnho`: nudge now every unit missing the nearest deadline (secretariat)."""
     turn = turn_of(update, context)
-    identity = await turn.identity()
-    if identity.role is not Role.SECRETARIAT:
-        await refuse(update, context, identity, "access.secretariat_only")
+    if not await secretariat_only(update, context):
         return
     result = await turn.services.reminders.remind_now(turn.chat_id, turn.now)
     plan = turn.services.plan
@@ -85,9 +82,7 @@ def _text_after_command(update: Update) -> str:
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/thongbao TEXT`: preview an announcement to every focal point, then confirm."""
     turn = turn_of(update, context)
-    identity = await turn.identity()
-    if identity.role is not Role.SECRETARIAT:
-        await refuse(update, context, identity, "access.secretariat_only")
+    if not await secretariat_only(update, context):
         return
     outcome = await turn.services.broadcast.start(
         turn.actor, _text_after_command(update), turn.now, turn.update_id
@@ -98,9 +93,7 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def set_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`/setgroup` in a group: make it the coordination group (secretariat)."""
     turn = turn_of(update, context)
-    identity = await turn.identity()
-    if identity.role is not Role.SECRETARIAT:
-        await refuse(update, context, identity, "access.secretariat_only")
+    if not await secretariat_only(update, context):
         return
     chat = update.effective_chat
     if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
