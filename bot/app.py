@@ -7,12 +7,13 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application
 
+from bot.channels.telegram import TelegramChannel
 from bot.domain.plan import Plan
 from bot.domain.records import FocalPointRole
 from bot.errors import StartupError
@@ -34,9 +35,6 @@ from bot.services.schedule import policy_from_settings
 from bot.services.summary import SummaryService
 from bot.settings import Settings
 from bot.texts import t
-from handlers import register_handlers, set_command_menus
-from handlers.files import TelegramFileFetcher
-from handlers.notifier import TelegramNotifier
 from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, create_engine
 from storage.migrate import upgrade
@@ -59,7 +57,7 @@ async def upgrade_database(url: str) -> None:
 
 
 class BotName:
-    """The bot's @username: configured, or learned from getMe once the bot starts."""
+    """The bot's Telegram @username: configured, or learned from getMe once the bot starts."""
 
     def __init__(self, configured: str) -> None:
         self.value = configured.lstrip("@") or "daumoi_bot"
@@ -67,6 +65,21 @@ class BotName:
     def __call__(self) -> str:
         """The username, without the @."""
         return self.value
+
+
+class InviteLinks:
+    """The link printed with an invite code: Telegram's deep link when Telegram runs, else the
+    bot's Zalo link (Zalo has no deep links: the person types or pastes the code)."""
+
+    def __init__(self, settings: Settings, bot_name: BotName) -> None:
+        self._settings = settings
+        self._bot_name = bot_name
+
+    def __call__(self, code: str) -> str:
+        """The link for one code ("" when no channel has one)."""
+        if self._settings.telegram_enabled or self._settings.bot_username:
+            return f"https://t.me/{self._bot_name()}?start={code}"
+        return self._settings.zalo_bot_url
 
 
 @dataclass
@@ -103,7 +116,7 @@ class Runtime:
                 ),
             )
             registration = RegistrationService(
-                plan, uow_factory, dialogue, settings.admin_ids, bot_name
+                plan, uow_factory, dialogue, settings.admin_ids, InviteLinks(settings, bot_name)
             )
             services = Services(
                 plan=plan,
@@ -125,7 +138,7 @@ class Runtime:
                 broadcast=BroadcastService(plan, uow_factory, dialogue, policy),
                 reporting=ReportingService(
                     plan, uow_factory, dialogue,
-                    feed_chat_ids=settings.report_feed_chat_ids,
+                    feed_chats=settings.report_feed_chat_ids,
                     feed_locale=settings.default_locale,
                 ),
                 archive=ArchiveService(
@@ -137,6 +150,7 @@ class Runtime:
             )
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
+            outbox.use_locales(services.preferences.locale_of)
             # Attachments are downloaded only once their report is committed.
             dialogue.after_commit(services.archive.wake)
             yield cls(
@@ -176,53 +190,78 @@ class Runtime:
 
 
 def build_application(runtime: Runtime, *, rate_limited: bool = True) -> Application:
-    """A python-telegram-bot Application with every handler registered."""
-    settings = runtime.settings
-    builder = (
-        ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.bot_base_url)
-        .base_file_url(settings.bot_file_url)
-    )
-    if rate_limited:
-        # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)
-        )
-    application = builder.build()
-    application.bot_data["services"] = runtime.services
-    register_handlers(application)
-    return application
+    """A python-telegram-bot Application wired to the core (benchmarks drive it directly)."""
+    return TelegramChannel(runtime.settings, runtime.services,
+                           rate_limited=rate_limited).application
+
+
+@dataclass
+class RunningBot:
+    """The channels of a running bot, for tests and the sandbox."""
+
+    telegram: TelegramChannel | None = None
+    zalo: Any = None
+    errors: list[Any] = field(default_factory=list)
+
+    def add_error_handler(self, callback: Any) -> None:
+        """Be told of every error a channel's handling raised (tests assert there are none)."""
+        if self.telegram is not None:
+            self.telegram.application.add_error_handler(callback)
+        if self.zalo is not None:
+            self.zalo.add_error_handler(callback)
+
+    @property
+    def bot(self) -> Any:
+        """The Telegram bot (PTB), when Telegram runs."""
+        assert self.telegram is not None
+        return self.telegram.application.bot
+
+
+def channels_for(runtime: Runtime) -> list[Any]:
+    """Every channel whose token is set; a new channel is one more line here."""
+    settings, services = runtime.settings, runtime.services
+    channels: list[Any] = []
+    if settings.telegram_enabled:
+        channels.append(TelegramChannel(settings, services))
+    if settings.zalo_enabled:
+        from bot.channels.zalo import ZaloChannel
+
+        channels.append(ZaloChannel(settings, services))
+    return channels
 
 
 @contextlib.asynccontextmanager
-async def running_bot(runtime: Runtime) -> AsyncIterator[Application]:
-    """Start polling with the real Application; stop it cleanly on exit."""
-    application = build_application(runtime)
-    async with application:
-        runtime.bot_name.value = application.bot.username
-        await set_command_menus(application.bot)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=10)
-        await application.start()
-        outbox = runtime.services.outbox
-        outbox.attach(TelegramNotifier(application.bot))
+async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
+    """Start every configured channel, the outbox and the ticker; stop them cleanly on exit."""
+    running = RunningBot()
+    started: list[Any] = []
+    outbox = runtime.services.outbox
+    archive = runtime.services.archive
+    ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
+    try:
+        for channel in channels_for(runtime):
+            await channel.start()
+            started.append(channel)
+            if isinstance(channel, TelegramChannel):
+                running.telegram = channel
+                runtime.bot_name.value = channel.username
+            else:
+                running.zalo = channel
+            outbox.attach(channel.notifier())
+            archive.bind(channel.name, channel.fetcher(), always=channel.name == "zalo")
         outbox.start()
-        archive = runtime.services.archive
-        archive.bind(TelegramFileFetcher(application.bot))
         archive.wake()  # attachments left over from before a restart
-        ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
         ticker.start()
-        try:
-            yield application
-        finally:
-            await archive.idle()
-            archive.bind(None)
-            # The outbox first (it stops claiming rows), then the tick in progress, if any.
-            await outbox.stop()
-            await ticker.stop()
-            await application.updater.stop()
-            await application.stop()
+        yield running
+    finally:
+        await archive.idle()
+        for channel in started:
+            archive.bind(channel.name, None)
+        # The outbox first (it stops claiming rows), then the tick in progress, if any.
+        await outbox.stop()
+        await ticker.stop()
+        for channel in reversed(started):
+            await channel.stop()
 
 
 async def serve(settings: Settings, plan: Plan) -> None:
@@ -234,8 +273,11 @@ async def serve(settings: Settings, plan: Plan) -> None:
     async with Runtime.open(settings, plan) as runtime:
         await runtime.load_plan()
         try:
-            async with running_bot(runtime) as application:
-                logger.info("daumoi is running as @%s", application.bot.username)
+            async with running_bot(runtime) as running:
+                if running.telegram is not None:
+                    logger.info("daumoi is running on Telegram as @%s", running.telegram.username)
+                if running.zalo is not None:
+                    logger.info("daumoi is running on Zalo as %s", running.zalo.display_name)
                 await stop.wait()
         except InvalidToken:
             raise StartupError(t("cli.token_rejected")) from None
@@ -246,6 +288,8 @@ async def serve(settings: Settings, plan: Plan) -> None:
 
 def run_bot(settings: Settings, plan: Plan) -> int:
     """Configure logging and serve; return the process exit code."""
-    configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+    configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
+                                           settings.zalo_bot_token.get_secret_value(),
+                                           settings.zalo_webhook_secret.get_secret_value()])
     asyncio.run(serve(settings, plan))
     return 0

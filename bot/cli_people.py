@@ -163,8 +163,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     entries, timezone = with_runtime(work)
     if args.json:
         print_json([
-            {"at": e.at.isoformat(), "action": e.action, "actor_user_id": e.actor_user_id,
-             "unit": e.unit_id, "detail": dict(e.detail)}
+            {"at": e.at.isoformat(), "action": e.action,
+             "actor": str(e.actor) if e.actor else None, "unit": e.unit_id,
+             "detail": dict(e.detail)}
             for e in entries
         ])
         return 0

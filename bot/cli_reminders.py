@@ -59,7 +59,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     for item in planned:
         message = item.message
         unit = message.recipient_unit_id
-        recipient = plan.unit(unit).short_name if unit else str(message.chat_id)
+        recipient = plan.unit(unit).short_name if unit else str(message.address)
         if item.units and not unit:
             recipient += " [" + ", ".join(item.units) + "]"
         print(t("reminders.cli_preview_line", "vi",
@@ -92,5 +92,5 @@ def cmd_log(args: argparse.Namespace) -> int:
     for row in rows:
         error = f"  ({row['last_error']})" if row["last_error"] else ""
         print(t("reminders.cli_log_line", "vi", status=row["status"], due=local(row["due_at"]),
-                sent=local(row["sent_at"]), key=row["key"], chat=row["chat_id"], error=error))
+                sent=local(row["sent_at"]), key=row["key"], chat=row["address"], error=error))
     return 0

@@ -9,9 +9,12 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.address import Address, AddressError
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/daumoi.sqlite3"
 DEFAULT_PLAN_FILE = Path("plans/kontum-2023.yaml")
 TELEGRAM_API_URL = "https://api.telegram.org"
+ZALO_API_URL = "https://bot-api.zaloplatforms.com"
 
 
 class SettingsError(Exception):
@@ -31,8 +34,20 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     plan_file: Path = DEFAULT_PLAN_FILE
     plan_event_date: date | None = None
-    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    head_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Addresses: `zalo:<id>`, `telegram:<id>`; a bare number is a Telegram id (see /toi).
+    admin_ids: Annotated[frozenset[Address], NoDecode] = frozenset()
+    head_ids: Annotated[frozenset[Address], NoDecode] = frozenset()
+    # The Zalo Bot Platform channel (see README): polling without a webhook URL.
+    zalo_bot_token: SecretStr = SecretStr("")
+    zalo_api_url: str = ZALO_API_URL
+    zalo_webhook_secret: SecretStr = SecretStr("")
+    zalo_webhook_url: str = ""
+    zalo_monthly_quota: int = Field(default=3000, ge=0)
+    zalo_bot_url: str = ""
+    # The bot's own HTTP server (webhooks, signed file links) and the links' lifetime.
+    web_listen: str = "127.0.0.1:8088"
+    public_url: str = ""
+    file_link_hours: float = Field(default=24.0, gt=0)
     default_locale: str = Field(default="vi", pattern="^(vi|en)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     # Reminders and the outbox (see bot/services/schedule.py for the formats).
@@ -47,28 +62,34 @@ class Settings(BaseSettings):
     reminder_tick_seconds: float = Field(default=30.0, gt=0)
     send_rate_limit: float = Field(default=30.0, gt=0)
     # Progress reports: where each confirmed report is announced, and the attachment archive.
-    report_feed_chat_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    report_feed_chat_ids: Annotated[tuple[Address, ...], NoDecode] = ()
     archive_attachments: bool = False
     archive_dir: Path = Path("archive")
 
     @field_validator("admin_ids", "head_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.replace(";", ",").split(",")]
-            return frozenset(int(part) for part in parts if part)
-        if isinstance(value, int):
-            return frozenset({value})
-        return value
+        return frozenset(_addresses(value))
 
     @field_validator("report_feed_chat_ids", mode="before")
     @classmethod
     def _feed_chats(cls, value: object) -> object:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.replace(";", ",").split(",")]
-            return tuple(int(part) for part in parts if part)
-        if isinstance(value, int):
-            return (value,)
+        return tuple(_addresses(value))
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _secret_length(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not 8 <= len(secret) <= 256:
+            raise ValueError("must be 8 to 256 characters (Zalo's rule)")
+        return value
+
+    @field_validator("web_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:8088")
         return value
 
     @field_validator("quiet_hours")
@@ -95,7 +116,7 @@ class Settings(BaseSettings):
         parse_clock(value)
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -114,6 +135,22 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def telegram_enabled(self) -> bool:
+        """Whether a Telegram token is set."""
+        return bool(self.bot_token.get_secret_value())
+
+    @property
+    def zalo_enabled(self) -> bool:
+        """Whether a Zalo Bot Platform token is set."""
+        return bool(self.zalo_bot_token.get_secret_value())
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        """Host and port of the bot's own HTTP server."""
+        host, _, port = self.web_listen.rpartition(":")
+        return host, int(port)
+
+    @property
     def bot_base_url(self) -> str:
         """The Bot API base URL that python-telegram-bot appends the token to."""
         return f"{self.telegram_api_url}/bot"
@@ -122,6 +159,35 @@ class Settings(BaseSettings):
     def bot_file_url(self) -> str:
         """The Bot API file download base URL."""
         return f"{self.telegram_api_url}/file/bot"
+
+
+def _addresses(value: object) -> list[Address]:
+    """Addresses from "zalo:abc, telegram:42; 43" (a bare number is a Telegram id)."""
+    if isinstance(value, int):
+        return [Address.of("telegram", value)]
+    if isinstance(value, Address):
+        return [value]
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace(";", ",").split(",")]
+        items: list[object] = [part for part in parts if part]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        raise ValueError("must be a list of addresses such as zalo:<id> or telegram:<id>")
+    found = []
+    for item in items:
+        if isinstance(item, Address):
+            found.append(item)
+            continue
+        text = str(item)
+        try:
+            address = Address.parse(text)
+        except AddressError:
+            raise ValueError("not an address: use zalo:<id> or telegram:<id>") from None
+        if address.channel == "telegram" and not address.id.lstrip("-").isdigit():
+            raise ValueError("a Telegram id is a number (send /toi to the bot to learn yours)")
+        found.append(address)
+    return found
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,6 +1,7 @@
-"""python-telegram-bot handlers: parse input, call one service, render one text key."""
+"""The channel-neutral command layer: parse an inbound message, call one use case, answer."""
 
-from handlers.menu import set_command_menus
-from handlers.registry import register_handlers
+from handlers.inbound import Inbound
+from handlers.router import dispatch
+from handlers.turn import Capabilities, Responder
 
-__all__ = ["register_handlers", "set_command_menus"]
+__all__ = ["Capabilities", "Inbound", "Responder", "dispatch"]

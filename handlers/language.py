@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
-
+from bot.services.replies import Choice, Reply
 from bot.texts import LOCALES, t
-from handlers.context import turn_of
+from handlers.turn import Turn
 
-PREFIX = "lang:"
+#: The step of the language buttons; a channel with buttons answers them as `/ngonngu CODE`.
+LANGUAGE_STEP = "lang"
 
 
-async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choose_language(turn: Turn) -> None:
     """`/ngonngu en` switches at once; `/ngonngu` offers the languages."""
-    turn = turn_of(update, context)
-    wanted = (context.args or [""])[0].lower()
+    wanted = (turn.args or ("",))[0].lower()
     if wanted in LOCALES:
-        await turn.services.preferences.choose(turn.user_id, wanted)
-        await turn.answer(t("language.chosen", wanted))
+        await turn.services.preferences.choose(turn.inbound.sender, wanted)
+        await turn.responder.send(Reply("language.chosen"), wanted)
         return
-    buttons = [[InlineKeyboardButton(t("language.name", code), callback_data=PREFIX + code)]
-               for code in LOCALES]
-    await turn.answer(turn.text("language.ask"), InlineKeyboardMarkup(buttons))
-
-
-async def press_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A language button."""
-    query = update.callback_query
-    assert query is not None
-    turn = turn_of(update, context)
-    code = (query.data or "").removeprefix(PREFIX)
-    if not await turn.services.preferences.choose(turn.user_id, code):
-        await query.answer(turn.text("dialogue.invalid_button"), show_alert=True)
+    if turn.args:
+        await turn.say("dialogue.invalid_button")
         return
-    await query.answer()
-    await query.edit_message_text(t("language.chosen", code))
+    if not turn.responder.capabilities.buttons:
+        await turn.say("language.ask_typed")
+        return
+    # Each language is named in itself, whatever the reader's language.
+    choices = tuple(
+        Choice("language.name_of", {"name": t("language.name", code), "code": code})
+        for code in LOCALES
+    )
+    await turn.responder.send(Reply("language.ask", choices=choices, step=LANGUAGE_STEP),
+                              turn.locale)

@@ -1,12 +1,8 @@
-"""The command menu shown by Telegram, in Vietnamese (default) and English."""
+"""The commands, with their English and Vietnamese names, in the order of the menu."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from telegram import Bot, BotCommand
-
-from bot.texts import t
 
 
 @dataclass(frozen=True)
@@ -44,20 +40,10 @@ SETGROUP = Command("setgroup", "setgroup")
 TASKS = Command("tasks", "nhiemvu")
 REPORT = Command("report", "baocao")
 MY_REPORTS = Command("myreports", "baocaocuatoi")
+WHOAMI = Command("whoami", "toi")
 
 # The order a user needs them: joining, the daily work of a unit, then the staff's tools.
 MENU: tuple[Command, ...] = (
     START, HELP, REGISTER, TASKS, REPORT, MY_REPORTS, SUMMARY, TIMELINE, UNITS, EXPORT,
-    REMIND, BROADCAST, INVITE, SETGROUP, PRIVACY, FORGET, LANG, CANCEL,
+    REMIND, BROADCAST, INVITE, SETGROUP, PRIVACY, FORGET, LANG, CANCEL, WHOAMI,
 )
-
-
-def menu_commands(locale: str) -> list[BotCommand]:
-    """The menu entries for one language, described from the catalogue."""
-    return [BotCommand(cmd.menu_name(locale), t(f"menu.{cmd.en}", locale)) for cmd in MENU]
-
-
-async def set_command_menus(bot: Bot) -> None:
-    """Register the Vietnamese menu as the default and the English one for English users."""
-    await bot.set_my_commands(menu_commands("vi"))
-    await bot.set_my_commands(menu_commands("en"), language_code="en")

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import ContextTypes
-
 from bot.domain.plan import Task
 from bot.domain.records import Report
 from bot.presenters.common import format_when, split_messages
 from bot.services.access import Identity, Role
 from bot.services.reporting import TaskHistory, TaskView, format_figure, shorten
-from handlers.context import Turn, refuse, turn_of
+from bot.texts import t_html
+from handlers.turn import Turn, refuse
 
 
-async def _unit_of(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, identity: Identity | None = None
-) -> Identity | None:
+async def _unit_of(turn: Turn, identity: Identity | None = None) -> Identity | None:
     """The asker's identity if they speak for a unit; otherwise refuse politely and say None."""
-    turn = turn_of(update, context)
     identity = identity or await turn.identity()
     if identity.is_member and identity.unit_id is not None:
         return identity
     if identity.is_staff:
-        await turn.answer(turn.text("reports.staff_no_seat"))
+        await turn.say("reports.staff_no_seat")
         return None
-    await refuse(update, context, identity, "reports.members_only")
+    await refuse(turn, identity, "reports.members_only")
     return None
 
 
+def _text(turn: Turn, key: str, **values: object) -> str:
+    """A catalogue line in the reader's language, for the presenters below."""
+    return t_html(key, turn.locale, **values)
+
+
 def _status(turn: Turn, report: Report) -> str:
-    return turn.text(f"reports.status_{report.status.value}")
+    return _text(turn, f"reports.status_{report.status.value}")
 
 
 def _when(turn: Turn, report: Report) -> str:
@@ -39,26 +39,26 @@ def _when(turn: Turn, report: Report) -> str:
 def render_tasks(turn: Turn, unit_name: str, views: list[TaskView]) -> list[str]:
     """The unit's numbered tasks with phase, deadline, figures and current status."""
     timezone = turn.services.plan.timezone
-    lines = [turn.text("reports.tasks_header", unit=unit_name, count=len(views))]
+    lines = [_text(turn, "reports.tasks_header", unit=unit_name, count=len(views))]
     for view in views:
         if view.latest is None:
-            state = turn.text("reports.state_none")
+            state = _text(turn, "reports.state_none")
         else:
-            state = turn.text(
+            state = _text(turn,
                 "reports.state_reported", status=_status(turn, view.latest),
                 when=_when(turn, view.latest), version=view.latest.version,
                 reference=view.latest.reference,
             )
         deadline = (
-            turn.text("reports.tasks_deadline", title=view.deadline.title,
+            _text(turn, "reports.tasks_deadline", title=view.deadline.title,
                       when=format_when(view.deadline.due, timezone))
             if view.deadline is not None else "—"
         )
-        item = turn.text(
+        item = _text(turn,
             "reports.tasks_item",
             number=view.number,
             text=view.task.text,
-            role=turn.text(f"reports.role_{view.role.value}"),
+            role=_text(turn, f"reports.role_{view.role.value}"),
             phases=", ".join(phase.name for phase in view.phases) or "—",
             deadline=deadline,
             figures="; ".join(metric.label for metric in view.task.metrics) or "—",
@@ -67,28 +67,28 @@ def render_tasks(turn: Turn, unit_name: str, views: list[TaskView]) -> list[str]
         lines.append("")
         lines.extend(item.split("\n"))
     lines.append("")
-    lines.append(turn.text("reports.tasks_footer"))
+    lines.append(_text(turn, "reports.tasks_footer"))
     return split_messages(lines)
 
 
 def render_history(turn: Turn, unit_name: str, history: list[TaskHistory]) -> list[str]:
     """Every report version of the unit, grouped by task, newest version first."""
     if not history:
-        return [turn.text("reports.history_none", unit=unit_name)]
-    lines = [turn.text("reports.history_header", unit=unit_name)]
+        return [_text(turn, "reports.history_none", unit=unit_name)]
+    lines = [_text(turn, "reports.history_header", unit=unit_name)]
     for entry in history:
         text = shorten(entry.task.text, 90) if entry.task is not None else entry.task_id
         lines.append("")
-        lines.append(turn.text("reports.history_task", number=entry.number or "–", task=text))
+        lines.append(_text(turn, "reports.history_task", number=entry.number or "–", task=text))
         for report in reversed(entry.versions):
-            lines.append(turn.text(
+            lines.append(_text(turn,
                 "reports.history_version", reference=report.reference,
                 version=report.version, status=_status(turn, report),
                 when=_when(turn, report), name=report.submitted_by_name,
                 attachments=len(report.attachments),
             ))
     lines.append("")
-    lines.append(turn.text("reports.history_footer"))
+    lines.append(_text(turn, "reports.history_footer"))
     return split_messages(lines)
 
 
@@ -108,7 +108,7 @@ def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
     attachments = []
     for item in report.attachments:
         details = [part for part in (item.file_name, _size(item.size)) if part]
-        attachments.append(turn.text(
+        attachments.append(_text(turn,
             f"reports.card_{item.kind.value}",
             details=", ".join(details) or "—",
             caption=item.caption or "—",
@@ -118,7 +118,7 @@ def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
         unit = plan.unit(report.unit_id).name
     except KeyError:
         unit = report.unit_id
-    text = turn.text(
+    text = _text(turn,
         "reports.card",
         reference=report.reference,
         version=report.version,
@@ -135,46 +135,42 @@ def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
     return split_messages(lines)
 
 
-async def tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def tasks(turn: Turn) -> None:
     """`/nhiemvu`: the unit's tasks, numbered, with deadline, figures and status."""
-    identity = await _unit_of(update, context)
+    identity = await _unit_of(turn)
     if identity is None:
         return
-    turn = turn_of(update, context)
     assert identity.unit_id is not None
     views = await turn.services.reporting.tasks(identity.unit_id)
     unit_name = turn.services.plan.unit(identity.unit_id).name
     if not views:
-        await turn.answer(turn.text("reports.no_tasks"))
+        await turn.say("reports.no_tasks")
         return
-    for text in render_tasks(turn, unit_name, views):
-        await turn.answer(text)
+    await turn.lines(render_tasks(turn, unit_name, views))
 
 
-async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report(turn: Turn) -> None:
     """`/baocao [N]`: start a progress report (on task N of /nhiemvu)."""
-    identity = await _unit_of(update, context)
+    identity = await _unit_of(turn)
     if identity is None:
         return
-    turn = turn_of(update, context)
     assert identity.unit_id is not None
-    choice = " ".join(context.args or ()) or None
+    choice = " ".join(turn.args) or None
     outcome = await turn.services.reporting.start(
-        turn.actor, identity.unit_id, choice, turn.now, turn.update_id
+        turn.actor, identity.unit_id, choice, turn.now, turn.inbound.key
     )
     await turn.send(outcome)
 
 
-async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_reports(turn: Turn) -> None:
     """`/baocaocuatoi [BC-0012]`: the unit's reports and versions, or one report in full."""
-    turn = turn_of(update, context)
     identity = await turn.identity()
-    reference = " ".join(context.args or ()) or None
+    reference = " ".join(turn.args) or None
     if reference is not None and identity.role in (Role.SECRETARIAT, Role.HEAD):
         # Staff see every unit's reports, one at a time by reference.
         await _show_one(turn, reference, None)
         return
-    identity_with_unit = await _unit_of(update, context, identity)
+    identity_with_unit = await _unit_of(turn, identity)
     if identity_with_unit is None:
         return
     assert identity_with_unit.unit_id is not None
@@ -183,15 +179,13 @@ async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     history = await turn.services.reporting.history(identity_with_unit.unit_id)
     unit_name = turn.services.plan.unit(identity_with_unit.unit_id).name
-    for text in render_history(turn, unit_name, history):
-        await turn.answer(text)
+    await turn.lines(render_history(turn, unit_name, history))
 
 
 async def _show_one(turn: Turn, reference: str, unit_id: str | None) -> None:
     found = await turn.services.reporting.find(reference, unit_id)
     if found is None:
-        await turn.answer(turn.text("reports.not_found", reference=reference[:30]))
+        await turn.say("reports.not_found", reference=reference[:30])
         return
-    for text in render_report(turn, found, turn.services.reporting.task(found.task_id)):
-        await turn.answer(text)
+    await turn.lines(render_report(turn, found, turn.services.reporting.task(found.task_id)))
 

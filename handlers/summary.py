@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import Update
-from telegram.constants import ChatAction, ParseMode
-from telegram.ext import ContextTypes
-
 from bot.domain.plan import Plan
 from bot.presenters.common import format_when, local
 from bot.presenters.summary import summary_messages, unit_status_messages
 from bot.services.access import Role
+from bot.services.replies import Reply
 from bot.services.summary import ExportData, Summary
-from handlers.context import Turn, refuse, turn_of
+from handlers.turn import Turn, refuse
 
 DOCX = "docx"
 XLSX = "xlsx"
@@ -31,71 +28,60 @@ def _stamp(turn: Turn) -> str:
     return local(turn.now, plan.timezone).strftime("%Y%m%d-%H%M")
 
 
-async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def summary(turn: Turn) -> None:
     """`/tonghop`: the campaign for staff, the unit's own status for its focal point."""
-    turn = turn_of(update, context)
     identity = await turn.identity()
     services = turn.services
     plan = services.plan
     if identity.is_staff:
         result = await services.summary.summary(turn.now)
-        for text in summary_messages(result, plan, turn.locale):
-            await turn.answer(text)
-        await turn.bot.send_chat_action(turn.chat_id, ChatAction.UPLOAD_PHOTO)
+        await turn.lines(summary_messages(result, plan, turn.locale))
+        await turn.responder.action("upload_photo")
         png = await asyncio.to_thread(_chart, result, plan, turn.locale)
-        await turn.bot.send_photo(
-            turn.chat_id, png, parse_mode=ParseMode.HTML,
-            caption=turn.text("summary.chart_caption",
-                              now=format_when(result.now, plan.timezone)),
-        )
+        caption = Reply("summary.chart_caption", {"now": format_when(result.now, plan.timezone)})
+        await turn.responder.photo(png, caption, turn.locale)
         return
     if identity.is_member and identity.unit_id is not None:
         status = await services.summary.unit_status(identity.unit_id, turn.now)
-        for text in unit_status_messages(status, plan, turn.locale):
-            await turn.answer(text)
+        await turn.lines(unit_status_messages(status, plan, turn.locale))
         return
-    await refuse(update, context, identity, "summary.export_not_allowed")
+    await refuse(turn, identity, "summary.export_not_allowed")
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(turn: Turn) -> None:
     """`/xuat docx|xlsx`: the consolidated report or the spreadsheet, as a file."""
-    turn = turn_of(update, context)
     identity = await turn.identity()
     if not identity.is_staff:
-        await refuse(update, context, identity, "summary.export_not_allowed")
+        await refuse(turn, identity, "summary.export_not_allowed")
         return
-    wanted = FORMATS.get(context.args[0].lower()) if context.args else None
+    wanted = FORMATS.get(turn.args[0].lower()) if turn.args else None
     if wanted is None:
-        await turn.answer(turn.text("summary.export_usage"))
+        await turn.say("summary.export_usage")
         return
-    services = turn.services
-    plan = services.plan
-    now = turn.now
-    await turn.bot.send_chat_action(turn.chat_id, ChatAction.UPLOAD_DOCUMENT)
+    services, plan, now = turn.services, turn.services.plan, turn.now
+    await turn.responder.action("upload_document")
+    when = {"now": format_when(now, plan.timezone)}
     if wanted == DOCX:
         data = await services.summary.consolidated(now)
         content = await asyncio.to_thread(_docx, data, plan)
-        name = f"bao-cao-tong-hop-{plan.id}-{_stamp(turn)}.docx"
         # Producing the consolidated report is what meets the consolidation deadline.
         await services.summary.record_consolidated(
-            now, turn.user_id, {"format": DOCX, "bytes": len(content)}
+            now, turn.inbound.sender, {"format": DOCX, "bytes": len(content)}
         )
-        caption = turn.text("summary.docx_caption", now=format_when(now, plan.timezone))
-        await turn.bot.send_document(turn.chat_id, content, filename=name, caption=caption,
-                                     parse_mode=ParseMode.HTML)
+        name = f"bao-cao-tong-hop-{plan.id}-{_stamp(turn)}.docx"
+        await turn.responder.document(content, name, Reply("summary.docx_caption", when),
+                                      turn.locale)
         return
     # Phone numbers: only for the secretariat, and never into a group chat.
     with_phones = identity.role is Role.SECRETARIAT and turn.private
     data = await services.summary.workbook(now)
     content = await asyncio.to_thread(_xlsx, data, plan, turn.locale, with_phones)
-    name = f"so-lieu-{plan.id}-{_stamp(turn)}.xlsx"
-    key = "summary.xlsx_caption" if with_phones else "summary.xlsx_caption_no_phones"
     await services.summary.record_export(
-        now, turn.user_id, {"format": XLSX, "phones": with_phones, "bytes": len(content)}
+        now, turn.inbound.sender, {"format": XLSX, "phones": with_phones, "bytes": len(content)}
     )
-    caption = turn.text(key, now=format_when(now, plan.timezone))
-    await turn.bot.send_document(turn.chat_id, content, filename=name, caption=caption,
-                                 parse_mode=ParseMode.HTML)
+    key = "summary.xlsx_caption" if with_phones else "summary.xlsx_caption_no_phones"
+    name = f"so-lieu-{plan.id}-{_stamp(turn)}.xlsx"
+    await turn.responder.document(content, name, Reply(key, when), turn.locale)
 
 
 # The presenters pull in matplotlib, python-docx and openpyxl: imported on first use only.

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.domain.address import Address
 from bot.domain.plan import DeadlineKind
 from bot.domain.records import (
     AttachmentKind,
@@ -44,6 +45,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+ADDRESS = 160  # length of a stored address, `channel:id`
 ID = 64  # length of plan identifiers (campaign, unit, task, phase, deadline, metric)
 
 
@@ -70,6 +72,21 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class AddressType(TypeDecorator[Address]):
+    """A person or chat address stored as `channel:id` text (e.g. `zalo:6ede…`, `telegram:42`)."""
+
+    impl = String(ADDRESS)
+    cache_ok = True
+
+    def process_bind_param(self, value: Address | None, dialect: Dialect) -> str | None:
+        """The address as text."""
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Address | None:
+        """The text back as an address."""
+        return None if value is None else Address.parse(value)
 
 
 def _one_of(column: str, values: type[Any]) -> str:
@@ -266,8 +283,8 @@ class FocalPointRow(Base):
     unit_id: Mapped[str] = mapped_column(String(ID))
     role: Mapped[str] = mapped_column(String(16))
     # Both become NULL when the person asks to be forgotten; the seat's history stays.
-    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_address: Mapped[Address | None] = mapped_column(AddressType(), index=True)
+    chat_address: Mapped[Address | None] = mapped_column(AddressType())
     full_name: Mapped[str] = mapped_column(String(255))
     position: Mapped[str] = mapped_column(String(255))
     phone_e164: Mapped[str | None] = mapped_column(String(32))
@@ -296,7 +313,7 @@ class InviteRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    used_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    used_by: Mapped[Address | None] = mapped_column(AddressType())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
@@ -322,7 +339,7 @@ class ReportRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     narrative: Mapped[str] = mapped_column(Text)
-    submitted_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    submitted_by: Mapped[Address] = mapped_column(AddressType())
     submitted_by_name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -350,8 +367,10 @@ class AttachmentRow(Base):
         Integer, ForeignKey("reports.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
-    file_id: Mapped[str] = mapped_column(String(255))
-    file_unique_id: Mapped[str] = mapped_column(String(255))
+    # Where the file came from: the channel and its reference (a file id, or a URL on Zalo).
+    channel: Mapped[str] = mapped_column(String(32))
+    source_ref: Mapped[str] = mapped_column(String(2048))
+    source_unique_ref: Mapped[str] = mapped_column(String(255))
     file_name: Mapped[str | None] = mapped_column(String(255))
     mime_type: Mapped[str | None] = mapped_column(String(127))
     size: Mapped[int | None] = mapped_column(BigInteger)
@@ -375,7 +394,7 @@ class OutboxRow(Base):
     key: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(ID))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    address: Mapped[Address] = mapped_column(AddressType())
     recipient_unit_id: Mapped[str | None] = mapped_column(String(ID))
     text_key: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -386,7 +405,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_message_id: Mapped[str | None] = mapped_column(String(64))
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
@@ -398,7 +417,7 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor: Mapped[Address | None] = mapped_column(AddressType())
     action: Mapped[str] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(ID))
     unit_id: Mapped[str | None] = mapped_column(String(ID))
@@ -410,8 +429,8 @@ class ConversationRow(Base):
 
     __tablename__ = "conversations"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_address: Mapped[Address] = mapped_column(AddressType(), primary_key=True)
+    user_address: Mapped[Address] = mapped_column(AddressType(), primary_key=True)
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -420,11 +439,12 @@ class ConversationRow(Base):
 
 
 class ProcessedUpdateRow(Base):
-    """A Telegram update already handled, so a redelivery is ignored."""
+    """An inbound message already handled, so a redelivery is ignored."""
 
     __tablename__ = "processed_updates"
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Unique per channel: `telegram:update:123`, `zalo:message.text.received:2d75…`.
+    message_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # What the bot answered, so a redelivered update after a crash gets the same answer again.
     outcome: Mapped[Any | None] = mapped_column(JSON)
@@ -444,5 +464,5 @@ class UserPrefRow(Base):
 
     __tablename__ = "user_prefs"
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    address: Mapped[Address] = mapped_column(AddressType(), primary_key=True)
     locale: Mapped[str] = mapped_column(String(8))

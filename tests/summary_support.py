@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole
 from storage.models import OutboxRow, ReportFigureRow, ReportRow
+from tests.support import tg
 
 
 @dataclass
@@ -37,7 +39,7 @@ class Seed:
         row = ReportRow(
             campaign_id=self.campaign_id, unit_id=unit, task_id=task, version=version,
             status=status, narrative=narrative or f"{unit} {task} v{version}",
-            submitted_by_user_id=1, submitted_by_name="Người báo cáo", created_at=at,
+            submitted_by=Address("telegram", "1"), submitted_by_name="Người báo cáo", created_at=at,
         )
         self.reports.append((row, figures or {}))
         return self
@@ -54,7 +56,7 @@ class Seed:
     ) -> Seed:
         """Add a current seat holder."""
         self.seats.append(
-            FocalPoint(self.campaign_id, unit, role, user_id, user_id, name, "Chuyên viên",
+            FocalPoint(self.campaign_id, unit, role, tg(user_id), tg(user_id), name, "Chuyên viên",
                        phone, "vi", at, at)
         )
         return self
@@ -68,7 +70,7 @@ class Seed:
         self.reminders.append(
             OutboxRow(
                 key=f"{kind}:{unit}:{number}:{sent_at.isoformat()}", kind=kind,
-                campaign_id=self.campaign_id, chat_id=1000 + number, recipient_unit_id=unit,
+                campaign_id=self.campaign_id, address=Address("telegram", str(1000 + number)), recipient_unit_id=unit,
                 text_key="reminders.deadline", payload={}, locale="vi",
                 due_at=sent_at - timedelta(minutes=1), status=status, attempts=1,
                 created_at=sent_at - timedelta(minutes=1),

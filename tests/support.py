@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.address import Address
 from bot.fakeserver import FakeBotApi
 from bot.texts import t
 
@@ -51,3 +52,8 @@ def plain(key: str, locale: str = "vi", /, **values: object) -> str:
     import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", t(key, locale, **values)))
+
+
+def tg(ident: object) -> Address:
+    """The address of a Telegram user or chat id."""
+    return Address("telegram", str(ident))

@@ -3,6 +3,7 @@ import logging
 
 import pytest
 
+from bot.domain.address import Address
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
@@ -27,8 +28,8 @@ def test_ids_are_comma_separated(monkeypatch):
     monkeypatch.setenv("ADMIN_IDS", "11, 22,33")
     monkeypatch.setenv("HEAD_IDS", "44")
     settings = load_settings()
-    assert settings.admin_ids == {11, 22, 33}
-    assert settings.head_ids == {44}
+    assert settings.admin_ids == {Address("telegram", str(n)) for n in (11, 22, 33)}
+    assert settings.head_ids == {Address("telegram", "44")}
 
 
 def test_env_file_is_read(tmp_path):

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.address import Address
+
 
 class FocalPointRole(StrEnum):
     """The seat a person holds for a unit (also the kind of an invite)."""
@@ -136,8 +138,8 @@ class FocalPoint:
     campaign_id: str
     unit_id: str
     role: FocalPointRole
-    telegram_user_id: int | None
-    chat_id: int | None
+    user: Address | None
+    chat: Address | None
     full_name: str
     position: str
     phone_e164: str | None
@@ -165,7 +167,7 @@ class Invite:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
-    used_by_user_id: int | None = None
+    used_by: Address | None = None
     revoked_at: datetime | None = None
     id: int | None = None
 
@@ -184,11 +186,13 @@ class ReportFigure:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A photo or file sent with a report, by its Telegram file id."""
+    """A photo or file sent with a report, by the channel's reference to it."""
 
     kind: AttachmentKind
-    file_id: str
-    file_unique_id: str
+    channel: str
+    # The channel's own reference (a file id; on Zalo, the image URL) and a stable unique one.
+    source_ref: str
+    source_unique_ref: str
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
@@ -213,7 +217,7 @@ class Report:
     version: int
     status: ReportStatus
     narrative: str
-    submitted_by_user_id: int
+    submitted_by: Address
     submitted_by_name: str
     created_at: datetime
     figures: tuple[ReportFigure, ...] = ()
@@ -232,7 +236,7 @@ class OutboxMessage:
 
     key: str
     kind: str
-    chat_id: int
+    address: Address
     text_key: str
     payload: Mapping[str, Any]
     locale: str
@@ -242,7 +246,7 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
-    telegram_message_id: int | None = None
+    channel_message_id: str | None = None
     not_before: datetime | None = None
     recipient_unit_id: str | None = None
     campaign_id: str | None = None
@@ -255,7 +259,7 @@ class AuditEntry:
 
     at: datetime
     action: str
-    actor_user_id: int | None = None
+    actor: Address | None = None
     campaign_id: str | None = None
     unit_id: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
@@ -266,8 +270,8 @@ class AuditEntry:
 class Conversation:
     """Where a user is in a multi-step chat flow, kept across restarts."""
 
-    chat_id: int
-    user_id: int
+    chat: Address
+    user: Address
     flow: str
     step: str
     data: Mapping[str, Any]

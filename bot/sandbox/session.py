@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.app import Runtime, running_bot
+from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.fakeserver import FakeBotApi
 from bot.fakeserver.world import Signal, image_size
@@ -468,8 +469,8 @@ async def open_sandbox(
                 "bot_token": SecretStr(token),
                 "telegram_api_url": api.url,
                 "database_url": f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.sqlite3'}",
-                "admin_ids": frozenset(i for i in admins if i is not None),
-                "head_ids": frozenset(i for i in heads if i is not None),
+                "admin_ids": frozenset(Address.of("telegram", i) for i in admins if i is not None),
+                "head_ids": frozenset(Address.of("telegram", i) for i in heads if i is not None),
             }
         )
         runtime = await stack.enter_async_context(Runtime.open(local, plan, clock))

@@ -1,4 +1,4 @@
-"""Who is asking: the role of a Telegram user, checked afresh on every command."""
+"""Who is asking: the role of a person (by address), checked afresh on every command."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.address import Address
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole
 from bot.services.ports import UnitOfWorkFactory
 
@@ -28,7 +29,7 @@ MEMBERS = frozenset({Role.FOCAL_POINT, Role.DEPUTY})
 class Identity:
     """A user's role and, for a focal point or deputy, the unit and the seat."""
 
-    user_id: int
+    user: Address
     role: Role
     seat: FocalPoint | None = None
 
@@ -54,8 +55,8 @@ class AccessService:
     def __init__(
         self,
         campaign_id: str,
-        admin_ids: frozenset[int],
-        head_ids: frozenset[int],
+        admin_ids: frozenset[Address],
+        head_ids: frozenset[Address],
         uow_factory: UnitOfWorkFactory,
     ) -> None:
         self._campaign_id = campaign_id
@@ -63,35 +64,35 @@ class AccessService:
         self._head_ids = head_ids
         self._uow_factory = uow_factory
 
-    async def identify(self, user_id: int) -> Identity:
+    async def identify(self, user: Address) -> Identity:
         """The user's identity, read from the database on every call (roles change)."""
-        if user_id in self._admin_ids:
-            return Identity(user_id, Role.SECRETARIAT)
-        if user_id in self._head_ids:
-            return Identity(user_id, Role.HEAD)
+        if user in self._admin_ids:
+            return Identity(user, Role.SECRETARIAT)
+        if user in self._head_ids:
+            return Identity(user, Role.HEAD)
         async with self._uow_factory() as uow:
-            seats = await uow.focal_points.active_for_user(self._campaign_id, user_id)
+            seats = await uow.focal_points.active_for_user(self._campaign_id, user)
         # A person holding both seats of a unit acts as its focal point.
         seats.sort(key=lambda seat: seat.role != FocalPointRole.FOCAL_POINT)
         if not seats:
-            return Identity(user_id, Role.STRANGER)
+            return Identity(user, Role.STRANGER)
         seat = seats[0]
         role = Role.FOCAL_POINT if seat.role == FocalPointRole.FOCAL_POINT else Role.DEPUTY
-        return Identity(user_id, role, seat)
+        return Identity(user, role, seat)
 
-    async def role_of(self, user_id: int) -> Role:
+    async def role_of(self, user: Address) -> Role:
         """The user's role."""
-        return (await self.identify(user_id)).role
+        return (await self.identify(user)).role
 
     async def deny(self, identity: Identity, command: str, now: datetime) -> None:
         """Record a refused command in the audit log."""
         async with self._uow_factory() as uow:
             await uow.audit.append(
-                AuditEntry(now, "access.denied", identity.user_id, self._campaign_id,
+                AuditEntry(now, "access.denied", identity.user, self._campaign_id,
                            identity.unit_id, {"command": command, "role": identity.role.value})
             )
             await uow.commit()
 
-    def is_secretariat(self, user_id: int) -> bool:
+    def is_secretariat(self, user: Address) -> bool:
         """Whether the user is configured as secretariat."""
-        return user_id in self._admin_ids
+        return user in self._admin_ids

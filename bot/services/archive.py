@@ -20,7 +20,7 @@ from bot.services.ports import FileFetcher, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
-# The Bot API serves files up to 20 MB through getFile; bigger ones cannot be fetched.
+# Telegram serves files up to 20 MB to bots; bigger ones cannot be fetched.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,10}$")
@@ -59,17 +59,29 @@ class ArchiveService:
         self._uow_factory = uow_factory
         self.folder = folder
         self.enabled = enabled
-        self._fetcher: FileFetcher | None = None
+        self._fetchers: dict[str, FileFetcher] = {}
+        # Channels whose files must be kept at once whatever the setting (Zalo's image URLs
+        # may not live long).
+        self._always: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
-    def bind(self, fetcher: FileFetcher | None) -> None:
-        """Use this downloader (set once the bot is connected; None when it stops)."""
-        self._fetcher = fetcher
+    def bind(self, channel: str, fetcher: FileFetcher | None, *, always: bool = False) -> None:
+        """Download a channel's files with this fetcher (None when the channel stops)."""
+        if fetcher is None:
+            self._fetchers.pop(channel, None)
+            self._always.discard(channel)
+            return
+        self._fetchers[channel] = fetcher
+        if always:
+            self._always.add(channel)
+
+    def _wanted(self, channel: str) -> bool:
+        return channel in self._fetchers and (self.enabled or channel in self._always)
 
     def wake(self) -> None:
         """Archive whatever is waiting, in the background (no-op when archiving is off)."""
-        if not self.enabled or self._fetcher is None:
+        if not any(self._wanted(channel) for channel in self._fetchers):
             return
         if self._task is not None and not self._task.done():
             self._again = True
@@ -93,21 +105,23 @@ class ArchiveService:
 
     async def archive_pending(self) -> int:
         """Download every attachment not archived yet; return how many were archived."""
-        if self._fetcher is None:
+        if not self._fetchers:
             return 0
         async with self._uow_factory() as uow:
             reports = await uow.reports.unarchived(self._plan.id)
         archived = 0
         for report in reports:
             for number, attachment in enumerate(report.attachments, start=1):
-                if attachment.archive_path is None and await self._archive(
-                    report, number, attachment
+                if attachment.archive_path is None and self._wanted(attachment.channel) and (
+                    await self._archive(
+                    report, number, attachment)
                 ):
                     archived += 1
         return archived
 
     async def _archive(self, report: Report, number: int, attachment: Attachment) -> bool:
-        assert self._fetcher is not None and attachment.id is not None
+        fetcher = self._fetchers[attachment.channel]
+        assert attachment.id is not None
         if attachment.size is not None and attachment.size > DOWNLOAD_LIMIT:
             logger.info("%s: attachment %d is too big to download", report.reference,
                         attachment.id)
@@ -116,7 +130,7 @@ class ArchiveService:
         partial = target.with_name(target.name + ".part")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            await self._fetcher.fetch(attachment.file_id, partial)
+            await fetcher.fetch(attachment.source_ref, partial)
             os.replace(partial, target)
         except Exception as exc:  # a failed download is retried on the next wake
             logger.warning("%s: attachment %d not archived: %s", report.reference,

@@ -48,7 +48,7 @@ class BroadcastService:
         dialogue.add_flow(self)
 
     async def start(
-        self, actor: Actor, text: str, now: datetime, update_id: int | None = None
+        self, actor: Actor, text: str, now: datetime, message_key: str | None = None
     ) -> Outcome:
         """Check the text and show the preview with its confirmation question."""
 
@@ -70,11 +70,11 @@ class BroadcastService:
             step = Step.go(STEP, data, self._preview(data))
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
-        return await self._dialogue.once(update_id, now, work)
+        return await self._dialogue.once(message_key, now, work)
 
     async def _recipients(self, uow: UnitOfWork) -> list[Any]:
         seats = await uow.focal_points.active(self._plan.id)
-        return [seat for seat in seats if seat.chat_id is not None]
+        return [seat for seat in seats if seat.chat is not None]
 
     def _preview(self, data: dict[str, Any]) -> Reply:
         return Reply("reminders.broadcast_preview", {"text": data["text"], "count": data["count"]},
@@ -106,7 +106,7 @@ class BroadcastService:
                 OutboxMessage(
                     key=f"broadcast:{data['id']}:seat:{seat.id}",
                     kind="broadcast",
-                    chat_id=seat.chat_id,
+                    address=seat.chat,
                     text_key="reminders.broadcast_message",
                     payload={"text": data["text"], "sender": sender},
                     locale=seat.locale or actor.locale,
@@ -117,7 +117,7 @@ class BroadcastService:
                 )
             )
         await uow.audit.append(AuditEntry(
-            now, "broadcast.queued", actor.user_id, self._plan.id, None,
+            now, "broadcast.queued", actor.user, self._plan.id, None,
             {"broadcast": data["id"], "recipients": len(seats), "length": len(data["text"])},
         ))
         if self._policy.in_quiet_hours(now):

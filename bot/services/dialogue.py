@@ -69,18 +69,18 @@ class DialogueService:
         """Call `hook` after every committed transaction (e.g. to wake a background worker)."""
         self._after_commit.append(hook)
 
-    async def once(self, update_id: int | None, now: datetime, work: Work) -> Outcome:
-        """Run work in one transaction, once per Telegram update.
+    async def once(self, message_key: str | None, now: datetime, work: Work) -> Outcome:
+        """Run work in one transaction, once per inbound message.
 
-        A redelivered update (after a crash or a restart) is not processed again: the answer
+        A redelivered message (after a crash or a restart) is not processed again: the answer
         stored with it is replayed, so nothing is done twice and no answer is lost.
         """
         async with self._uow_factory() as uow:
-            if update_id is not None and not await uow.updates.mark(update_id, now):
-                return Outcome.from_json(await uow.updates.recall(update_id))
+            if message_key is not None and not await uow.updates.mark(message_key, now):
+                return Outcome.from_json(await uow.updates.recall(message_key))
             outcome = await work(uow)
-            if update_id is not None:
-                await uow.updates.remember(update_id, outcome.to_json())
+            if message_key is not None:
+                await uow.updates.remember(message_key, outcome.to_json())
             await uow.commit()
         # Work that must only see committed data (downloads of report attachments) starts here.
         for hook in self._after_commit:
@@ -89,9 +89,9 @@ class DialogueService:
 
     async def current(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Conversation | None:
         """The user's live conversation, if any (an expired one is dropped)."""
-        conversation = await uow.conversations.get(actor.chat_id, actor.user_id)
+        conversation = await uow.conversations.get(actor.chat, actor.user)
         if conversation is not None and conversation.expired(now):
-            await uow.conversations.delete(actor.chat_id, actor.user_id)
+            await uow.conversations.delete(actor.chat, actor.user)
             return None
         return conversation
 
@@ -100,12 +100,12 @@ class DialogueService:
     ) -> Outcome:
         """Store where a flow is after a step (or end it) and return the step's replies."""
         if step.step is None:
-            await uow.conversations.delete(actor.chat_id, actor.user_id)
+            await uow.conversations.delete(actor.chat, actor.user)
         else:
             await uow.conversations.put(
                 Conversation(
-                    chat_id=actor.chat_id,
-                    user_id=actor.user_id,
+                    chat=actor.chat,
+                    user=actor.user,
                     flow=flow,
                     step=step.step,
                     data=dict(step.data),
@@ -121,7 +121,7 @@ class DialogueService:
             return await self.current(uow, actor, now) is not None
 
     async def answer(
-        self, actor: Actor, answer: Answer, now: datetime, update_id: int | None = None,
+        self, actor: Actor, answer: Answer, now: datetime, message_key: str | None = None,
         button_step: str | None = None,
     ) -> Outcome | None:
         """Handle an answer; None when the user has no open conversation."""
@@ -139,18 +139,18 @@ class DialogueService:
             step = await flow.advance(uow, conversation, actor, answer, now)
             return await self.save(uow, actor, conversation.flow, step, now)
 
-        outcome = await self.once(update_id, now, work)
+        outcome = await self.once(message_key, now, work)
         return outcome if found else None
 
-    async def cancel(self, actor: Actor, now: datetime, update_id: int | None = None) -> bool:
+    async def cancel(self, actor: Actor, now: datetime, message_key: str | None = None) -> bool:
         """Drop the user's open conversation; True if there was one."""
         existed = False
 
         async def work(uow: UnitOfWork) -> Outcome:
             nonlocal existed
             existed = await self.current(uow, actor, now) is not None
-            await uow.conversations.delete(actor.chat_id, actor.user_id)
+            await uow.conversations.delete(actor.chat, actor.user)
             return Outcome()
 
-        await self.once(update_id, now, work)
+        await self.once(message_key, now, work)
         return existed

@@ -1,30 +1,31 @@
-"""The outbox dispatcher: sends every queued message once, within Telegram's limits.
+"""The outbox dispatcher: sends every queued message once, within each channel's limits.
 
-Features queue rows (`uow.outbox.enqueue`) in the same transaction as the change they announce;
-this service claims due rows, renders them from the catalogue and hands them to a `Notifier`
-(the Telegram side lives in `handlers/notifier.py`). Delivery is at least once: a crash between
-Telegram accepting a message and the row being marked sent can repeat that one message, nothing
-else. Pacing follows the Bot API FAQ: about 30 messages/s overall, 1/s per chat (short bursts
-allowed), 20/min per group; a `RetryLater` pauses every send for the time Telegram asks.
+Features queue rows (`uow.outbox.enqueue`) in the same transaction as the change they announce:
+an address, a catalogue key and its values, never rendered text. This service claims due rows
+and hands each to the `Notifier` of the address's channel, which renders it in the recipient's
+language with its own markup and length limit at send time. Delivery is at least once: a crash
+between the platform accepting a message and the row being marked sent can repeat that one
+message, nothing else. Each channel has its own pacer with the channel's rates (Telegram: about
+30 messages/s overall, 1/s per chat, 20/min per group); a `RetryLater` pauses that channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.domain.records import FocalPointRole, OutboxMessage
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.schedule import ReminderPolicy
-from bot.texts import t, t_html
+from bot.texts import t_html
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class RecipientBlocked(DeliveryError):
 
 
 class MessageRejected(DeliveryError):
-    """Telegram refused the message itself (400: chat not found, bad text…); never retried."""
+    """The platform refused the message itself (chat not found, bad text…); never retried."""
 
 
 class TransientFailure(DeliveryError):
@@ -62,11 +63,36 @@ class RetryLater(DeliveryError):
         self.seconds = seconds
 
 
-class Notifier(Protocol):
-    """Sends one HTML message to a chat; raises a `DeliveryError` when it cannot."""
+class RenderError(DeliveryError):
+    """The catalogue could not render the row (unknown key, missing value); never retried."""
 
-    async def send(self, chat_id: int, html_text: str) -> int | None:
-        """Send and return Telegram's message id."""
+
+class Quota(Protocol):
+    """A channel's monthly message allowance (the Zalo free plan counts every message)."""
+
+    async def allows(self, channel: str, kind: str) -> bool:
+        """Whether a message of this kind may still go out on the channel."""
+        ...
+
+    async def record(self, channel: str, now: datetime, count: int = 1) -> None:
+        """Count messages sent on the channel."""
+        ...
+
+
+class Notifier(Protocol):
+    """One channel's sender: renders an outbox row and delivers it, or raises `DeliveryError`."""
+
+    channel: str
+    pacing: Pacing
+
+    def is_group(self, address: Address) -> bool:
+        """Whether the address is a group chat (groups have their own, slower rate)."""
+        ...
+
+    async def send(
+        self, address: Address, text_key: str, payload: Mapping[str, Any], locale: str
+    ) -> str | None:
+        """Render the catalogue key with the payload in `locale`, send it; the message id."""
         ...
 
 
@@ -74,23 +100,12 @@ class Notifier(Protocol):
 
 
 def render_message(text_key: str, locale: str, payload: Mapping[str, Any]) -> str:
-    """The HTML text of an outbox row: the catalogue key with the payload as values.
+    """An outbox row's text in the catalogue's markup (values escaped), for the CLI and logs.
 
-    Scalar values are escaped. A value that is a list of `{"key": …, "values": {…}}` items is
-    rendered item by item from the catalogue (values escaped) and joined with newlines; this
-    is how lists (units, tasks, invite links) keep their wording in the catalogue.
+    A value that is a list of `{"key": …, "values": {…}}` items is rendered item by item from
+    the catalogue and joined with newlines; this is how lists keep their wording there.
     """
-    values: dict[str, str] = {}
-    for name, value in payload.items():
-        if isinstance(value, list) and all(
-            isinstance(item, Mapping) and "key" in item for item in value
-        ):
-            values[name] = "\n".join(
-                t_html(item["key"], locale, **dict(item.get("values", {}))) for item in value
-            )
-        else:
-            values[name] = html.escape(str(value), quote=False)
-    return t(text_key, locale, **values)
+    return t_html(text_key, locale, **dict(payload))
 
 
 def line(key: str, **values: object) -> dict[str, Any]:
@@ -153,26 +168,26 @@ class Pacer:
         self.pacing = pacing
         self._monotonic = monotonic
         self._sleep = sleep
-        self._buckets: dict[tuple[str, int], _Bucket] = {}
+        self._buckets: dict[tuple[str, Address], _Bucket] = {}
         self._next_slot = 0.0
         self._slot_lock = asyncio.Lock()
 
-    def _bucket(self, kind: str, chat_id: int, rate: float, burst: int, now: float) -> _Bucket:
-        bucket = self._buckets.get((kind, chat_id))
+    def _bucket(self, kind: str, chat: Address, rate: float, burst: int, now: float) -> _Bucket:
+        bucket = self._buckets.get((kind, chat))
         if bucket is None:
-            bucket = self._buckets[(kind, chat_id)] = _Bucket(rate, burst, burst, now)
+            bucket = self._buckets[(kind, chat)] = _Bucket(rate, burst, burst, now)
         return bucket
 
-    async def wait_for_chat(self, chat_id: int) -> None:
+    async def wait_for_chat(self, chat: Address, group: bool = False) -> None:
         """Wait until this chat may receive one more message."""
         now = self._monotonic()
         pacing = self.pacing
-        ready = self._bucket("chat", chat_id, pacing.chat_per_second, pacing.chat_burst,
+        ready = self._bucket("chat", chat, pacing.chat_per_second, pacing.chat_burst,
                              now).reserve(now)
-        if chat_id < 0:  # groups and supergroups have negative ids
-            group = self._bucket("group", chat_id, pacing.group_per_minute / 60,
-                                 pacing.group_burst, now)
-            ready = max(ready, group.reserve(now))
+        if group:
+            group_bucket = self._bucket("group", chat, pacing.group_per_minute / 60,
+                                        pacing.group_burst, now)
+            ready = max(ready, group_bucket.reserve(now))
         if ready > now:
             await self._sleep(ready - now)
 
@@ -186,7 +201,7 @@ class Pacer:
                 await self._sleep(slot - now)
 
     def pause(self, seconds: float) -> None:
-        """Send nothing for a while (Telegram asked: 429 retry_after)."""
+        """Send nothing for a while (the platform asked: 429, retry after)."""
         self._next_slot = max(self._next_slot, self._monotonic() + seconds)
 
 
@@ -236,7 +251,7 @@ class OutboxOptions:
 
 
 class OutboxService:
-    """Claims due outbox rows and delivers them through the attached `Notifier`."""
+    """Claims due outbox rows and delivers each through its channel's `Notifier`."""
 
     def __init__(
         self,
@@ -244,12 +259,14 @@ class OutboxService:
         uow_factory: UnitOfWorkFactory,
         clock: Any,
         policy: ReminderPolicy,
-        admin_ids: Collection[int],
+        admin_ids: Collection[Address],
         default_locale: str = "vi",
         options: OutboxOptions | None = None,
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        quota: Quota | None = None,
+        locale_of: Callable[[Address], str | None] = lambda _address: None,
     ) -> None:
         self._plan = plan
         self._uow_factory = uow_factory
@@ -259,8 +276,11 @@ class OutboxService:
         self._default_locale = default_locale
         self.options = options or OutboxOptions()
         self._sleep = sleep
-        self.pacer = Pacer(self.options.pacing, monotonic, sleep)
-        self._notifier: Notifier | None = None
+        self._monotonic = monotonic
+        self._notifiers: dict[str, Notifier] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self._quota = quota
+        self._locale_of = locale_of
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -271,13 +291,26 @@ class OutboxService:
 
     @property
     def attached(self) -> bool:
-        """Whether a notifier is attached (the bot is running)."""
-        return self._notifier is not None
+        """Whether some channel's notifier is attached (the bot is running)."""
+        return bool(self._notifiers)
 
     def attach(self, notifier: Notifier) -> None:
-        """Deliver through this notifier from now on."""
-        self._notifier = notifier
+        """Deliver the rows addressed on the notifier's channel through it from now on."""
+        self._notifiers[notifier.channel] = notifier
+        # The bot's own setting caps the overall rate below the channel's published one.
+        pacing = notifier.pacing
+        if pacing.overall_per_second > self.options.pacing.overall_per_second:
+            pacing = replace(pacing, overall_per_second=self.options.pacing.overall_per_second)
+        self._pacers[notifier.channel] = Pacer(pacing, self._monotonic, self._sleep)
         self._stopping = False
+
+    def pacer(self, channel: str) -> Pacer | None:
+        """The pacer of an attached channel."""
+        return self._pacers.get(channel)
+
+    def use_locales(self, locale_of: Callable[[Address], str | None]) -> None:
+        """Render each row in the language its recipient chose, looked up at send time."""
+        self._locale_of = locale_of
 
     def wake(self) -> None:
         """Ask the dispatcher to look at the outbox now (after a commit that queued a row)."""
@@ -310,7 +343,8 @@ class OutboxService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         async with self._lock:  # wait for a drain started by a tick
-            self._notifier = None
+            self._notifiers = {}
+            self._pacers = {}
 
     async def _run(self) -> None:
         try:
@@ -334,10 +368,10 @@ class OutboxService:
     async def drain(self) -> DrainResult:
         """Send everything due at the clock's time; return when it is all done."""
         result = DrainResult()
-        if self._notifier is None:
+        if not self._notifiers:
             return result
         async with self._lock:
-            if self._notifier is None or self._stopping:
+            if not self._notifiers or self._stopping:
                 return result
             self._wake.clear()
             now = self._clock.now()
@@ -364,7 +398,9 @@ class OutboxService:
                 if room > 0:
                     now = self._clock.now()
                     async with self._uow_factory() as uow:
-                        rows = await uow.outbox.claim(now, room, now + self.options.lease)
+                        rows = await uow.outbox.claim(
+                            now, room, now + self.options.lease, channels=set(self._notifiers)
+                        )
                         await uow.commit()
                 for row in rows:
                     if row.id in held:
@@ -384,27 +420,31 @@ class OutboxService:
 
     async def _deliver(self, row: OutboxMessage, result: DrainResult) -> None:
         assert row.id is not None
-        notifier = self._notifier
-        if notifier is None:
+        channel = row.address.channel
+        notifier, pacer = self._notifiers.get(channel), self._pacers.get(channel)
+        if notifier is None or pacer is None:
             await self._write(row.id, "release")
             return
-        try:
-            text = render_message(row.text_key, row.locale, row.payload)
-        except (KeyError, IndexError, ValueError) as exc:
-            logger.error("outbox %s: cannot render %s: %r", row.key, row.text_key, exc)
-            await self._write(row.id, "mark_failed", f"render: {exc!r}")
+        if self._quota is not None and not await self._quota.allows(channel, row.kind):
+            await self._write(row.id, "mark_skipped", f"quota: {channel} monthly quota reached")
             result.failed += 1
             return
-        await self.pacer.wait_for_chat(row.chat_id)
+        locale = self._locale_of(row.address) or row.locale
+        await pacer.wait_for_chat(row.address, notifier.is_group(row.address))
         transient = retries = 0
         while True:
-            await self.pacer.wait_for_slot()
+            await pacer.wait_for_slot()
             try:
-                message_id = await notifier.send(row.chat_id, text)
+                message_id = await notifier.send(row.address, row.text_key, row.payload, locale)
+            except RenderError as exc:
+                logger.error("outbox %s: cannot render %s: %s", row.key, row.text_key, exc)
+                await self._write(row.id, "mark_failed", f"render: {exc}")
+                result.failed += 1
+                return
             except RetryLater as exc:
                 result.retry_after += 1
                 retries += 1
-                self.pacer.pause(exc.seconds)
+                pacer.pause(exc.seconds)
                 if retries <= self.options.retry_after_limit:
                     continue
                 await self._defer(row, str(exc), result)
@@ -422,7 +462,7 @@ class OutboxService:
                 await self._report_unreachable(row)
                 return
             except MessageRejected as exc:
-                logger.warning("outbox %s rejected by Telegram: %s", row.key, exc)
+                logger.warning("outbox %s rejected by %s: %s", row.key, channel, exc)
                 await self._write(row.id, "mark_failed", f"rejected: {exc}")
                 result.failed += 1
                 return
@@ -431,6 +471,8 @@ class OutboxService:
                 await self._defer(row, f"error: {exc!r}", result)
                 return
             await self._write(row.id, "mark_sent", self._clock.now(), message_id)
+            if self._quota is not None:
+                await self._quota.record(channel, self._clock.now())
             result.sent += 1
             return
 
@@ -454,7 +496,7 @@ class OutboxService:
 
     async def _report_unreachable(self, row: OutboxMessage) -> None:
         """Tell the secretariat which unit (or chat) the bot can no longer reach."""
-        if row.chat_id in self._admin_ids or row.kind == UNREACHABLE_KIND:
+        if row.address in self._admin_ids or row.kind == UNREACHABLE_KIND:
             return
         now = self._clock.now()
         day = self._policy.local(now).strftime("%Y-%m-%d")
@@ -462,21 +504,21 @@ class OutboxService:
             if row.recipient_unit_id is not None:
                 unit = self._plan.unit(row.recipient_unit_id)
                 seats = await uow.focal_points.active_for_unit(self._plan.id, unit.id)
-                seat = next((s for s in seats if s.chat_id == row.chat_id), None)
+                seat = next((s for s in seats if s.chat == row.address), None)
                 role = seat.role if seat is not None else FocalPointRole.FOCAL_POINT
                 name = seat.full_name if seat is not None else ""
                 text_key = f"reminders.unreachable_{role.value}"
                 payload: dict[str, Any] = {"unit": unit.name, "name": name}
-            elif row.chat_id < 0:
+            elif self._is_group(row.address):
                 text_key, payload = "reminders.unreachable_group", {}
             else:
-                text_key, payload = "reminders.unreachable_chat", {"chat": row.chat_id}
+                text_key, payload = "reminders.unreachable_chat", {"chat": str(row.address)}
             for admin in sorted(self._admin_ids):
                 await uow.outbox.enqueue(
                     OutboxMessage(
-                        key=f"unreachable:{row.chat_id}:{day}:admin:{admin}",
+                        key=f"unreachable:{row.address.key}:{day}:admin:{admin.key}",
                         kind=UNREACHABLE_KIND,
-                        chat_id=admin,
+                        address=admin,
                         text_key=text_key,
                         payload=payload,
                         locale=self._default_locale,
@@ -487,6 +529,10 @@ class OutboxService:
                     )
                 )
             await uow.commit()
+
+    def _is_group(self, address: Address) -> bool:
+        notifier = self._notifiers.get(address.channel)
+        return notifier is not None and notifier.is_group(address)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -522,7 +568,7 @@ class OutboxService:
             "key": row.key,
             "kind": row.kind,
             "status": row.status.value,
-            "chat_id": row.chat_id,
+            "address": str(row.address),
             "recipient_unit": row.recipient_unit_id,
             "text_key": row.text_key,
             "text": text,

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from bot.domain.address import Address
 from bot.domain.plan import Deadline, Plan
 from bot.domain.progress import UnitDeadline
 from bot.domain.records import (
@@ -66,7 +67,7 @@ class ConversationRepository(Protocol):
     """Multi-step chat flow state, one per (chat, user)."""
 
     async def get(
-        self, chat_id: int, user_id: int, now: datetime | None = None
+        self, chat: Address, user: Address, now: datetime | None = None
     ) -> Conversation | None:
         """The conversation, or None (also None when expired at `now`, if given)."""
         ...
@@ -75,7 +76,7 @@ class ConversationRepository(Protocol):
         """Create or replace the conversation of (chat, user)."""
         ...
 
-    async def delete(self, chat_id: int, user_id: int) -> bool:
+    async def delete(self, chat: Address, user: Address) -> bool:
         """Forget the conversation; return whether there was one."""
         ...
 
@@ -85,17 +86,17 @@ class ConversationRepository(Protocol):
 
 
 class ProcessedUpdateRepository(Protocol):
-    """Telegram update ids already handled."""
+    """Inbound messages already handled, by their channel-unique key."""
 
-    async def mark(self, update_id: int, now: datetime) -> bool:
-        """Record the update; True if new, False if already recorded."""
+    async def mark(self, message_key: str, now: datetime) -> bool:
+        """Record the message; True if new, False if already recorded."""
         ...
 
-    async def remember(self, update_id: int, outcome: Any) -> None:
-        """Keep what the bot answered to an update (JSON-ready)."""
+    async def remember(self, message_key: str, outcome: Any) -> None:
+        """Keep what the bot answered to a message (JSON-ready)."""
         ...
 
-    async def recall(self, update_id: int) -> Any | None:
+    async def recall(self, message_key: str) -> Any | None:
         """What the bot answered to an update, if it was remembered."""
         ...
 
@@ -111,8 +112,8 @@ class FocalPointRepository(Protocol):
         """Every current seat holder of the campaign."""
         ...
 
-    async def active_for_user(self, campaign_id: str, user_id: int) -> list[FocalPoint]:
-        """The seats a Telegram user currently holds."""
+    async def active_for_user(self, campaign_id: str, user: Address) -> list[FocalPoint]:
+        """The seats a person (by address) currently holds."""
         ...
 
     async def active_for_unit(self, campaign_id: str, unit_id: str) -> list[FocalPoint]:
@@ -143,7 +144,7 @@ class InviteRepository(Protocol):
         """The invite with this code hash, or None."""
         ...
 
-    async def use(self, invite_id: int, user_id: int, now: datetime) -> bool:
+    async def use(self, invite_id: int, user: Address, now: datetime) -> bool:
         """Mark the invite used; False if it was used or revoked first."""
         ...
 
@@ -168,9 +169,10 @@ class OutboxRepository(Protocol):
         ...
 
     async def claim(
-        self, now: datetime, limit: int, lease_until: datetime
+        self, now: datetime, limit: int, lease_until: datetime,
+        channels: Collection[str] | None = None,
     ) -> list[OutboxMessage]:
-        """Take up to `limit` due messages for sending (status sending, leased until a moment)."""
+        """Take up to `limit` due messages addressed on `channels` (default all) for sending."""
         ...
 
     async def expire(self, now: datetime, due_before: datetime, kinds: Collection[str]) -> int:
@@ -178,7 +180,7 @@ class OutboxRepository(Protocol):
         ...
 
     async def mark_sent(
-        self, message_id: int, sent_at: datetime, telegram_message_id: int | None
+        self, message_id: int, sent_at: datetime, channel_message_id: str | None
     ) -> None:
         """Record a delivered message."""
         ...
@@ -331,9 +333,9 @@ class ReportRepository(Protocol):
 
 
 class FileFetcher(Protocol):
-    """Downloads a file a user sent, by its file id (Telegram: getFile, then the file URL)."""
+    """Downloads a file a user sent, by the channel's reference to it."""
 
-    async def fetch(self, file_id: str, destination: Path) -> None:
+    async def fetch(self, source_ref: str, destination: Path) -> None:
         """Write the file to `destination`; raise on any failure."""
         ...
 
@@ -341,11 +343,11 @@ class FileFetcher(Protocol):
 class PreferenceRepository(Protocol):
     """Per-user preferences."""
 
-    async def locales(self) -> dict[int, str]:
+    async def locales(self) -> dict[Address, str]:
         """Every user's chosen language."""
         ...
 
-    async def set_locale(self, user_id: int, locale: str) -> None:
+    async def set_locale(self, address: Address, locale: str) -> None:
         """Remember a user's language."""
         ...
 
@@ -370,7 +372,7 @@ class UnitOfWork(Protocol):
 
     @property
     def updates(self) -> ProcessedUpdateRepository:
-        """Processed Telegram updates."""
+        """Inbound messages already processed."""
         ...
 
     @property

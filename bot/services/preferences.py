@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
+from bot.domain.address import Address
 from bot.services.ports import UnitOfWorkFactory
 from bot.texts import LOCALES
 
 
 class PreferenceService:
-    """The language each user chose with /ngonngu (None: follow Telegram's setting)."""
+    """The language each user chose with /ngonngu (None: the language the channel reports)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
-        self._locales: dict[int, str] = {}
+        self._locales: dict[Address, str] = {}
 
     async def load(self) -> None:
         """Read every stored choice (once, at start-up)."""
         async with self._uow_factory() as uow:
             self._locales = await uow.prefs.locales()
 
-    def locale_of(self, user_id: int) -> str | None:
+    def locale_of(self, user: Address) -> str | None:
         """The user's chosen language, if any."""
-        return self._locales.get(user_id)
+        return self._locales.get(user)
 
-    async def choose(self, user_id: int, locale: str) -> bool:
+    async def choose(self, user: Address, locale: str) -> bool:
         """Store a user's language; False if the language is not offered."""
         if locale not in LOCALES:
             return False
         async with self._uow_factory() as uow:
-            await uow.prefs.set_locale(user_id, locale)
+            await uow.prefs.set_locale(user, locale)
             await uow.commit()
-        self._locales[user_id] = locale
+        self._locales[user] = locale
         return True

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.domain.records import (
     AuditEntry,
@@ -96,22 +97,23 @@ class RegistrationService:
         plan: Plan,
         uow_factory: UnitOfWorkFactory,
         dialogue: DialogueService,
-        admin_ids: frozenset[int],
-        bot_username: Callable[[], str],
+        admin_ids: frozenset[Address],
+        invite_link: Callable[[str], str],
     ) -> None:
         self._plan = plan
         self._uow_factory = uow_factory
         self._dialogue = dialogue
         self._admin_ids = admin_ids
-        self._bot_username = bot_username
+        self._invite_link = invite_link
         dialogue.add_flow(self)
         dialogue.add_flow(ForgetFlow(self))
 
     # --- invites --------------------------------------------------------------------------
 
     def link(self, code: str) -> str:
-        """The deep link that starts registration with a code."""
-        return f"https://t.me/{self._bot_username()}?start={code}"
+        """A link that opens a chat with the bot and starts registration with a code, where the
+        channel has one (Telegram's deep links); the code itself works on every channel."""
+        return self._invite_link(code)
 
     async def issue_invites(
         self,
@@ -121,7 +123,7 @@ class RegistrationService:
         *,
         uow: UnitOfWork | None = None,
         expires: datetime | None = None,
-        actor_user_id: int | None = None,
+        actor: Address | None = None,
     ) -> list[IssuedInvite]:
         """One new invite per unit (default: every unit that must name a focal point)."""
         units = (
@@ -131,13 +133,13 @@ class RegistrationService:
         )
         expiry = expires or self._plan.end
         if uow is not None:
-            return await self._issue(uow, units, kind, now, expiry, actor_user_id)
+            return await self._issue(uow, units, kind, now, expiry, actor)
         async with self._uow_factory() as own:
-            issued = await self._issue(own, units, kind, now, expiry, actor_user_id)
+            issued = await self._issue(own, units, kind, now, expiry, actor)
             await own.commit()
         return issued
 
-    async def _issue(self, uow, units, kind, now, expiry, actor_user_id) -> list[IssuedInvite]:  # noqa: ANN001
+    async def _issue(self, uow, units, kind, now, expiry, actor) -> list[IssuedInvite]:  # noqa: ANN001
         issued = []
         for unit in units:
             code = new_code()
@@ -145,19 +147,19 @@ class RegistrationService:
                 Invite(self._plan.id, unit.id, kind, hash_code(code), now, expiry)
             )
             await uow.audit.append(
-                AuditEntry(now, "invite.created", actor_user_id, self._plan.id, unit.id,
+                AuditEntry(now, "invite.created", actor, self._plan.id, unit.id,
                            {"kind": kind.value, "expires": expiry.isoformat()})
             )
             issued.append(IssuedInvite(unit.id, unit.name, code, self.link(code), kind, expiry))
         return issued
 
-    async def revoke(self, unit_id: str, now: datetime, actor_user_id: int | None = None) -> int:
+    async def revoke(self, unit_id: str, now: datetime, actor: Address | None = None) -> int:
         """Revoke every unused invite of a unit; return how many."""
         self._plan.unit(unit_id)
         async with self._uow_factory() as uow:
             count = await uow.invites.revoke_unit(self._plan.id, unit_id, now)
             await uow.audit.append(
-                AuditEntry(now, "invite.revoked", actor_user_id, self._plan.id, unit_id,
+                AuditEntry(now, "invite.revoked", actor, self._plan.id, unit_id,
                            {"count": count})
             )
             await uow.commit()
@@ -166,7 +168,7 @@ class RegistrationService:
     # --- the conversation -----------------------------------------------------------------
 
     async def start(
-        self, actor: Actor, code: str, now: datetime, update_id: int | None = None
+        self, actor: Actor, code: str, now: datetime, message_key: str | None = None
     ) -> Outcome:
         """Open the registration conversation for an invite code."""
 
@@ -176,13 +178,13 @@ class RegistrationService:
             invite, problem = await self._check_invite(uow, code, now)
             if invite is None:
                 await uow.audit.append(
-                    AuditEntry(now, "invite.refused", actor.user_id, self._plan.id, None,
+                    AuditEntry(now, "invite.refused", actor.user, self._plan.id, None,
                                {"reason": problem})
                 )
                 return Outcome([Reply(f"registration.invite_{problem}")])
             others = [
                 seat for seat in await uow.focal_points.active_for_user(
-                    self._plan.id, actor.user_id)
+                    self._plan.id, actor.user)
                 if seat.unit_id != invite.unit_id
             ]
             if others:
@@ -194,7 +196,7 @@ class RegistrationService:
             step = Step.go("consent", data, welcome, self._consent_prompt())
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
-        return await self._dialogue.once(update_id, now, work)
+        return await self._dialogue.once(message_key, now, work)
 
     async def _check_invite(
         self, uow: UnitOfWork, code: str, now: datetime
@@ -290,7 +292,7 @@ class RegistrationService:
 
     def _on_phone(self, data: dict[str, Any], answer: Answer, actor: Actor) -> Step:
         if answer.contact is not None:
-            if answer.contact.user_id != actor.user_id:
+            if answer.contact.owner != actor.user:
                 return Step.go("phone", data, Reply("registration.not_your_contact"),
                                Reply("registration.ask_phone", request_contact=True))
             raw = answer.contact.phone
@@ -334,10 +336,10 @@ class RegistrationService:
     ) -> Step:
         kind = FocalPointRole(data["kind"])
         unit = self._plan.unit(data["unit_id"])
-        if not await uow.invites.use(data["invite_id"], actor.user_id, now):
+        if not await uow.invites.use(data["invite_id"], actor.user, now):
             return Step.end(Reply("registration.invite_used"))
         await uow.audit.append(
-            AuditEntry(now, "invite.used", actor.user_id, self._plan.id, unit.id,
+            AuditEntry(now, "invite.used", actor.user, self._plan.id, unit.id,
                        {"invite_id": data["invite_id"], "kind": kind.value})
         )
         previous = [
@@ -345,7 +347,7 @@ class RegistrationService:
             if seat.role is kind
         ]
         for seat in previous:
-            same_person = seat.telegram_user_id == actor.user_id
+            same_person = seat.user == actor.user
             reason = "re-registered" if same_person else "handover"
             await uow.focal_points.end(seat.id, now, reason)
             if not same_person:
@@ -355,8 +357,8 @@ class RegistrationService:
                 campaign_id=self._plan.id,
                 unit_id=unit.id,
                 role=kind,
-                telegram_user_id=actor.user_id,
-                chat_id=actor.chat_id,
+                user=actor.user,
+                chat=actor.chat,
                 full_name=data["name"],
                 position=data["position"],
                 phone_e164=data["phone"],
@@ -366,7 +368,7 @@ class RegistrationService:
             )
         )
         await uow.audit.append(
-            AuditEntry(now, "focal_point.registered", actor.user_id, self._plan.id, unit.id,
+            AuditEntry(now, "focal_point.registered", actor.user, self._plan.id, unit.id,
                        {"focal_point_id": saved.id, "role": kind.value})
         )
         return Step.end(
@@ -376,16 +378,16 @@ class RegistrationService:
 
     async def _handover(self, uow, seat, unit_name, new_name, now, actor) -> None:  # noqa: ANN001
         await uow.audit.append(
-            AuditEntry(now, "focal_point.handover", actor.user_id, self._plan.id, seat.unit_id,
-                       {"from_focal_point_id": seat.id, "to_user_id": actor.user_id})
+            AuditEntry(now, "focal_point.handover", actor.user, self._plan.id, seat.unit_id,
+                       {"from_focal_point_id": seat.id, "to": str(actor.user)})
         )
-        if seat.chat_id is None:
+        if seat.chat is None:
             return
         await uow.outbox.enqueue(
             OutboxMessage(
                 key=f"handover:{seat.id}",
                 kind="handover",
-                chat_id=seat.chat_id,
+                address=seat.chat,
                 text_key="registration.handover_notice",
                 payload={"unit": unit_name, "name": new_name},
                 locale=seat.locale or "vi",
@@ -422,7 +424,7 @@ class RegistrationService:
     async def privacy(self, actor: Actor) -> Reply:
         """What is stored about the user, and why."""
         async with self._uow_factory() as uow:
-            seats = await uow.focal_points.active_for_user(self._plan.id, actor.user_id)
+            seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
         if not seats:
             return Reply("registration.privacy_nothing", self._privacy_values())
         seat = seats[0]
@@ -444,22 +446,22 @@ class RegistrationService:
         return {"secretariat": self._plan.unit(self._plan.secretariat).name}
 
     async def ask_forget(
-        self, actor: Actor, now: datetime, update_id: int | None = None
+        self, actor: Actor, now: datetime, message_key: str | None = None
     ) -> Outcome:
         """Ask a registered user to confirm the erasure of their data."""
 
         async def work(uow: UnitOfWork) -> Outcome:
-            seats = await uow.focal_points.active_for_user(self._plan.id, actor.user_id)
+            seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
             if not seats:
                 return Outcome([Reply("registration.forget_nothing")])
             step = Step.go("confirm", {}, ForgetFlow.question())
             return await self._dialogue.save(uow, actor, FORGET_FLOW, step, now)
 
-        return await self._dialogue.once(update_id, now, work)
+        return await self._dialogue.once(message_key, now, work)
 
     async def erase(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Reply:
         """Erase the user's name, phone and chat ids; tell the secretariat."""
-        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user_id)
+        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
         for seat in seats:
             await uow.focal_points.erase(seat.id, now)
             await uow.audit.append(
@@ -470,9 +472,9 @@ class RegistrationService:
             for admin in sorted(self._admin_ids):
                 await uow.outbox.enqueue(
                     OutboxMessage(
-                        key=f"erased:{seat.id}:{admin}",
+                        key=f"erased:{seat.id}:{admin.key}",
                         kind="erasure",
-                        chat_id=admin,
+                        address=admin,
                         text_key="registration.erased_notice",
                         payload={"unit": unit.name},
                         locale="vi",

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.domain.address import Address
 from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan
 from bot.domain.progress import UnitDeadline
 from bot.domain.records import FocalPoint, FocalPointRole, OutboxMessage, OutboxStatus
@@ -97,7 +98,7 @@ class RemindResult:
 class CoordinationGroup:
     """The group chat where announcements and digests are also posted."""
 
-    chat_id: int
+    address: Address
     title: str
     set_at: datetime
 
@@ -186,7 +187,7 @@ class _State:
 
     def __post_init__(self) -> None:
         for seat in self.seats:
-            if seat.chat_id is not None:
+            if seat.chat is not None:
                 self._by_unit.setdefault(seat.unit_id, []).append(seat)
         for seats in self._by_unit.values():
             seats.sort(key=lambda s: s.role is not FocalPointRole.FOCAL_POINT)
@@ -196,7 +197,7 @@ class _State:
 
     def seats_at(self, moment: datetime) -> list[FocalPoint]:
         """Seats held at a moment whose holder can be written to."""
-        return [s for s in self.seats if s.chat_id is not None and s.registered_at <= moment]
+        return [s for s in self.seats if s.chat is not None and s.registered_at <= moment]
 
     def nudge_seat(self, unit_id: str, moment: datetime) -> FocalPoint | None:
         """Who receives a unit's nudges: its focal point, else its deputy."""
@@ -215,10 +216,10 @@ class _State:
 
 
 def _group_of(value: Any) -> CoordinationGroup | None:
-    if not isinstance(value, dict) or "chat_id" not in value:
+    if not isinstance(value, dict) or "address" not in value:
         return None
     return CoordinationGroup(
-        int(value["chat_id"]), str(value.get("title", "")),
+        Address.parse(str(value["address"])), str(value.get("title", "")),
         datetime.fromisoformat(value["set_at"]),
     )
 
@@ -236,8 +237,8 @@ class ReminderService:
         clock: Any,
         policy: ReminderPolicy,
         outbox: OutboxService,
-        admin_ids: Collection[int],
-        head_ids: Collection[int],
+        admin_ids: Collection[Address],
+        head_ids: Collection[Address],
         default_locale: str = "vi",
         invites: InviteIssuer | None = None,
     ) -> None:
@@ -249,7 +250,7 @@ class ReminderService:
         self._admin_ids = sorted(admin_ids)
         self._head_ids = sorted(head_ids)
         self._locale = default_locale
-        self._locale_of: Callable[[int], str | None] = lambda _user_id: None
+        self._locale_of: Callable[[Address], str | None] = lambda _user: None
         self._invites = invites
         self.slots = plan_slots(plan, policy)
         self._units = {unit.id: unit for unit in plan.units}
@@ -356,7 +357,7 @@ class ReminderService:
 
     # --- the secretariat's commands -------------------------------------------------------
 
-    async def remind_now(self, chat_id: int, now: datetime) -> RemindResult:
+    async def remind_now(self, chat: Address, now: datetime) -> RemindResult:
         """Nudge now every unit missing the nearest open deadline (`/remind`)."""
         async with self._uow_factory() as uow:
             state = await self._state(uow, now)
@@ -369,10 +370,10 @@ class ReminderService:
             slot = Slot(SlotKind.NUDGE, now, "manual", deadline=deadline)
             held = self.policy.quiet_end(now) if self.policy.in_quiet_hours(now) else None
             if deadline.kind is DeadlineKind.REGISTRATION:
-                message = self._registration_list(deadline, missing, chat_id, timing, now)
+                message = self._registration_list(deadline, missing, chat, timing, now)
                 message = replace(
                     message,
-                    key=f"remind:{deadline.id}:{stamp}:staff:{chat_id}",
+                    key=f"remind:{deadline.id}:{stamp}:staff:{chat.key}",
                     payload={**message.payload,
                              "units": await self._invite_lines(uow, missing, now)},
                 )
@@ -383,10 +384,10 @@ class ReminderService:
             nudged, without = [], []
             for unit_id in missing:
                 seat = state.nudge_seat(unit_id, now)
-                if seat is None or seat.chat_id is None:
+                if seat is None or seat.chat is None:
                     without.append(unit_id)
                     continue
-                message = self._nudge(slot, deadline, unit_id, seat.chat_id,
+                message = self._nudge(slot, deadline, unit_id, seat.chat,
                                       self._seat_locale(seat), state, timing)
                 await uow.outbox.enqueue(replace(
                     message, key=f"remind:{deadline.id}:{stamp}:unit:{unit_id}",
@@ -405,12 +406,12 @@ class ReminderService:
             return min(ahead, key=lambda d: d.due)
         return max(unit_deadlines, key=lambda d: d.due) if unit_deadlines else None
 
-    async def set_group(self, chat_id: int, title: str, user_id: int, now: datetime) -> None:
+    async def set_group(self, chat: Address, title: str, user: Address, now: datetime) -> None:
         """Make a group chat the coordination group (announcements and digests go there)."""
         async with self._uow_factory() as uow:
             await uow.state.put(GROUP_KEY, {
-                "chat_id": chat_id, "title": title, "set_at": now.isoformat(),
-                "set_by": user_id, "campaign_id": self.plan.id,
+                "address": str(chat), "title": title, "set_at": now.isoformat(),
+                "set_by": str(user), "campaign_id": self.plan.id,
             })
             await uow.commit()
 
@@ -443,15 +444,15 @@ class ReminderService:
             return self._escalation(slot, state)
         return self._digest(slot, state)
 
-    def use_locales(self, locale_of: Callable[[int], str | None]) -> None:
+    def use_locales(self, locale_of: Callable[[Address], str | None]) -> None:
         """Write to people in the language they chose (/ngonngu), when they chose one."""
         self._locale_of = locale_of
 
-    def _staff_locale(self, user_id: int) -> str:
-        return self._locale_of(user_id) or self._locale
+    def _staff_locale(self, user: Address) -> str:
+        return self._locale_of(user) or self._locale
 
     def _seat_locale(self, seat: FocalPoint) -> str:
-        chosen = self._locale_of(seat.telegram_user_id) if seat.telegram_user_id else None
+        chosen = self._locale_of(seat.user) if seat.user else None
         return chosen or seat.locale or self._locale
 
     def _unit(self, unit_id: str) -> Any:
@@ -461,11 +462,11 @@ class ReminderService:
         return self.policy.local(moment).strftime("%d/%m/%Y %H:%M")
 
     def _message(
-        self, key: str, kind: str, chat_id: int, text_key: str, payload: dict[str, Any],
+        self, key: str, kind: str, address: Address, text_key: str, payload: dict[str, Any],
         locale: str, slot: Slot, unit_id: str | None = None,
     ) -> OutboxMessage:
         return OutboxMessage(
-            key=key, kind=kind, chat_id=chat_id, text_key=text_key, payload=payload,
+            key=key, kind=kind, address=address, text_key=text_key, payload=payload,
             locale=locale, due_at=slot.at, created_at=slot.at, recipient_unit_id=unit_id,
             campaign_id=self.plan.id,
         )
@@ -477,7 +478,7 @@ class ReminderService:
                   "end": self._fmt(phase.end), "asks": phase.asks}
         planned = []
         for seat in state.seats_at(slot.at):
-            assert seat.chat_id is not None
+            assert seat.chat is not None
             tasks = [task for task in self._tasks.get(seat.unit_id, []) if phase.id in task.phases]
             lines = [
                 line("reminders.task_line", number=number, text=_shorten(task.text))
@@ -488,13 +489,13 @@ class ReminderService:
             suffix = ":deputy" if seat.role is FocalPointRole.DEPUTY else ""
             payload = {**values, "unit": self._unit(seat.unit_id).name, "tasks": lines}
             message = self._message(
-                f"phase:{phase.id}:unit:{seat.unit_id}{suffix}", "phase", seat.chat_id,
+                f"phase:{phase.id}:unit:{seat.unit_id}{suffix}", "phase", seat.chat,
                 "reminders.phase_start", payload, self._seat_locale(seat), slot, seat.unit_id,
             )
             planned.append(Planned(slot, message, (seat.unit_id,)))
         if state.group is not None and state.group.set_at <= slot.at:
             message = self._message(
-                f"phase:{phase.id}:group", "phase", state.group.chat_id,
+                f"phase:{phase.id}:group", "phase", state.group.address,
                 "reminders.phase_group", values, self._locale, slot,
             )
             planned.append(Planned(slot, message))
@@ -526,8 +527,8 @@ class ReminderService:
         unreachable = []
         for unit_id in missing:
             seat = state.nudge_seat(unit_id, slot.at)
-            if seat is not None and seat.chat_id is not None:
-                message = self._nudge(slot, deadline, unit_id, seat.chat_id,
+            if seat is not None and seat.chat is not None:
+                message = self._nudge(slot, deadline, unit_id, seat.chat,
                                       self._seat_locale(seat), state, timing)
                 planned.append(Planned(slot, message, (unit_id,)))
             elif unit_id != self.plan.secretariat:
@@ -537,7 +538,7 @@ class ReminderService:
                 for admin in self._admin_ids:
                     message = self._nudge(slot, deadline, unit_id, admin,
                                           self._staff_locale(admin), state, timing)
-                    message = replace(message, key=f"{message.key}:admin:{admin}")
+                    message = replace(message, key=f"{message.key}:admin:{admin.key}")
                     planned.append(Planned(slot, message, (unit_id,)))
         if unreachable:
             # Units without a focal point cannot be nudged: the secretariat chases them.
@@ -549,7 +550,8 @@ class ReminderService:
             }
             planned.extend(
                 Planned(slot, self._message(
-                    f"deadline:{deadline.id}:staff:{admin}:{slot.label}", "deadline.staff", admin,
+                    f"deadline:{deadline.id}:staff:{admin.key}:{slot.label}", "deadline.staff",
+                    admin,
                     "reminders_more.no_focal_point", payload, self._staff_locale(admin), slot,
                 ), tuple(unreachable))
                 for admin in self._admin_ids
@@ -557,7 +559,7 @@ class ReminderService:
         return planned
 
     def _nudge(
-        self, slot: Slot, deadline: Deadline, unit_id: str, chat_id: int, locale: str,
+        self, slot: Slot, deadline: Deadline, unit_id: str, chat: Address, locale: str,
         state: _State, timing: str,
     ) -> OutboxMessage:
         row = state.row(deadline.id, unit_id)
@@ -568,12 +570,12 @@ class ReminderService:
         payload = {"deadline": deadline.title, "due": self._fmt(deadline.due),
                    "unit": self._unit(unit_id).name, "progress": progress}
         return self._message(
-            f"deadline:{deadline.id}:unit:{unit_id}:{slot.label}", "deadline", chat_id,
+            f"deadline:{deadline.id}:unit:{unit_id}:{slot.label}", "deadline", chat,
             f"reminders.nudge_{timing}", payload, locale, slot, unit_id,
         )
 
     def _registration_list(
-        self, deadline: Deadline, missing: Sequence[str], chat_id: int, timing: str,
+        self, deadline: Deadline, missing: Sequence[str], chat: Address, timing: str,
         at: datetime, slot: Slot | None = None,
     ) -> OutboxMessage:
         slot = slot or Slot(SlotKind.NUDGE, at, "manual", deadline=deadline)
@@ -582,8 +584,8 @@ class ReminderService:
             "units": [line("reminders.unit_line", unit=self._unit(u).name) for u in missing],
         }
         return self._message(
-            f"deadline:{deadline.id}:staff:{chat_id}:{slot.label}", "registration", chat_id,
-            f"reminders.registration_{timing}", payload, self._staff_locale(chat_id), slot,
+            f"deadline:{deadline.id}:staff:{chat.key}:{slot.label}", "registration", chat,
+            f"reminders.registration_{timing}", payload, self._staff_locale(chat), slot,
         )
 
     def _escalation(self, slot: Slot, state: _State) -> list[Planned]:
@@ -598,7 +600,7 @@ class ReminderService:
         }
         return [
             Planned(slot, self._message(
-                f"escalation:{deadline.id}:head:{head}", "escalation", head,
+                f"escalation:{deadline.id}:head:{head.key}", "escalation", head,
                 "reminders.escalation", payload, self._staff_locale(head), slot,
             ), tuple(missing))
             for head in self._head_ids
@@ -618,14 +620,14 @@ class ReminderService:
         payload = {"date": slot.day.strftime("%d/%m/%Y"), "lines": lines}
         day = slot.day.isoformat()
         planned = [
-            Planned(slot, self._message(f"digest:{day}:head:{head}", "digest", head,
+            Planned(slot, self._message(f"digest:{day}:head:{head.key}", "digest", head,
                                         "reminders.digest", payload,
                                         self._staff_locale(head), slot))
             for head in self._head_ids
         ]
         if state.group is not None and state.group.set_at <= slot.at:
             planned.append(Planned(slot, self._message(
-                f"digest:{day}:group", "digest", state.group.chat_id, "reminders.digest",
+                f"digest:{day}:group", "digest", state.group.address, "reminders.digest",
                 payload, self._locale, slot,
             )))
         return planned
@@ -643,7 +645,7 @@ def planned_as_dict(item: Planned) -> dict[str, Any]:
         "key": message.key,
         "kind": message.kind,
         "recipient_unit": message.recipient_unit_id,
-        "chat_id": message.chat_id,
+        "address": str(message.address),
         "text_key": message.text_key,
         "due_at": message.due_at.isoformat(),
         "units": list(item.units),

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.address import Address
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -23,13 +25,16 @@ class Reply:
     values: Mapping[str, object] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     request_contact: bool = False
-    # Choices are answered as "<flow>:<step>:<n>" callback data; the step guards stale buttons.
+    # The step a choice answers; a button pressed for another step is refused as stale.
     step: str = ""
     # Hide a reply keyboard (the contact button) once its question is answered.
     remove_keyboard: bool = False
+    # Lines a presenter already wrote in the reader's language, in the catalogue's markup
+    # (used instead of `key` when the key is empty); the channel splits them within its limit.
+    lines: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready form, to replay the answer to a redelivered update."""
+        """A JSON-ready form, to replay the answer to a redelivered message."""
         return {
             "key": self.key,
             "values": dict(self.values),
@@ -37,6 +42,7 @@ class Reply:
             "request_contact": self.request_contact,
             "step": self.step,
             "remove_keyboard": self.remove_keyboard,
+            "lines": list(self.lines),
         }
 
     @classmethod
@@ -50,15 +56,16 @@ class Reply:
             request_contact=bool(data.get("request_contact")),
             step=data.get("step", ""),
             remove_keyboard=bool(data.get("remove_keyboard")),
+            lines=tuple(data.get("lines", ())),
         )
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person behind an update, as services see them."""
+    """The person behind an inbound message, as services see them."""
 
-    user_id: int
-    chat_id: int
+    user: Address
+    chat: Address
     locale: str
     private: bool = True
     display_name: str = ""
@@ -69,7 +76,8 @@ class Contact:
     """A shared contact card."""
 
     phone: str
-    user_id: int | None
+    # Whose card it is, when the channel says (a shared card may be someone else's).
+    owner: Address | None
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,9 @@ class Upload:
     """A photo or document the user sent."""
 
     kind: str  # "photo" or "document"
-    file_id: str
-    file_unique_id: str
+    channel: str
+    source_ref: str  # the channel's reference: a file id, or the image URL on Zalo
+    source_unique_ref: str
     size: int | None = None
     file_name: str | None = None
     mime_type: str | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from bot.domain.address import LEGACY_CHANNEL, Address
 from bot.domain.plan import Deadline, Phase, Plan, Task
 from bot.domain.records import (
     Attachment,
@@ -131,13 +132,13 @@ class ReportingService:
         uow_factory: UnitOfWorkFactory,
         dialogue: DialogueService,
         *,
-        feed_chat_ids: Sequence[int] = (),
+        feed_chats: Sequence[Address] = (),
         feed_locale: str = "vi",
     ) -> None:
         self._plan = plan
         self._uow_factory = uow_factory
         self._dialogue = dialogue
-        self._feed_chat_ids = tuple(feed_chat_ids)
+        self._feed_chats = tuple(feed_chats)
         self._feed_locale = feed_locale
         dialogue.add_flow(self)
 
@@ -176,7 +177,7 @@ class ReportingService:
         unit_id: str,
         choice: str | None,
         now: datetime,
-        update_id: int | None = None,
+        message_key: str | None = None,
     ) -> Outcome:
         """Open the report flow for a focal point or deputy of a unit (`/report 3`: task 3)."""
 
@@ -198,7 +199,7 @@ class ReportingService:
                 step = Step.go(TASK, data, self._task_prompt(unit_id))
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
-        return await self._dialogue.once(update_id, now, work)
+        return await self._dialogue.once(message_key, now, work)
 
     # --- prompts ----------------------------------------------------------------------------
 
@@ -397,7 +398,7 @@ class ReportingService:
                 await self._refused_classified(uow, data, actor, now, "attachment")
                 return Step.go(ATTACH, data, Reply("reports.classified"),
                                self._attach_prompt(data))
-            if any(item["file_unique_id"] == upload.file_unique_id for item in attachments):
+            if any(_unique_ref(item) == upload.source_unique_ref for item in attachments):
                 return Step.go(ATTACH, data, Reply("reports.attachment_duplicate"),
                                self._attach_prompt(data))
             if len(attachments) >= ATTACHMENTS_MAX:
@@ -406,8 +407,9 @@ class ReportingService:
                                self._attach_prompt(data))
             attachments.append({
                 "kind": upload.kind,
-                "file_id": upload.file_id,
-                "file_unique_id": upload.file_unique_id,
+                "channel": upload.channel,
+                "source_ref": upload.source_ref,
+                "source_unique_ref": upload.source_unique_ref,
                 "file_name": upload.file_name,
                 "mime_type": upload.mime_type,
                 "size": upload.size,
@@ -469,7 +471,7 @@ class ReportingService:
     ) -> None:
         # Only the fact is recorded: the refused text or file itself is never stored.
         await uow.audit.append(AuditEntry(
-            now, "report.classified_refused", actor.user_id, self._plan.id, data["unit_id"],
+            now, "report.classified_refused", actor.user, self._plan.id, data["unit_id"],
             {"where": where, "task_id": data.get("task_id")},
         ))
 
@@ -479,7 +481,7 @@ class ReportingService:
         self, uow: UnitOfWork, data: dict[str, Any], task: Task, actor: Actor, now: datetime
     ) -> Step:
         unit_id = data["unit_id"]
-        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user_id)
+        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
         seat = next((seat for seat in seats if seat.unit_id == unit_id), None)
         if seat is None:
             return Step.end(Reply("reports.no_longer_member"))
@@ -491,7 +493,7 @@ class ReportingService:
             version=0,
             status=ReportStatus(data["status"]),
             narrative=data.get("narrative") or "",
-            submitted_by_user_id=actor.user_id,
+            submitted_by=actor.user,
             submitted_by_name=seat.full_name,
             created_at=now,
             figures=tuple(ReportFigure(metric.id, figures.get(metric.id))
@@ -500,7 +502,7 @@ class ReportingService:
         ))
         assert report.id is not None
         await uow.audit.append(AuditEntry(
-            now, "report.submitted", actor.user_id, self._plan.id, unit_id,
+            now, "report.submitted", actor.user, self._plan.id, unit_id,
             {"report_id": report.id, "task_id": task.id, "version": report.version,
              "attachments": len(report.attachments)},
         ))
@@ -514,11 +516,11 @@ class ReportingService:
     async def _feed(self, uow: UnitOfWork, report: Report, task: Task, now: datetime) -> None:
         """One short line per confirmed report to each feed chat; names only, never phones."""
         assert report.id is not None
-        for chat_id in self._feed_chat_ids:
+        for chat in self._feed_chats:
             await uow.outbox.enqueue(OutboxMessage(
-                key=f"feed:{report.id}:{chat_id}",
+                key=f"feed:{report.id}:{chat.key}",
                 kind="report_feed",
-                chat_id=chat_id,
+                address=chat,
                 text_key=f"reports.feed_{report.status.value}",
                 payload={
                     "unit": self._plan.unit(report.unit_id).short_name,
@@ -618,11 +620,17 @@ def _parse_status(text: str) -> ReportStatus | None:
     return None
 
 
+def _unique_ref(item: dict[str, Any]) -> str:
+    # Drafts saved before addresses (version 0001) named the references after Telegram's.
+    return str(item.get("source_unique_ref") or item.get("file_unique_id"))
+
+
 def _attachment(item: dict[str, Any]) -> Attachment:
     return Attachment(
         kind=AttachmentKind(item["kind"]),
-        file_id=item["file_id"],
-        file_unique_id=item["file_unique_id"],
+        channel=item.get("channel", LEGACY_CHANNEL),
+        source_ref=item.get("source_ref") or item["file_id"],
+        source_unique_ref=_unique_ref(item),
         file_name=item.get("file_name"),
         mime_type=item.get("mime_type"),
         size=item.get("size"),

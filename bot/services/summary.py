@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.address import Address
 from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
 from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
@@ -273,7 +274,7 @@ class SummaryService:
                           tuple(history))
 
     async def record_consolidated(
-        self, now: datetime, actor_user_id: int | None, detail: Mapping[str, Any]
+        self, now: datetime, actor: Address | None, detail: Mapping[str, Any]
     ) -> None:
         """Note that the consolidated report was produced: it meets the consolidation deadline."""
         async with self._uow_factory() as uow:
@@ -281,7 +282,7 @@ class SummaryService:
                 AuditEntry(
                     at=now,
                     action=CONSOLIDATED,
-                    actor_user_id=actor_user_id,
+                    actor=actor,
                     campaign_id=self._plan.id,
                     unit_id=self._plan.secretariat,
                     detail=dict(detail),
@@ -290,12 +291,12 @@ class SummaryService:
             await uow.commit()
 
     async def record_export(
-        self, now: datetime, actor_user_id: int | None, detail: Mapping[str, Any]
+        self, now: datetime, actor: Address | None, detail: Mapping[str, Any]
     ) -> None:
         """Note who exported the spreadsheet (it may hold phone numbers)."""
         async with self._uow_factory() as uow:
             await uow.audit.append(
-                AuditEntry(at=now, action=EXPORTED, actor_user_id=actor_user_id,
+                AuditEntry(at=now, action=EXPORTED, actor=actor,
                            campaign_id=self._plan.id, detail=dict(detail))
             )
             await uow.commit()

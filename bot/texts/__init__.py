@@ -59,7 +59,7 @@ def _render(key: str, locale: str, values: Mapping[str, object], escape: bool) -
         if _is_ref(value):
             ref = value  # type: ignore[assignment]
             rendered[name] = _render(ref["key"], locale, ref.get("values", {}), escape)
-        elif isinstance(value, list | tuple) and value and all(_is_ref(v) for v in value):
+        elif isinstance(value, list | tuple) and all(_is_ref(v) for v in value):
             rendered[name] = "\n".join(
                 _render(v["key"], locale, v.get("values", {}), escape) for v in value
             )

@@ -14,7 +14,7 @@ def _entry(row: AuditRow) -> AuditEntry:
         id=row.id,
         at=row.at,
         action=row.action,
-        actor_user_id=row.actor_user_id,
+        actor=row.actor,
         campaign_id=row.campaign_id,
         unit_id=row.unit_id,
         detail=row.detail or {},
@@ -31,7 +31,7 @@ class SqlAuditRepository:
         """Store an entry and return its id."""
         row = AuditRow(
             at=entry.at,
-            actor_user_id=entry.actor_user_id,
+            actor=entry.actor,
             action=entry.action,
             campaign_id=entry.campaign_id,
             unit_id=entry.unit_id,

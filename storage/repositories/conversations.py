@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
 from bot.domain.records import Conversation
 from storage.models import ConversationRow
 from storage.repositories._sql import upsert_insert
@@ -14,8 +15,8 @@ from storage.repositories._sql import upsert_insert
 
 def _conversation(row: ConversationRow) -> Conversation:
     return Conversation(
-        chat_id=row.chat_id,
-        user_id=row.user_id,
+        chat=row.chat_address,
+        user=row.user_address,
         flow=row.flow,
         step=row.step,
         data=row.data or {},
@@ -31,12 +32,12 @@ class SqlConversationRepository:
         self._session = session
 
     async def get(
-        self, chat_id: int, user_id: int, now: datetime | None = None
+        self, chat: Address, user: Address, now: datetime | None = None
     ) -> Conversation | None:
         """The user's conversation in the chat; with `now`, an expired one counts as none."""
         statement = (
             select(ConversationRow)
-            .where(ConversationRow.chat_id == chat_id, ConversationRow.user_id == user_id)
+            .where(ConversationRow.chat_address == chat, ConversationRow.user_address == user)
             .execution_options(populate_existing=True)
         )
         row = (await self._session.scalars(statement)).one_or_none()
@@ -57,19 +58,19 @@ class SqlConversationRepository:
             "expires_at": conversation.expires_at,
         }
         statement = upsert_insert(self._session, ConversationRow).values(
-            chat_id=conversation.chat_id, user_id=conversation.user_id, **values
+            chat_address=conversation.chat, user_address=conversation.user, **values
         )
         statement = statement.on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
+            index_elements=["chat_address", "user_address"],
             set_={name: statement.excluded[name] for name in values},
         )
         await self._session.execute(statement)
 
-    async def delete(self, chat_id: int, user_id: int) -> bool:
+    async def delete(self, chat: Address, user: Address) -> bool:
         """Forget the conversation; return whether there was one."""
         result = await self._session.execute(
             delete(ConversationRow).where(
-                ConversationRow.chat_id == chat_id, ConversationRow.user_id == user_id
+                ConversationRow.chat_address == chat, ConversationRow.user_address == user
             )
         )
         return bool(getattr(result, "rowcount", 0))

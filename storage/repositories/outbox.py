@@ -25,7 +25,7 @@ def _outbox(row: OutboxRow) -> OutboxMessage:
         key=row.key,
         kind=row.kind,
         campaign_id=row.campaign_id,
-        chat_id=row.chat_id,
+        address=row.address,
         recipient_unit_id=row.recipient_unit_id,
         text_key=row.text_key,
         payload=row.payload or {},
@@ -36,7 +36,7 @@ def _outbox(row: OutboxRow) -> OutboxMessage:
         last_error=row.last_error,
         created_at=row.created_at,
         sent_at=row.sent_at,
-        telegram_message_id=row.telegram_message_id,
+        channel_message_id=row.channel_message_id,
         not_before=row.not_before,
     )
 
@@ -55,7 +55,7 @@ class SqlOutboxRepository:
                 key=message.key,
                 kind=message.kind,
                 campaign_id=message.campaign_id,
-                chat_id=message.chat_id,
+                address=message.address,
                 recipient_unit_id=message.recipient_unit_id,
                 text_key=message.text_key,
                 payload=dict(message.payload),
@@ -99,16 +99,22 @@ class SqlOutboxRepository:
         return or_(ready, orphaned)
 
     async def claim(
-        self, now: datetime, limit: int, lease_until: datetime
+        self, now: datetime, limit: int, lease_until: datetime,
+        channels: Collection[str] | None = None,
     ) -> list[OutboxMessage]:
         """Take up to `limit` due messages for sending, oldest first, leased until a moment.
 
-        On PostgreSQL the rows are locked with SKIP LOCKED, so several dispatchers never take
-        the same row; SQLite serialises writers (BEGIN IMMEDIATE) to the same effect.
+        Only rows addressed on `channels` (default: all) are taken, so a channel that is not
+        running never holds up the others. On PostgreSQL the rows are locked with SKIP LOCKED,
+        so several dispatchers never take the same row; SQLite serialises writers (BEGIN
+        IMMEDIATE) to the same effect.
         """
+        conditions = [self._claimable(now)]
+        if channels is not None:
+            conditions.append(or_(*[OutboxRow.address.like(f"{name}:%") for name in channels]))
         statement = (
             select(OutboxRow.id)
-            .where(self._claimable(now))  # type: ignore[arg-type]
+            .where(*conditions)  # type: ignore[arg-type]
             .order_by(OutboxRow.due_at, OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -140,7 +146,7 @@ class SqlOutboxRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def mark_sent(
-        self, message_id: int, sent_at: datetime, telegram_message_id: int | None
+        self, message_id: int, sent_at: datetime, channel_message_id: str | None
     ) -> None:
         """Record a delivered message."""
         await self._session.execute(
@@ -149,7 +155,7 @@ class SqlOutboxRepository:
             .values(
                 status=OutboxStatus.SENT.value,
                 sent_at=sent_at,
-                telegram_message_id=telegram_message_id,
+                channel_message_id=channel_message_id,
                 attempts=OutboxRow.attempts + 1,
                 not_before=None,
             )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole, Invite
 from storage.models import FocalPointRow, InviteRow
 
@@ -17,8 +18,8 @@ def _focal_point(row: FocalPointRow) -> FocalPoint:
         campaign_id=row.campaign_id,
         unit_id=row.unit_id,
         role=FocalPointRole(row.role),
-        telegram_user_id=row.telegram_user_id,
-        chat_id=row.chat_id,
+        user=row.user_address,
+        chat=row.chat_address,
         full_name=row.full_name,
         position=row.position,
         phone_e164=row.phone_e164,
@@ -40,7 +41,7 @@ def _invite(row: InviteRow) -> Invite:
         created_at=row.created_at,
         expires_at=row.expires_at,
         used_at=row.used_at,
-        used_by_user_id=row.used_by_user_id,
+        used_by=row.used_by,
         revoked_at=row.revoked_at,
     )
 
@@ -63,10 +64,10 @@ class SqlFocalPointRepository:
         """Every current focal point and deputy of the campaign."""
         return await self._active(FocalPointRow.campaign_id == campaign_id)
 
-    async def active_for_user(self, campaign_id: str, user_id: int) -> list[FocalPoint]:
-        """The seats a Telegram user currently holds."""
+    async def active_for_user(self, campaign_id: str, user: Address) -> list[FocalPoint]:
+        """The seats a person currently holds."""
         return await self._active(
-            FocalPointRow.campaign_id == campaign_id, FocalPointRow.telegram_user_id == user_id
+            FocalPointRow.campaign_id == campaign_id, FocalPointRow.user_address == user
         )
 
     async def active_for_unit(self, campaign_id: str, unit_id: str) -> list[FocalPoint]:
@@ -81,8 +82,8 @@ class SqlFocalPointRepository:
             campaign_id=focal_point.campaign_id,
             unit_id=focal_point.unit_id,
             role=focal_point.role.value,
-            telegram_user_id=focal_point.telegram_user_id,
-            chat_id=focal_point.chat_id,
+            user_address=focal_point.user,
+            chat_address=focal_point.chat,
             full_name=focal_point.full_name,
             position=focal_point.position,
             phone_e164=focal_point.phone_e164,
@@ -111,8 +112,8 @@ class SqlFocalPointRepository:
                 full_name="",
                 position="",
                 phone_e164=None,
-                telegram_user_id=None,
-                chat_id=None,
+                user_address=None,
+                chat_address=None,
                 ended_at=now,
                 ended_reason="erased",
             )
@@ -146,7 +147,7 @@ class SqlInviteRepository:
         ).one_or_none()
         return _invite(row) if row is not None else None
 
-    async def use(self, invite_id: int, user_id: int, now: datetime) -> bool:
+    async def use(self, invite_id: int, user: Address, now: datetime) -> bool:
         """Mark the invite used by a user; False if someone used or revoked it first."""
         result = await self._session.execute(
             update(InviteRow)
@@ -155,7 +156,7 @@ class SqlInviteRepository:
                 InviteRow.used_at.is_(None),
                 InviteRow.revoked_at.is_(None),
             )
-            .values(used_at=now, used_by_user_id=user_id)
+            .values(used_at=now, used_by=user)
         )
         return int(getattr(result, "rowcount", 0)) == 1
 

@@ -1,4 +1,4 @@
-"""Telegram updates already processed, so a redelivered update is handled once."""
+"""Inbound messages already processed, so a message delivered twice is handled once."""
 
 from __future__ import annotations
 
@@ -18,37 +18,37 @@ class SqlProcessedUpdateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def mark(self, update_id: int, now: datetime) -> bool:
+    async def mark(self, message_key: str, now: datetime) -> bool:
         """Record the update; True if it is new, False if it was already recorded."""
         statement = (
             upsert_insert(self._session, ProcessedUpdateRow)
-            .values(update_id=update_id, processed_at=now)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(ProcessedUpdateRow.update_id)
+            .values(message_key=message_key, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["message_key"])
+            .returning(ProcessedUpdateRow.message_key)
         )
         result = await self._session.execute(statement)
         return result.scalar_one_or_none() is not None
 
-    async def remember(self, update_id: int, outcome: Any) -> None:
+    async def remember(self, message_key: str, outcome: Any) -> None:
         """Keep what the bot answered to an update (JSON-ready)."""
         await self._session.execute(
             update(ProcessedUpdateRow)
-            .where(ProcessedUpdateRow.update_id == update_id)
+            .where(ProcessedUpdateRow.message_key == message_key)
             .values(outcome=outcome)
         )
 
-    async def recall(self, update_id: int) -> Any | None:
+    async def recall(self, message_key: str) -> Any | None:
         """What the bot answered to an update, if it was remembered."""
         return (
             await self._session.execute(
                 select(ProcessedUpdateRow.outcome).where(
-                    ProcessedUpdateRow.update_id == update_id
+                    ProcessedUpdateRow.message_key == message_key
                 )
             )
         ).scalar_one_or_none()
 
     async def delete_older_than(self, cutoff: datetime) -> int:
-        """Forget updates processed before `cutoff` (Telegram redelivers for 24 h at most)."""
+        """Forget updates processed before `cutoff` (platforms redeliver for 24 h at most)."""
         result = await self._session.execute(
             delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
         )

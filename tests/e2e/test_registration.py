@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPointRole
 from tests.support import Person, plain
 
@@ -58,7 +59,7 @@ async def test_a_focal_point_registers_by_typing_alone(bot, fake_api, kontum_pla
     [seat] = await seats(bot)
     assert (seat.full_name, seat.position, seat.phone_e164) == (
         "Nguyễn Thị Lan", "Phó Tổng Biên tập", "+84912345678")
-    assert seat.telegram_user_id == lan.id
+    assert seat.user == Address("telegram", str(lan.id))
 
 
 async def test_a_focal_point_registers_with_buttons_and_the_contact_button(bot, fake_api):

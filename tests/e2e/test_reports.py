@@ -12,7 +12,7 @@ from bot.domain.records import FocalPointRole, ReportStatus
 from bot.services.parsing import MAX_FIGURE
 from bot.services.reporting import format_figure, shorten
 from tests.e2e.test_registration import invite, newcomer, register_by_typing
-from tests.support import Person, Talk, plain
+from tests.support import Person, Talk, plain, tg
 
 UNIT = "bao-kon-tum"
 # Task 3 of Báo Kon Tum in the shipped plan: its own, with three figures.
@@ -30,7 +30,7 @@ def feed(fake_api, secretariat):
 def settings(settings, feed, tmp_path):
     """The shared settings, plus the report feed and the attachment archive."""
     return settings.model_copy(update={
-        "report_feed_chat_ids": (feed.id,),
+        "report_feed_chat_ids": (tg(feed.id),),
         "archive_attachments": True,
         "archive_dir": tmp_path / "archive",
     })
@@ -461,7 +461,7 @@ async def test_focal_point_and_deputy_confirm_at_the_same_moment(bot, fake_api):
     assert sorted(r.version for r in both) == [1, 2]
     assert {r.submitted_by_name for r in both} == {"Cán bộ Lan", "Cán bộ Minh"}
     for saved, person in ((saved_lan, lan), (saved_deputy, deputy)):
-        [mine] = [r for r in both if r.submitted_by_user_id == person.id]
+        [mine] = [r for r in both if r.submitted_by == tg(person.id)]
         assert mine.reference in saved.text
 
 

@@ -13,11 +13,12 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole
 from bot.presenters.common import format_when
 from bot.presenters.summary import summary_messages, unit_status_messages
 from tests.summary_support import kontum_campaign
-from tests.support import Person, plain
+from tests.support import Person, plain, tg
 
 UNIT = "dai-ptth"
 WAIT = 15.0
@@ -40,7 +41,7 @@ async def seat(runtime, person: Person, unit: str = UNIT,
             if current.role is role:
                 await uow.focal_points.end(current.id, now, "handover")
         await uow.focal_points.add(FocalPoint(
-            runtime.plan.id, unit, role, person.id, person.id, "Nguyễn Văn Bình",
+            runtime.plan.id, unit, role, tg(person.id), tg(person.id), "Nguyễn Văn Bình",
             "Phóng viên", "+84987654321", "vi", now, now,
         ))
         await uow.commit()
@@ -157,7 +158,7 @@ async def test_the_secretariat_exports_the_consolidated_report(bot, fake_api, se
         [entry] = [e for e in await uow.audit.recent(kontum_plan.id) if e.action.startswith(
             "report.consolidated")]
     assert state.state.value == "on_time"
-    assert entry.actor_user_id == secretariat.id
+    assert entry.actor == Address("telegram", str(secretariat.id))
 
 
 async def test_phone_numbers_only_in_the_secretariats_private_spreadsheet(

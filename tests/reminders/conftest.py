@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole, OutboxStatus
 from bot.services.outbox import render_message
 from storage.models import ReportRow
+from tests.support import tg
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -55,7 +57,7 @@ class Campaign:
         moment = when or self.clock.now()
         async with self.runtime.uow_factory() as uow:
             await uow.focal_points.add(FocalPoint(
-                self.plan.id, unit_id, role, user.id, user.id, f"Nguyễn Văn {unit_id}",
+                self.plan.id, unit_id, role, tg(user.id), tg(user.id), f"Nguyễn Văn {unit_id}",
                 "Chuyên viên", "+84912345678", locale, moment, moment,
             ))
             await uow.commit()
@@ -72,7 +74,7 @@ class Campaign:
             for task in tasks[:only]:
                 uow.session.add(ReportRow(
                     campaign_id=self.plan.id, unit_id=unit_id, task_id=task.id, version=1,
-                    status="done", narrative="", submitted_by_user_id=1,
+                    status="done", narrative="", submitted_by=Address("telegram", "1"),
                     submitted_by_name="x", created_at=moment))
             await uow.commit()
 

@@ -106,7 +106,7 @@ async def test_a_whole_campaign_sends_exactly_the_planned_messages(campaign, sec
         chat, moment = expected[row.key]
         if chat is None:  # a unit's focal point
             chat = people[row.recipient_unit_id].id
-        assert row.chat_id == chat, row.key
+        assert row.address.id == str(chat), row.key
         assert row.sent_at == moment, (row.key, row.sent_at, moment)
         local = row.sent_at.astimezone(moment.tzinfo)
         assert 7 <= local.hour < 21, f"{row.key} sent during quiet hours"
@@ -115,7 +115,7 @@ async def test_a_whole_campaign_sends_exactly_the_planned_messages(campaign, sec
     # What Telegram delivered is exactly the outbox: same texts, once each, per chat.
     delivered = Counter((m.chat_id, m.text) for m in api.sent_messages() if m.chat_id != group.id
                         or m.text != plain("reminders.group_set", title="Nhóm điều phối"))
-    assert delivered == Counter((row.chat_id, shown(row)) for row in rows)
+    assert delivered == Counter((int(row.address.id), shown(row)) for row in rows)
     assert api.retry_after_count == 0
 
 

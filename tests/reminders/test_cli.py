@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import Runtime
 from bot.cli import main
+from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole
 from bot.plan import load_plan
 from bot.services.clock import FixedClock
@@ -17,6 +18,7 @@ from bot.settings import load_settings
 from storage.models import ReportRow
 from tests.conftest import ADMIN_ID, HEAD_ID, KONTUM
 from tests.reminders.conftest import at
+from tests.support import tg
 
 REGISTERED = ["bdbp", "so-vhttdl", "ubnd-ngoc-hoi", "bao-kon-tum", "dai-ptth", "cong-ttdt"]
 REPORTED = ["bdbp", "bao-kon-tum"]
@@ -40,14 +42,14 @@ def configured(monkeypatch: pytest.MonkeyPatch, tmp_path):
             async with runtime.uow_factory() as uow:
                 for number, unit in enumerate(REGISTERED, start=1):
                     await uow.focal_points.add(FocalPoint(
-                        plan.id, unit, FocalPointRole.FOCAL_POINT, number, number, "A", "B",
+                        plan.id, unit, FocalPointRole.FOCAL_POINT, tg(number), tg(number), "A", "B",
                         None, "vi", clock.now(), clock.now()))
                 for unit in REPORTED:
                     for task in plan.tasks_of(unit):
                         if task.deadline in ("bao-cao-don-vi", None):
                             uow.session.add(ReportRow(
                                 campaign_id=plan.id, unit_id=unit, task_id=task.id, version=1,
-                                status="done", narrative="", submitted_by_user_id=1,
+                                status="done", narrative="", submitted_by=Address("telegram", "1"),
                                 submitted_by_name="x", created_at=at(1, 12, 9)))
                 await uow.commit()
             # The bot first ran on 27/11 at 08:00 (without Telegram): the T-3d list was recorded
@@ -73,7 +75,7 @@ def test_preview_names_the_units_a_reader_of_the_plan_expects(configured, capsys
         "key": f"deadline:dang-ky-dau-moi:staff:{ADMIN_ID}:T-0d",
         "kind": "registration",
         "recipient_unit": None,
-        "chat_id": ADMIN_ID,
+        "address": f"telegram:{ADMIN_ID}",
         "text_key": "reminders.registration_today",
         "due_at": "2023-11-28T08:00:00+07:00",
         "units": missing_registration,
@@ -85,7 +87,7 @@ def test_preview_names_the_units_a_reader_of_the_plan_expects(configured, capsys
     assert set(nudged) == {"so-vhttdl", "ubnd-ngoc-hoi", "dai-ptth", "cong-ttdt"}
     assert nudged["cong-ttdt"]["key"] == "deadline:bao-cao-don-vi:unit:cong-ttdt:T-3d"
     assert nudged["cong-ttdt"]["text_key"] == "reminders.nudge_before"
-    assert nudged["cong-ttdt"]["chat_id"] == REGISTERED.index("cong-ttdt") + 1
+    assert nudged["cong-ttdt"]["address"] == f"telegram:{REGISTERED.index('cong-ttdt') + 1}"
     [staff] = [row for row in rows if row["kind"] == "deadline.staff"]
     assert staff["units"] == missing_registration
     # Between two slots, and for a moment already handled, nothing is due.
@@ -106,7 +108,7 @@ def test_preview_writes_nothing(configured, capsys):
 def test_preview_at_the_escalation_names_the_overdue_units_to_the_head(configured, capsys):
     rows = _preview(capsys, "2023-12-16T17:00")
     [escalation] = [row for row in rows if row["kind"] == "escalation"]
-    assert escalation["chat_id"] == HEAD_ID
+    assert escalation["address"] == f"telegram:{HEAD_ID}"
     assert escalation["units"] == ["so-vhttdl", "ubnd-ngoc-hoi", "ubnd-dak-to", "ubnd-dak-ha",
                                    "ubnd-tp-kon-tum", "dai-ptth", "cong-ttdt", "so-ngoai-vu",
                                    "cong-an"]

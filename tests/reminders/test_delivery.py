@@ -26,7 +26,7 @@ async def test_flood_control_is_honoured_and_nothing_is_lost(campaign, fake_api)
     assert len(phase) == len(UNITS)
     assert fake_api.retry_after_count >= 1
     for row in phase:
-        assert [m.text for m in fake_api.sent_messages(row.chat_id)] == [shown(row)]
+        assert [m.text for m in fake_api.sent_messages(int(row.address.id))] == [shown(row)]
     assert await campaign.outbox(OutboxStatus.PENDING, OutboxStatus.SENDING,
                                  OutboxStatus.FAILED) == []
 

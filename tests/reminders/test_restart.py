@@ -109,18 +109,20 @@ async def test_a_broadcast_cut_by_a_crash_reaches_everyone_exactly_once(
         for unit in units:
             await campaign.register(unit)
         outbox = talk.runtime.services.outbox
-        real = outbox._notifier
+        real = outbox._notifiers["telegram"]
         delivered = 0
 
         class Dying:
-            async def send(self, chat_id, html_text):
+            channel, pacing, is_group = real.channel, real.pacing, real.is_group
+
+            async def send(self, address, text_key, payload, locale):
                 nonlocal delivered
                 if delivered == 5:
                     blocked.set()
                     await release.wait()  # the process is "killed" here, before the request
                     raise TransientFailure("killed")
                 delivered += 1
-                return await real.send(chat_id, html_text)
+                return await real.send(address, text_key, payload, locale)
 
         outbox.attach(Dying())
         await secretariat.say("/thongbao Họp giao ban lúc 14:00 thứ Hai.")

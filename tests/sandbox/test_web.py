@@ -14,6 +14,7 @@ from bot.sandbox import MAX_UPLOAD_BYTES, make_web_app, run_sandbox
 from bot.sandbox.session import default_start
 from bot.settings import Settings
 from bot.texts import t
+from tests.support import tg
 
 from .conftest import EventReader, bot_reply, post
 
@@ -64,8 +65,8 @@ async def test_personas_cover_every_role(client, sandbox, kontum_plan):
     chat = sandbox.api.chats[group["chat_id"]]
     assert chat.is_group and chat.bot_status == "member"
     settings = sandbox.runtime.settings
-    assert settings.admin_ids == {personas["secretariat"]["user_id"]}
-    assert settings.head_ids == {personas["head"]["user_id"]}
+    assert settings.admin_ids == {tg(personas["secretariat"]["user_id"])}
+    assert settings.head_ids == {tg(personas["head"]["user_id"])}
     assert settings.telegram_api_url == sandbox.api.url
     codes = [p["invite_code"] for p in focal]
     # Invites exist once registration is in; then every unit has its own.

@@ -124,7 +124,7 @@ async def test_concurrent_writers_never_see_database_is_locked(uow_factory):
             await uow.audit.recent(limit=1)
             await uow.audit.append(AuditEntry(at=NOW, action="write", detail={"n": number}))
             await asyncio.sleep(0)
-            assert await uow.updates.mark(number, NOW)
+            assert await uow.updates.mark(f"telegram:update:{number}", NOW)
             await uow.commit()
 
     await asyncio.gather(*(read_then_write(number) for number in range(50)))
@@ -140,7 +140,7 @@ async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(tmp_
     try:
         factory = make_uow_factory(engine)
         async with factory() as writer:
-            await writer.updates.mark(1, NOW)
+            await writer.updates.mark("telegram:update:1", NOW)
             async with factory(read_only=True) as reader:
                 started = asyncio.get_running_loop().time()
                 result = await reader.session.execute(

@@ -35,7 +35,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0001"
+    assert await current_async(database_url) == head() == "0002"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

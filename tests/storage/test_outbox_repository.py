@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.address import Address
 from bot.domain.records import OutboxMessage, OutboxStatus
 from tests.storage.plans import NOW
+from tests.support import tg
 
 LEASE = timedelta(minutes=2)
 
 
 def _message(key: str, due=NOW, kind: str = "deadline", unit: str | None = "bdbp",
              chat_id: int = 1) -> OutboxMessage:
-    return OutboxMessage(key=key, kind=kind, chat_id=chat_id, text_key="reminders.unit_line",
+    return OutboxMessage(key=key, kind=kind, address=Address("telegram", str(chat_id)), text_key="reminders.unit_line",
                          payload={"unit": key}, locale="vi", due_at=due, created_at=NOW,
                          recipient_unit_id=unit, campaign_id="kontum-2023")
 
@@ -67,7 +69,7 @@ async def test_outcomes_are_recorded(uow_factory):
     await _enqueue(uow_factory, _message("stale", NOW - timedelta(days=2), kind="phase"),
                    _message("notice", NOW - timedelta(days=2), kind="handover"))
     async with uow_factory() as uow:
-        await uow.outbox.mark_sent(rows["ok"].id, NOW, 77)
+        await uow.outbox.mark_sent(rows["ok"].id, NOW, "77")
         await uow.outbox.mark_failed(rows["bad"].id, "blocked: Forbidden")
         await uow.outbox.retry_later(rows["later"].id, NOW + timedelta(minutes=1), "502")
         assert await uow.outbox.expire(NOW, NOW - timedelta(hours=12), {"phase"}) == 1
@@ -76,8 +78,8 @@ async def test_outcomes_are_recorded(uow_factory):
         stored = {row.key: row for row in await uow.outbox.recent()}
         assert await uow.outbox.next_wake(NOW) == NOW + timedelta(minutes=1)
         assert await uow.outbox.has_sendable(NOW)  # the handover notice
-    assert (stored["ok"].status, stored["ok"].telegram_message_id, stored["ok"].attempts) == (
-        OutboxStatus.SENT, 77, 1)
+    assert (stored["ok"].status, stored["ok"].channel_message_id, stored["ok"].attempts) == (
+        OutboxStatus.SENT, "77", 1)
     assert stored["bad"].status is OutboxStatus.FAILED and "blocked" in stored["bad"].last_error
     assert stored["later"].status is OutboxStatus.PENDING and stored["later"].attempts == 1
     assert stored["stale"].status is OutboxStatus.SKIPPED
@@ -136,18 +138,19 @@ async def test_reminders_are_queued_once_on_either_database(uow_factory):
     async with uow_factory() as uow:
         await uow.campaigns.sync(plan, clock.now())
         await uow.focal_points.add(FocalPoint(plan.id, "cong-an", FocalPointRole.FOCAL_POINT,
-                                              5, 5, "A", "B", None, "vi", clock.now(),
+                                              tg(5), tg(5), "A", "B", None, "vi", clock.now(),
                                               clock.now()))
         await uow.commit()
     policy = ReminderPolicy(plan.timezone)
     outbox = OutboxService(plan, uow_factory, clock, policy, [1])
-    reminders = ReminderService(plan, uow_factory, clock, policy, outbox, [1], [2])
+    reminders = ReminderService(plan, uow_factory, clock, policy, outbox,
+                                [Address("telegram", "1")], [Address("telegram", "2")])
     first = await reminders.enqueue_due(at(12, 12, 8))
     again = await reminders.enqueue_due(at(12, 12, 8))
     assert (again.queued, again.skipped) == (0, 0)
     async with uow_factory() as uow:
         rows = {row.key: row for row in await uow.outbox.recent(1000)}
     assert first.queued == sum(1 for row in rows.values() if row.status is OutboxStatus.PENDING)
-    assert rows["deadline:bao-cao-don-vi:unit:cong-an:T-3d"].chat_id == 5
+    assert rows["deadline:bao-cao-don-vi:unit:cong-an:T-3d"].address == Address("telegram", "5")
     assert rows["phase:trong:unit:cong-an"].status is OutboxStatus.SKIPPED  # a week old
     assert await reminders.next_due(at(12, 12, 8)) == at(12, 12, 17)  # the day's digest

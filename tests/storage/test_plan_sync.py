@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.domain.address import Address
 from bot.domain.plan import Metric, Task
 from bot.domain.records import TableChanges
 from bot.services.campaign import CampaignService
@@ -83,7 +84,7 @@ async def test_an_edited_plan_updates_in_place_and_keeps_reports(uow_factory):
                 version=1,
                 status="done",
                 narrative="Đã tổng hợp",
-                submitted_by_user_id=42,
+                submitted_by=Address("telegram", "42"),
                 submitted_by_name="Nguyễn Văn A",
                 created_at=NOW,
             )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.address import Address
 from bot.domain.progress import DeadlineState
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole
 from storage.models import ReportRow
 from tests.storage.plans import NOW, build_plan
+from tests.support import tg
 
 PLAN = build_plan()
 REGISTER, REPORT = PLAN.deadlines
@@ -22,12 +24,12 @@ async def _load(uow_factory):
 
 def _report(unit, task, at, version=1):
     return ReportRow(campaign_id=PLAN.id, unit_id=unit, task_id=task, version=version,
-                     status="done", narrative="", submitted_by_user_id=1,
+                     status="done", narrative="", submitted_by=Address("telegram", "1"),
                      submitted_by_name="x", created_at=at)
 
 
 def _seat(unit, at, user):
-    return FocalPoint(PLAN.id, unit, FocalPointRole.FOCAL_POINT, user, user, "A", "B",
+    return FocalPoint(PLAN.id, unit, FocalPointRole.FOCAL_POINT, tg(user), tg(user), "A", "B",
                       "+84912345678", "vi", at, at)
 
 

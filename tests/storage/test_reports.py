@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.address import Address
 from bot.domain.records import (
     Attachment,
     AttachmentKind,
@@ -26,13 +27,13 @@ async def _load(uow_factory):
 def _report(unit="bdbp", task="t2", by=1, status=ReportStatus.DONE, at=NOW, **kwargs):
     return Report(
         campaign_id=PLAN.id, unit_id=unit, task_id=task, version=0, status=status,
-        narrative=kwargs.pop("narrative", "Đã treo 12 băng rôn"), submitted_by_user_id=by,
+        narrative=kwargs.pop("narrative", "Đã treo 12 băng rôn"), submitted_by=Address("telegram", str(by)),
         submitted_by_name=f"Người {by}", created_at=at, **kwargs,
     )
 
 
-PHOTO = Attachment(AttachmentKind.PHOTO, "file-1", "U1", size=1234, caption="Băng rôn ở cửa khẩu")
-DOC = Attachment(AttachmentKind.DOCUMENT, "file-2", "U2", "ke-hoach.pdf", "application/pdf", 99)
+PHOTO = Attachment(AttachmentKind.PHOTO, "telegram", "file-1", "U1", size=1234, caption="Băng rôn ở cửa khẩu")
+DOC = Attachment(AttachmentKind.DOCUMENT, "telegram", "file-2", "U2", "ke-hoach.pdf", "application/pdf", 99)
 
 
 async def _add(uow_factory, report):
@@ -54,7 +55,7 @@ async def test_a_report_is_stored_with_figures_and_attachments(uow_factory):
     assert missing is None
     assert again.status is ReportStatus.DONE and again.narrative == "Đã treo 12 băng rôn"
     assert sorted(again.figures, key=lambda f: f.metric_id) == list(figures)
-    assert [(a.kind, a.file_id, a.size, a.caption, a.file_name) for a in again.attachments] == [
+    assert [(a.kind, a.source_ref, a.size, a.caption, a.file_name) for a in again.attachments] == [
         (AttachmentKind.PHOTO, "file-1", 1234, "Băng rôn ở cửa khẩu", None),
         (AttachmentKind.DOCUMENT, "file-2", 99, None, "ke-hoach.pdf"),
     ]
@@ -108,7 +109,8 @@ async def test_two_reports_confirmed_at_the_same_moment_are_both_kept(uow_factor
         history = await uow.reports.for_unit(PLAN.id, "bdbp")
     assert sorted(r.version for r in history) == [1, 2, 3]
     assert {focal.version, deputy.version} == {2, 3}
-    assert {r.submitted_by_user_id for r in history if r.version > 1} == {1, 2}
+    assert {r.submitted_by for r in history if r.version > 1} == {
+        Address("telegram", "1"), Address("telegram", "2")}
 
 
 async def test_many_simultaneous_corrections_lose_nothing(uow_factory):

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.address import Address
 from bot.domain.records import AuditEntry, Conversation
 from storage.models import FocalPointRow
 from tests.storage.plans import NOW, build_plan
@@ -11,19 +12,19 @@ from tests.storage.plans import NOW, build_plan
 
 async def test_a_processed_update_is_new_only_once(uow_factory):
     async with uow_factory() as uow:
-        assert await uow.updates.mark(1001, NOW) is True
-        assert await uow.updates.mark(1001, NOW) is False
+        assert await uow.updates.mark(f"telegram:update:{1001}", NOW) is True
+        assert await uow.updates.mark(f"telegram:update:{1001}", NOW) is False
         await uow.commit()
 
     async with uow_factory() as uow:
-        assert await uow.updates.mark(1001, NOW + timedelta(seconds=1)) is False
-        assert await uow.updates.mark(1002, NOW) is True
+        assert await uow.updates.mark("telegram:update:1001", NOW + timedelta(seconds=1)) is False
+        assert await uow.updates.mark(f"telegram:update:{1002}", NOW) is True
 
 
 async def test_the_same_update_delivered_concurrently_is_handled_once(uow_factory):
     async def handle() -> bool:
         async with uow_factory() as uow:
-            new = await uow.updates.mark(555, NOW)
+            new = await uow.updates.mark(f"telegram:update:{555}", NOW)
             await uow.commit()
             return new
 
@@ -34,17 +35,21 @@ async def test_the_same_update_delivered_concurrently_is_handled_once(uow_factor
 
 async def test_old_processed_updates_are_pruned(uow_factory):
     async with uow_factory() as uow:
-        await uow.updates.mark(1, NOW - timedelta(days=2))
-        await uow.updates.mark(2, NOW)
+        await uow.updates.mark(f"telegram:update:{1}", NOW - timedelta(days=2))
+        await uow.updates.mark(f"telegram:update:{2}", NOW)
         assert await uow.updates.delete_older_than(NOW - timedelta(days=1)) == 1
-        assert await uow.updates.mark(1, NOW) is True
-        assert await uow.updates.mark(2, NOW) is False
+        assert await uow.updates.mark(f"telegram:update:{1}", NOW) is True
+        assert await uow.updates.mark(f"telegram:update:{2}", NOW) is False
+
+
+GROUP, USER = Address("telegram", "-100"), Address("telegram", "42")
+SEVEN = Address("telegram", "7")
 
 
 def _conversation(step: str, data: dict, expires_in: timedelta = timedelta(hours=1)):
     return Conversation(
-        chat_id=-100,
-        user_id=42,
+        chat=Address("telegram", "-100"),
+        user=Address("telegram", "42"),
         flow="register",
         step=step,
         data=data,
@@ -62,7 +67,7 @@ async def test_a_conversation_survives_between_units_of_work_and_is_replaced(uow
         await uow.commit()
 
     async with uow_factory() as uow:
-        stored = await uow.conversations.get(-100, 42)
+        stored = await uow.conversations.get(GROUP, USER)
 
     assert stored == _conversation("phone", {"name": "Trần Thị B"})
     assert stored.expires_at.tzinfo is not None
@@ -72,16 +77,16 @@ async def test_conversations_expire_and_can_be_deleted(uow_factory):
     async with uow_factory() as uow:
         await uow.conversations.put(_conversation("name", {}, expires_in=timedelta(minutes=5)))
         await uow.conversations.put(
-            Conversation(7, 7, "report", "status", {}, NOW, NOW + timedelta(days=1))
+            Conversation(SEVEN, SEVEN, "report", "status", {}, NOW, NOW + timedelta(days=1))
         )
         later = NOW + timedelta(minutes=10)
 
-        assert await uow.conversations.get(-100, 42, now=later) is None
-        assert await uow.conversations.get(-100, 42) is not None
+        assert await uow.conversations.get(GROUP, USER, now=later) is None
+        assert await uow.conversations.get(GROUP, USER) is not None
         assert await uow.conversations.delete_expired(later) == 1
-        assert await uow.conversations.get(-100, 42) is None
-        assert await uow.conversations.delete(7, 7) is True
-        assert await uow.conversations.delete(7, 7) is False
+        assert await uow.conversations.get(GROUP, USER) is None
+        assert await uow.conversations.delete(SEVEN, SEVEN) is True
+        assert await uow.conversations.delete(SEVEN, SEVEN) is False
 
 
 async def test_audit_lists_newest_first_per_campaign_with_a_limit(uow_factory):
@@ -91,7 +96,7 @@ async def test_audit_lists_newest_first_per_campaign_with_a_limit(uow_factory):
                 AuditEntry(
                     at=NOW + timedelta(minutes=minute),
                     action=f"a{minute}",
-                    actor_user_id=1,
+                    actor=Address("telegram", "1"),
                     campaign_id="kontum-2023" if minute % 2 == 0 else None,
                     detail={"minute": minute},
                 )
@@ -112,8 +117,8 @@ def _focal_point(unit_id: str = "bdbp", role: str = "focal_point", user_id: int 
         campaign_id="kontum-2023",
         unit_id=unit_id,
         role=role,
-        telegram_user_id=user_id,
-        chat_id=user_id,
+        user_address=Address("telegram", str(user_id)),
+        chat_address=Address("telegram", str(user_id)),
         full_name="Nguyễn Văn A",
         position="Trung tá",
         phone_e164="+84901234567",

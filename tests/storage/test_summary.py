@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.address import Address
 from bot.domain.records import FocalPointRole, ReportStatus
 from bot.services.summary import SummaryService
 from tests.storage.plans import NOW, VN, at, build_plan
@@ -146,7 +147,7 @@ async def test_producing_the_consolidated_report_meets_its_deadline(uow_factory,
         [row] = await uow.progress.deadline_status(PLAN.id, consolidation, LATER)
         [entry] = await uow.audit.recent(PLAN.id, limit=1)
     assert row.state.value == "late"
-    assert (entry.action, entry.actor_user_id) == ("report.consolidated", 900001)
+    assert (entry.action, entry.actor) == ("report.consolidated", Address("telegram", "900001"))
 
 
 def test_the_fixture_due_time_is_local():

@@ -8,12 +8,12 @@ async def test_uncommitted_work_is_rolled_back(uow_factory):
     async with uow_factory() as uow:
         await uow.campaigns.sync(build_plan(), NOW)
         await uow.audit.append(AuditEntry(at=NOW, action="never.kept"))
-        await uow.updates.mark(7, NOW)
+        await uow.updates.mark(f"telegram:update:{7}", NOW)
 
     async with uow_factory() as uow:
         assert await uow.campaigns.get("kontum-2023") is None
         assert await uow.audit.recent() == []
-        assert await uow.updates.mark(7, NOW)
+        assert await uow.updates.mark(f"telegram:update:{7}", NOW)
 
 
 async def test_an_error_inside_the_unit_of_work_rolls_everything_back(uow_factory):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.address import Address
 from bot.plan import load_plan
 from bot.services.outbox import Pacer, Pacing, line, render_message
 from bot.services.reminders import SlotKind, plan_slots
@@ -123,11 +124,11 @@ async def test_the_pacer_keeps_one_message_a_second_per_chat_after_a_burst():
 
     pacer = Pacer(Pacing(), monotonic=lambda: now[0], sleep=sleep)
     for _ in range(5):
-        await pacer.wait_for_chat(42)
+        await pacer.wait_for_chat(Address("telegram", "42"))
     assert waits == [1.0, 1.0]  # three at once, then one a second
     start = now[0]
     for _ in range(50):
-        await pacer.wait_for_chat(-100)  # a group: a burst of 20, then 20 a minute
+        await pacer.wait_for_chat(Address("telegram", "-100"), group=True)  # a group: a burst of 20, then 20 a minute
     assert now[0] - start == pytest.approx(90, abs=0.1)  # (50 - 20) * 3 s
     waits.clear()
     for _ in range(3):

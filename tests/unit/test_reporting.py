@@ -32,11 +32,11 @@ def _report(unit="bao-kon-tum", task="tuyen-truyen"):
 @pytest.mark.parametrize(
     ("attachment", "name"),
     [
-        (Attachment(AttachmentKind.PHOTO, "f", "u"), "BC-0012-1.jpg"),
-        (Attachment(AttachmentKind.DOCUMENT, "f", "u", "Báo cáo.PDF"), "BC-0012-1.pdf"),
-        (Attachment(AttachmentKind.DOCUMENT, "f", "u", "no-suffix", "application/pdf"),
+        (Attachment(AttachmentKind.PHOTO, "telegram", "f", "u"), "BC-0012-1.jpg"),
+        (Attachment(AttachmentKind.DOCUMENT, "telegram", "f", "u", "Báo cáo.PDF"), "BC-0012-1.pdf"),
+        (Attachment(AttachmentKind.DOCUMENT, "telegram", "f", "u", "no-suffix", "application/pdf"),
          "BC-0012-1.pdf"),
-        (Attachment(AttachmentKind.DOCUMENT, "f", "u", "x.tar/../../etc"), "BC-0012-1.bin"),
+        (Attachment(AttachmentKind.DOCUMENT, "telegram", "f", "u", "x.tar/../../etc"), "BC-0012-1.bin"),
     ],
 )
 def test_archive_names_follow_unit_task_and_report(attachment, name):
@@ -46,6 +46,6 @@ def test_archive_names_follow_unit_task_and_report(attachment, name):
 
 def test_archive_folders_cannot_climb_out():
     path = archive_path(Path("archive"), _report("../..", "a/b"), 3,
-                        Attachment(AttachmentKind.PHOTO, "f", "u"))
+                        Attachment(AttachmentKind.PHOTO, "telegram", "f", "u"))
     assert path.parent.parent.parent == Path("archive")
     assert ".." not in path.parts

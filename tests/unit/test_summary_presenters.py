@@ -37,7 +37,7 @@ from bot.services.summary import (
     UnitSummary,
 )
 from tests.storage.plans import at, build_plan
-from tests.support import plain
+from tests.support import plain, tg
 
 PLAN = replace(
     build_plan(),
@@ -95,7 +95,7 @@ def sample(plan: Plan = PLAN) -> ExportData:
     )
     unit_figures = tuple(UnitFigure(f.unit_id, f.metric_id, f.value or 0) for f in task_figures)
     seats = tuple(
-        FocalPoint(plan.id, unit, FocalPointRole.FOCAL_POINT, 1, 1, "Nguyễn Văn A", "Chuyên viên",
+        FocalPoint(plan.id, unit, FocalPointRole.FOCAL_POINT, tg(1), tg(1), "Nguyễn Văn A", "Chuyên viên",
                    "+84912345678", "vi", at(20), at(20))
         for unit in ("bdbp", "baokontum")
     )

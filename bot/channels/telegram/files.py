@@ -13,7 +13,7 @@ class TelegramFileFetcher:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def fetch(self, file_id: str, destination: Path) -> None:
-        """Ask Telegram where the file is, then download it to `destination`."""
-        file = await self._bot.get_file(file_id)
+    async def fetch(self, source_ref: str, destination: Path) -> None:
+        """Ask Telegram where the file is (by its file id), then download it."""
+        file = await self._bot.get_file(source_ref)
         await file.download_to_drive(custom_path=destination)

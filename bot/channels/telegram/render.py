@@ -1,4 +1,4 @@
-"""Turn a service Reply into a Telegram message: text, numbered choices, buttons."""
+"""A reply as Telegram shows it: HTML text with numbered choices, and its buttons."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.channels.common import reply_markup_text
 from bot.services.replies import Reply
-from bot.texts import t, t_html
+from bot.texts import t
+from handlers.language import LANGUAGE_STEP
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 CHOICE_PREFIX = "c"
+LANGUAGE_PREFIX = "lang:"
+BUTTON_LIMIT = 64  # Telegram's callback data and a readable button label
 
 
 def choice_data(step: str, index: int) -> str:
@@ -36,34 +40,33 @@ def parse_choice_data(data: str | None) -> tuple[str, str] | None:
 
 def render_text(reply: Reply, locale: str) -> str:
     """The HTML text of a reply, with its choices numbered so typing alone works."""
-    text = t_html(reply.key, locale, **reply.values)
-    if reply.choices:
-        lines = [
-            f"<b>{number}</b>. {t_html(choice.key, locale, **choice.values)}"
-            for number, choice in enumerate(reply.choices, start=1)
-        ]
-        text = f"{text}\n\n" + "\n".join(lines)
-    return text
+    return reply_markup_text(reply, locale, typed=False)
+
+
+def _data(reply: Reply, index: int) -> str:
+    if reply.step == LANGUAGE_STEP:
+        return LANGUAGE_PREFIX + str(reply.choices[index].values["code"])
+    return choice_data(reply.step, index)
 
 
 def render_markup(reply: Reply, locale: str) -> ReplyMarkup | None:
-    """Buttons for a reply: inline choices, or the share-my-number keyboard."""
+    """Buttons for a reply: inline choices, the share-my-number keyboard, or none."""
     if reply.request_contact:
         label = t("registration.share_contact_button", locale)
         button = KeyboardButton(label, request_contact=True)
         return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
     if reply.choices and reply.step:
+        # Language buttons name each language in itself; numbers would add nothing there.
+        numbered = reply.step != LANGUAGE_STEP
         rows = [
             [InlineKeyboardButton(
-                f"{number}. {t(choice.key, locale, **choice.values)}"[:64],
-                callback_data=choice_data(reply.step, number - 1),
+                (f"{number}. " if numbered else "")
+                + t(choice.key, locale, **choice.values)[:BUTTON_LIMIT],
+                callback_data=_data(reply, number - 1),
             )]
             for number, choice in enumerate(reply.choices, start=1)
         ]
         return InlineKeyboardMarkup(rows)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
     return None
-
-
-def remove_keyboard() -> ReplyKeyboardRemove:
-    """Markup that hides a reply keyboard once its question is answered."""
-    return ReplyKeyboardRemove()

@@ -1,8 +1,10 @@
-"""The outbox's Telegram side: send one HTML message, turn Telegram errors into domain ones."""
+"""The outbox's Telegram side: render a row as HTML, send it, turn errors into domain ones."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -15,31 +17,53 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.channels.common import payload_markup_text
+from bot.domain.address import Address
 from bot.services.outbox import (
     MessageRejected,
+    Pacing,
     RecipientBlocked,
     RetryLater,
     TransientFailure,
 )
 
+CHANNEL = "telegram"
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+MESSAGE_LIMIT = 4096
 
 
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def chat_id_of(address: Address) -> int:
+    """Telegram's integer chat id of an address on this channel."""
+    return int(address.id)
+
+
 class TelegramNotifier:
     """Implements the `Notifier` port with python-telegram-bot's `Bot.send_message`."""
 
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+    channel = CHANNEL
 
-    async def send(self, chat_id: int, html_text: str) -> int | None:
+    def __init__(self, bot: Bot, pacing: Pacing | None = None) -> None:
+        self._bot = bot
+        # The Bot API FAQ: ~30 messages/s overall, 1/s per chat, 20/min per group.
+        self.pacing = pacing or Pacing()
+
+    def is_group(self, address: Address) -> bool:
+        """Groups and supergroups have negative ids."""
+        return chat_id_of(address) < 0
+
+    async def send(
+        self, address: Address, text_key: str, payload: Mapping[str, Any], locale: str
+    ) -> str | None:
         """Send the message and return its id, or raise a `DeliveryError`."""
+        text = payload_markup_text(text_key, payload, locale)
         try:
             message = await self._bot.send_message(
-                chat_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
+                chat_id_of(address), text, parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
             )
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after)) from None
@@ -54,4 +78,4 @@ class TelegramNotifier:
             raise TransientFailure(exc.message) from None
         except TelegramError as exc:
             raise TransientFailure(exc.message) from None
-        return message.message_id
+        return str(message.message_id)

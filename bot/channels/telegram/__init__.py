@@ -1,0 +1,115 @@
+"""The Telegram channel: python-telegram-bot polls, every update becomes an `Inbound`."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.telegram.files import TelegramFileFetcher
+from bot.channels.telegram.inbound import address, button_inbound, message_inbound
+from bot.channels.telegram.menu import set_command_menus
+from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
+from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
+from bot.services.container import Services
+from bot.texts import pick_locale, t
+from handlers import dispatch
+
+__all__ = ["CHANNEL", "TelegramChannel"]
+
+
+async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn one update into an inbound message and let the core answer it."""
+    services: Services = context.application.bot_data["services"]
+    chat = update.effective_chat
+    if update.callback_query is not None:
+        query = update.callback_query
+        inbound = button_inbound(update)
+        if inbound is None:
+            # Callback data the bot never made: refuse politely, change nothing.
+            user = update.effective_user
+            locale = pick_locale(user.language_code if user else None, services.default_locale)
+            if user is not None:
+                locale = services.preferences.locale_of(address(user.id)) or locale
+            await query.answer(t("dialogue.invalid_button", locale), show_alert=True)
+            return
+        await query.answer()
+        if query.message is not None:
+            # Buttons answered once should not be pressed again; a second press finds none.
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_reply_markup(None)
+    else:
+        inbound = message_inbound(update, context.bot.username or "")
+    if inbound is None or chat is None:
+        return
+    # A language button's answer replaces the question, as the message it was pressed on.
+    edit = None
+    query = update.callback_query
+    if query is not None and inbound.command == "lang" and isinstance(query.message, Message):
+        edit = query.message
+    await dispatch(services, inbound, TelegramResponder(context.bot, chat.id, edit))
+
+
+class TelegramChannel:
+    """The bot on Telegram: long polling, menus, the outbox's notifier and the file fetcher."""
+
+    name = CHANNEL
+    capabilities = CAPABILITIES
+
+    def __init__(self, settings: Any, services: Services, *, rate_limited: bool = True) -> None:
+        builder = (
+            ApplicationBuilder()
+            .token(settings.bot_token.get_secret_value())
+            .base_url(settings.bot_base_url)
+            .base_file_url(settings.bot_file_url)
+        )
+        if rate_limited:
+            # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
+            builder = builder.rate_limiter(
+                AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)
+            )
+        self.application: Application = builder.build()
+        self.application.bot_data["services"] = services
+        self.application.add_handler(TypeHandler(Update, _on_update))
+        self._started = False
+
+    @property
+    def username(self) -> str:
+        """The bot's @username (known once started)."""
+        return self.application.bot.username
+
+    def invite_link(self, code: str) -> str:
+        """The deep link that opens the bot with an invite code."""
+        return f"https://t.me/{self.username}?start={code}"
+
+    async def start(self) -> None:
+        """Connect (getMe), set the menus and start polling."""
+        await self.application.initialize()
+        self._started = True
+        await set_command_menus(self.application.bot)
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(poll_interval=0.0, timeout=10)
+        await self.application.start()
+
+    def notifier(self) -> TelegramNotifier:
+        """The outbox's sender on Telegram."""
+        return TelegramNotifier(self.application.bot)
+
+    def fetcher(self) -> TelegramFileFetcher:
+        """Downloads of files users sent."""
+        return TelegramFileFetcher(self.application.bot)
+
+    async def stop(self) -> None:
+        """Stop polling and close the connection."""
+        if not self._started:
+            return
+        assert self.application.updater is not None
+        if self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        self._started = False
