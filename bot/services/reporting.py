@@ -31,12 +31,14 @@ from bot.services.dialogue import DialogueService, Step
 from bot.services.parsing import (
     MAX_FIGURE,
     FigureError,
+    choice_number,
     fold,
     is_done,
     is_skip,
     parse_choice,
     parse_figure,
     parse_yes_no,
+    says,
 )
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
@@ -69,11 +71,11 @@ _CLEAR_WORDS = {"xoa", "xoa het", "xoa tat ca", "clear", "remove", "delete"}
 # Confirmation actions; "figures" is offered only when the task asks for figures.
 _ACTION_WORDS = {
     "send": ("gui", "luu", "gui bao cao", "send", "save", "xac nhan", "confirm"),
-    "status": ("trang thai", "sua trang thai", "status"),
+    "status": ("trang thai", "tinh trang", "sua trang thai", "status"),
     "figures": ("so lieu", "sua so lieu", "figures"),
     "narrative": ("noi dung", "sua noi dung", "narrative", "text"),
     "attachments": ("tep", "anh", "dinh kem", "tep dinh kem", "attachments", "files"),
-    "cancel": ("huy", "huy bo", "cancel"),
+    "cancel": ("huy", "huy bo", "huy bao cao", "huy bao cao nay", "cancel"),
 }
 _REFERENCE = re.compile(r"^\s*(?:bc[-\s]?|#)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
@@ -155,11 +157,11 @@ class ReportingService:
         """The task a typed number or task id names, or the reason it names none."""
         tasks = self.tasks_of(unit_id)
         folded = fold(text)
-        if folded.isdigit():
-            number = int(folded)
+        number = choice_number(text)
+        if number is not None:
             if 1 <= number <= len(tasks):
                 return tasks[number - 1], None
-            return None, Reply("reports.unknown_task", {"number": folded, "count": len(tasks)})
+            return None, Reply("reports.unknown_task", {"number": number, "count": len(tasks)})
         for task in self._plan.tasks:
             if task.id == folded:
                 if task.involves(unit_id):
@@ -341,12 +343,12 @@ class ReportingService:
         metric = task.metrics[index]
         text = answer.text
         value: int | None
-        if text is not None and is_skip(text):
-            value = None
-        else:
-            try:
-                value = parse_figure(text or "")
-            except FigureError as exc:
+        try:  # before is_skip: "không có" is 0 here, not an empty figure
+            value = parse_figure(text or "")
+        except FigureError as exc:
+            if text is not None and is_skip(text):
+                value = None
+            else:
                 return Step.go(
                     FIGURE, data,
                     Reply(f"reports.figure_{exc.reason}",
@@ -442,9 +444,8 @@ class ReportingService:
         text = answer.text or ""
         index = parse_choice(text, words)
         if index is None:
-            folded = fold(text)
             index = next((actions.index(action) for action in actions
-                          if folded in _ACTION_WORDS[action]), None)
+                          if says(text, _ACTION_WORDS[action])), None)
         if index is None and parse_yes_no(text) is True:
             index = 0
         if index is None:
@@ -613,9 +614,8 @@ def _parse_status(text: str) -> ReportStatus | None:
     index = parse_choice(text, [_STATUS_WORDS[status][0] for status in STATUSES])
     if index is not None:
         return STATUSES[index]
-    folded = fold(text)
     for status in STATUSES:
-        if folded in _STATUS_WORDS[status]:
+        if says(text, _STATUS_WORDS[status]):
             return status
     return None
 

@@ -122,6 +122,7 @@ async def test_the_same_update_delivered_twice_registers_once(bot, fake_api, kon
         ("abc", "registration.bad_phone_invalid"),
         ("+33 6 12 34 56 78", "registration.bad_phone_foreign"),
         ("0260 3862 123", "registration.bad_phone_landline"),
+        ("0912345678 hoặc 0987654321", "registration.bad_phone_several"),
     ],
 )
 async def test_bad_phones_are_refused_and_earlier_answers_kept(bot, fake_api, answer, key):
@@ -136,6 +137,24 @@ async def test_bad_phones_are_refused_and_earlier_answers_kept(bot, fake_api, an
     await lan.say("0912345678")
     card = await lan.reply()
     assert "Nguyễn Thị Lan" in card.text and "Phóng viên" in card.text
+
+
+async def test_polite_answers_register_as_well(bot, fake_api):
+    lan = newcomer(fake_api)
+    await lan.say(f"/dangky {await invite(bot)}")
+    await lan.reply()
+    await lan.say("Dạ đồng ý ạ")
+    await lan.say("Nguyễn Thị Lan")
+    await lan.say("Phóng viên")
+    assert (await lan.say("sđt: 0912.345.678 (zalo)")).text == plain(
+        "registration.phone_ok", phone="0912 345 678")
+    await lan.reply()
+    assert (await lan.say("Sửa chức vụ")).text == plain("registration.ask_position")
+    card = await lan.say("Trưởng phòng")
+    assert "Trưởng phòng" in card.text
+    await lan.say("lưu nhé")
+    [seat] = await seats(bot)
+    assert (seat.position, seat.phone_e164) == ("Trưởng phòng", "+84912345678")
 
 
 async def test_someone_elses_contact_is_refused(bot, fake_api):

@@ -339,6 +339,24 @@ async def test_an_unknown_task_number(bot, fake_api, kontum_plan):
         "reports.ask_status", task=shorten(kontum_plan.tasks_of(UNIT)[1].text, 90)))
 
 
+async def test_a_report_typed_the_way_people_write(bot, fake_api, kontum_plan):
+    lan = await member(bot, fake_api)
+    await lan.say("/baocao")
+    assert (await lan.say(f"số {TASK_NUMBER} ạ")).text.startswith(plain(
+        "reports.ask_status", task=shorten(task(kontum_plan).text, 90)))
+    await lan.say("dạ hoàn thành ạ")
+    await lan.say("không có")  # none at all: 0, not an empty figure
+    await lan.say("khoảng 1.200 lượt")
+    await lan.say("bỏ qua")
+    await lan.say("Đã đăng bài.")
+    await lan.say("xong")
+    await lan.say("Gửi báo cáo nhé")
+    [report] = await reports(bot)
+    assert report.status is ReportStatus.DONE
+    assert {f.metric_id: f.value for f in report.figures} == {
+        "tin-bai": 0, "phong-su": 1200, "anh": None}
+
+
 @pytest.mark.parametrize(
     ("typed", "key"),
     [
