@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
@@ -28,6 +31,7 @@ from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
+from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import ReminderService
 from bot.services.reporting import ReportingService
@@ -35,6 +39,8 @@ from bot.services.schedule import policy_from_settings
 from bot.services.summary import SummaryService
 from bot.settings import Settings
 from bot.texts import t
+from bot.web import FileLinks, WebServer
+from bot.web.files import ROUTE
 from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, create_engine
 from storage.migrate import upgrade
@@ -107,6 +113,11 @@ class Runtime:
             dialogue = DialogueService(uow_factory)
             the_clock = clock or SystemClock()
             policy = policy_from_settings(settings, plan.timezone)
+            quota = QuotaService(
+                uow_factory,
+                {"zalo": settings.zalo_monthly_quota} if settings.zalo_enabled else {},
+                settings.admin_ids, plan.timezone, settings.default_locale,
+            )
             outbox = OutboxService(
                 plan, uow_factory, the_clock, policy, settings.admin_ids,
                 settings.default_locale,
@@ -114,6 +125,7 @@ class Runtime:
                     pacing=Pacing(overall_per_second=settings.send_rate_limit),
                     exclusive=engine.url.get_backend_name() == "sqlite",
                 ),
+                quota=quota,
             )
             registration = RegistrationService(
                 plan, uow_factory, dialogue, settings.admin_ids, InviteLinks(settings, bot_name)
@@ -147,6 +159,7 @@ class Runtime:
                 ),
                 summary=SummaryService(plan, uow_factory),
                 wake_outbox=outbox.wake,
+                quota=quota,
             )
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
@@ -201,6 +214,8 @@ class RunningBot:
 
     telegram: TelegramChannel | None = None
     zalo: Any = None
+    web: Any = None
+    links: Any = None
     errors: list[Any] = field(default_factory=list)
 
     def add_error_handler(self, callback: Any) -> None:
@@ -217,7 +232,23 @@ class RunningBot:
         return self.telegram.application.bot
 
 
-def channels_for(runtime: Runtime) -> list[Any]:
+def file_links(settings: Settings) -> FileLinks:
+    """Signed links to files for channels that cannot send them; the key comes from the token,
+    so links outlive a restart, and nobody without the token can forge one."""
+    key = hashlib.sha256(b"daumoi-files:" + settings.zalo_bot_token.get_secret_value().encode())
+    base = settings.public_url or _origin(settings.zalo_webhook_url) or f"http://{settings.web_listen}"
+    folder = Path(settings.archive_dir).parent / "data" / "files"
+    if settings.database_url.startswith("sqlite"):
+        folder = Path(settings.database_url.split("///", 1)[1]).parent / "files"
+    return FileLinks(folder, key.digest(), base, settings.file_link_hours * 3600)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def channels_for(runtime: Runtime, web: WebServer, links: FileLinks) -> list[Any]:
     """Every channel whose token is set; a new channel is one more line here."""
     settings, services = runtime.settings, runtime.services
     channels: list[Any] = []
@@ -226,7 +257,8 @@ def channels_for(runtime: Runtime) -> list[Any]:
     if settings.zalo_enabled:
         from bot.channels.zalo import ZaloChannel
 
-        channels.append(ZaloChannel(settings, services))
+        web.add("GET", ROUTE, links.handle)
+        channels.append(ZaloChannel(settings, services, web, links, services.quota))
     return channels
 
 
@@ -235,11 +267,20 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
     """Start every configured channel, the outbox and the ticker; stop them cleanly on exit."""
     running = RunningBot()
     started: list[Any] = []
+    host, port = runtime.settings.listen
+    web = WebServer(host, port)
+    running.web = web
     outbox = runtime.services.outbox
     archive = runtime.services.archive
     ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
     try:
-        for channel in channels_for(runtime):
+        links = running.links = file_links(runtime.settings)
+        channels = channels_for(runtime, web, links)
+        if runtime.settings.zalo_enabled:
+            await web.start()  # the webhook and the file links must answer before Zalo calls
+            if not links.base_url or links.base_url.endswith(":0"):
+                links.base_url = f"http://{host}:{web.port}"
+        for channel in channels:
             await channel.start()
             started.append(channel)
             if isinstance(channel, TelegramChannel):
@@ -262,6 +303,7 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
         await ticker.stop()
         for channel in reversed(started):
             await channel.stop()
+        await web.stop()
 
 
 async def serve(settings: Settings, plan: Plan) -> None:

@@ -15,6 +15,7 @@ from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.outbox import OutboxService
 from bot.services.preferences import PreferenceService
+from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import ReminderService
 from bot.services.reporting import ReportingService
@@ -40,5 +41,6 @@ class Services:
     reporting: ReportingService
     archive: ArchiveService
     summary: SummaryService
+    quota: QuotaService | None = None
     # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
     wake_outbox: Callable[[], None] = field(default=lambda: None)

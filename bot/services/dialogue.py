@@ -53,6 +53,10 @@ class Flow(Protocol):
 Work = Callable[[UnitOfWork], Awaitable[Outcome]]
 
 
+class _NoConversation(Exception):
+    """The person has no open flow: nothing was done."""
+
+
 class DialogueService:
     """Routes each answer to the user's open flow, in one transaction per update."""
 
@@ -125,22 +129,23 @@ class DialogueService:
         button_step: str | None = None,
     ) -> Outcome | None:
         """Handle an answer; None when the user has no open conversation."""
-        found = True
 
         async def work(uow: UnitOfWork) -> Outcome:
-            nonlocal found
             conversation = await self.current(uow, actor, now)
             if conversation is None or conversation.flow not in self._flows:
-                found = False
-                return Outcome()
+                # Roll back: the message is not marked as handled, so the command it may be
+                # ("dangky CODE" typed without its slash) is still processed once.
+                raise _NoConversation
             flow = self._flows[conversation.flow]
             if button_step is not None and button_step != conversation.step:
                 return Outcome([Reply("dialogue.stale_button"), flow.prompt(conversation)])
             step = await flow.advance(uow, conversation, actor, answer, now)
             return await self.save(uow, actor, conversation.flow, step, now)
 
-        outcome = await self.once(message_key, now, work)
-        return outcome if found else None
+        try:
+            return await self.once(message_key, now, work)
+        except _NoConversation:
+            return None
 
     async def cancel(self, actor: Actor, now: datetime, message_key: str | None = None) -> bool:
         """Drop the user's open conversation; True if there was one."""

@@ -1,0 +1,47 @@
+"""Zalo events as plain inbound messages: string ids become addresses, images uploads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.channels.zalo.updates import ZaloEvent, strip_mention
+from bot.domain.address import Address
+from bot.services.replies import Upload
+from handlers.inbound import Inbound
+
+CHANNEL = "zalo"
+_OTHER = {
+    "message.sticker.received": "sticker",
+    "message.voice.received": "voice",
+    "message.unsupported.received": "unsupported",
+}
+
+
+def event_inbound(event: ZaloEvent, bot_names: Iterable[str]) -> Inbound | None:
+    """One Zalo event as an inbound message; None for the bot's own messages."""
+    if event.is_bot or not event.sender_id:
+        return None
+    private = event.chat_type.upper() != "GROUP"
+    text = event.text
+    if text is not None and not private:
+        text = strip_mention(text, list(bot_names)).strip()  # only mentions reach a bot there
+    fields: dict[str, object] = {
+        "key": f"{CHANNEL}:{event.dedupe_key}",
+        "sender": Address(CHANNEL, event.sender_id),
+        "chat": Address(CHANNEL, event.chat_id or event.sender_id),
+        "private": private,
+        "display_name": event.sender_name,
+    }
+    if event.photo_url:
+        # Zalo images are URLs that may not live long: the archive downloads them at once.
+        upload = Upload("photo", CHANNEL, event.photo_url, f"{CHANNEL}:{event.message_id}")
+        return Inbound(**fields, upload=upload, caption=event.caption)  # type: ignore[arg-type]
+    if event.event_name in _OTHER or text is None:
+        return Inbound(**fields, other=_OTHER.get(event.event_name, "unknown"))  # type: ignore[arg-type]
+    if text.startswith("/"):
+        name, _, rest = text[1:].partition(" ")
+        if name:
+            rest = rest.strip()
+            return Inbound(**fields, text=text, command=name.lower(),  # type: ignore[arg-type]
+                           args=tuple(rest.split()), args_text=rest)
+    return Inbound(**fields, text=text)  # type: ignore[arg-type]

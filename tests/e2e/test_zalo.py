@@ -1,0 +1,189 @@
+"""The real bot on the fake Zalo Bot API: every flow typed, files by signed link, de-duplication,
+webhook secrets, a rejected token, and a campaign where Zalo and Telegram people mix."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import Runtime, running_bot
+from bot.channels.zalo import SECRET_HEADER
+from bot.errors import StartupError
+from bot.fakezalo import FakeZaloApi, tiny_png
+from bot.settings import Settings
+from tests.support import plain
+
+TOKEN = "1234567890:zalo-test-secret"
+ADMIN = "a" * 20
+HEAD = "b" * 20
+UNIT = "bao-kon-tum"
+SECRET = "webhook-secret-123"
+
+
+@pytest.fixture
+async def zalo() -> AsyncIterator[FakeZaloApi]:
+    async with FakeZaloApi(token=TOKEN) as api:
+        yield api
+
+
+def zalo_settings(zalo: FakeZaloApi, database_file: Path, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        zalo_bot_token=TOKEN, zalo_api_url=zalo.url,
+        database_url=f"sqlite+aiosqlite:///{database_file}",
+        admin_ids=f"zalo:{ADMIN}", head_ids=f"zalo:{HEAD}", web_listen="127.0.0.1:0",
+        **extra,
+    )
+
+
+@pytest.fixture
+async def zbot(zalo, database_file, kontum_plan, clock):
+    settings = zalo_settings(zalo, database_file)
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime) as running:
+            errors: list[BaseException] = []
+
+            async def record(update: object, context: object) -> None:
+                errors.append(context.error)  # type: ignore[attr-defined]
+
+            running.add_error_handler(record)
+            yield runtime, running
+            assert errors == [], errors
+
+
+async def say(zalo: FakeZaloApi, user, text: str):
+    zalo.send_text(user, text)
+    return await zalo.wait_for_message(user.id)
+
+
+async def register(zalo, runtime, user, phone="0912 345 678"):
+    codes = await runtime.invite_codes()
+    welcome = await say(zalo, user, f"dangky {codes[UNIT]}")  # no slash: Zalo has no menu
+    consent = await zalo.wait_for_message(user.id)
+    await say(zalo, user, "đồng ý ạ")
+    await say(zalo, user, "Nguyễn Thị Lan")
+    ask_phone = await say(zalo, user, "Phó Tổng Biên tập")
+    await say(zalo, user, phone)
+    card = await zalo.wait_for_message(user.id)
+    saved = await say(zalo, user, "1")
+    await zalo.wait_for_message(user.id)  # the unit's brief
+    return welcome, consent, ask_phone, card, saved
+
+
+async def test_a_focal_point_registers_reports_with_a_photo_on_zalo(zbot, zalo, kontum_plan):
+    runtime, _ = zbot
+    lan = zalo.add_user("Lan")
+    welcome, consent, ask_phone, card, saved = await register(zalo, runtime, lan)
+    unit = kontum_plan.unit(UNIT).name
+    assert welcome.text == plain("registration.welcome_focal_point", unit=unit)
+    assert "1. " in consent.text and "<b>" not in consent.text  # numbered, plain text
+    assert ask_phone.text == plain("registration.ask_phone_typed")
+    assert "Nguyễn Thị Lan" in card.text
+    assert saved.text == plain("registration.saved", unit=unit)
+    async with runtime.uow_factory() as uow:
+        [seat] = await uow.focal_points.active(kontum_plan.id)
+    assert str(seat.user) == f"zalo:{lan.id}" and seat.phone_e164 == "+84912345678"
+
+    await say(zalo, lan, "baocao 3")
+    for answer in ("3", "12 bài", "1.200", "bỏ qua", "Đã đăng 12 bài."):
+        await say(zalo, lan, answer)
+    zalo.send_photo(lan, tiny_png(), caption="Băng rôn", field="photo")  # the docs' field name
+    await zalo.wait_for_message(lan.id)
+    preview = await say(zalo, lan, "xong")
+    assert "12" in preview.text
+    done = await say(zalo, lan, "1")
+    [report] = await runtime.services.reporting.all_reports()
+    assert report.reference in done.text and len(report.attachments) == 1
+    assert report.attachments[0].channel == "zalo"
+    await runtime.services.archive.idle()
+
+
+async def test_staff_summary_and_word_export_through_a_signed_link(zbot, zalo):
+    runtime, running = zbot
+    admin = zalo.add_user("Thư ký", id=ADMIN)
+    first = await say(zalo, admin, "tonghop")
+    assert first.method == "sendMessage" and len(first.text) <= 2000
+    chart = await zalo.wait_for_message(admin.id, predicate=lambda m: m.method == "sendPhoto")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(chart.photo) as response:
+            assert response.status == 200 and (await response.read()).startswith(b"\x89PNG")
+        answer = await say(zalo, admin, "/xuat docx")
+        while "/files/" not in (answer.text or ""):
+            answer = await zalo.wait_for_message(admin.id)
+        link = next(word for word in answer.text.split() if "/files/" in word)
+        async with http.get(link) as response:
+            assert response.status == 200 and (await response.read())[:2] == b"PK"
+        file_id, owner, expires, signature = link.rsplit("/", 4)[1:]
+        other = link.replace(owner, f"zalo~{HEAD}")
+        forged = link[:-4] + ("0000" if not link.endswith("0000") else "1111")
+        expired = link.replace(f"/{expires}/", f"/{int(expires) - 10**6}/")
+        for bad in (other, forged, expired):
+            async with http.get(bad) as response:
+                assert response.status == 403, bad
+
+
+async def test_a_long_answer_is_split_and_a_repeated_delivery_has_one_effect(zbot, zalo):
+    runtime, _ = zbot
+    admin = zalo.add_user("Thư ký", id=ADMIN)
+    await say(zalo, admin, "donvi")
+    sent_before = len(zalo.messages_to(admin.id))
+    zalo.resend_last()
+    await zalo.wait_for_poll()
+    await zalo.wait_for_poll()
+    assert len(zalo.messages_to(admin.id)) == sent_before
+    text = "x" * 1500 + "\n" + "y" * 1000
+    chunks = [c for c in (await _split(text))]
+    assert [len(c) for c in chunks] == [1500, 1000]
+
+
+async def _split(text: str) -> list[str]:
+    from bot.channels.common import split_text
+
+    return split_text(text, 2000)
+
+
+async def test_whoami_gives_the_address_to_configure(zbot, zalo):
+    person = zalo.add_user("Người lạ")
+    answer = await say(zalo, person, "/toi")
+    assert f"zalo:{person.id}" in answer.text
+
+
+async def test_a_rejected_token_at_start_is_one_clear_line(zalo, database_file, kontum_plan,
+                                                           clock):
+    settings = zalo_settings(zalo, database_file).model_copy(
+        update={"zalo_bot_token": Settings(zalo_bot_token="1:wrong").zalo_bot_token})
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        with pytest.raises(StartupError) as caught:
+            async with running_bot(runtime):
+                pass
+    assert "ZALO_BOT_TOKEN" in str(caught.value) and "wrong" not in str(caught.value)
+
+
+async def test_the_webhook_refuses_a_wrong_secret_and_takes_both_body_shapes(
+    zalo, database_file, kontum_plan, clock
+):
+    settings = zalo_settings(zalo, database_file, zalo_webhook_url="http://127.0.0.1/zalo/webhook",
+                             zalo_webhook_secret=SECRET)
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime) as running:
+            port = running.web.port
+            zalo.webhook["url"] = f"http://127.0.0.1:{port}/zalo/webhook"
+            person = zalo.add_user("Lan")
+            zalo.send_text(person, "/toi", wrong_secret=True)
+            refused = await zalo.wait_for_delivery()
+            assert refused.status == 403
+            assert zalo.messages_to(person.id) == []
+            for shape in ("wrapped", "unwrapped"):
+                zalo.send_text(person, "/toi", webhook_body=shape)
+                answer = await zalo.wait_for_message(person.id)
+                assert f"zalo:{person.id}" in answer.text
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"http://127.0.0.1:{port}/zalo/webhook", data=b"{}",
+                                     headers={SECRET_HEADER: "nope",
+                                              "Content-Type": "application/json"}) as response:
+                    assert response.status == 403
