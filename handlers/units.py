@@ -13,7 +13,9 @@ from bot.texts import t_html
 
 def _person(seat: FocalPoint, locale: str, with_phones: bool, zone: ZoneInfo) -> str:
     key = "units.person_with_phone" if with_phones and seat.phone_e164 else "units.person"
-    return t_html(
+    channel = t_html("units.channel", locale, channel=seat.user.channel.capitalize()
+                     ) if seat.user is not None else ""
+    return channel + t_html(
         key,
         locale,
         name=seat.full_name,
