@@ -150,7 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import run_bot
 
     settings = load_configured_settings()
-    if not settings.bot_token.get_secret_value():
+    if not (settings.telegram_enabled or settings.zalo_enabled):
         print(t("cli.no_token"), file=sys.stderr)
         if args.no_sandbox:
             return EXIT_CONFIG

@@ -1,4 +1,4 @@
-"""Rendering of the unit directory (/donvi) into Telegram-sized messages."""
+"""Rendering of the unit directory (/donvi) as message lines (the channel splits them)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def _person(seat: FocalPoint, locale: str, with_phones: bool, zone: ZoneInfo) ->
     key = "units.person_with_phone" if with_phones and seat.phone_e164 else "units.person"
     channel = t_html("units.channel", locale, channel=seat.user.channel.capitalize()
                      ) if seat.user is not None else ""
-    return channel + t_html(
+    person = t_html(
         key,
         locale,
         name=seat.full_name,
@@ -23,6 +23,9 @@ def _person(seat: FocalPoint, locale: str, with_phones: bool, zone: ZoneInfo) ->
         phone=format_phone(seat.phone_e164) if seat.phone_e164 else "",
         registered=seat.registered_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
     )
+    # The channel goes just before the name, after the line's indent.
+    indent = person[: len(person) - len(person.lstrip())]
+    return indent + channel + person.lstrip()
 
 
 def render_directory(

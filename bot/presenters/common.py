@@ -113,6 +113,7 @@ def task_label(plan: Plan, task_id: str, width: int = 60) -> str:
     return f"{task.section} {text}" if task.section else text
 
 
+# How much a presenter groups per message; each channel re-splits at its own limit.
 MESSAGE_LIMIT = 4096
 
 

@@ -1,4 +1,4 @@
-"""The summary as chat messages (HTML parse mode), split to fit Telegram's 4,096 characters."""
+"""The summary as chat messages in the catalogue markup, in chunks each channel re-splits."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from bot.services.ports import FileFetcher, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
-# Telegram serves files up to 20 MB to bots; bigger ones cannot be fetched.
+# Platforms serve bots files up to 20 MB (Telegram); bigger ones cannot be fetched.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,10}$")

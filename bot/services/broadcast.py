@@ -23,7 +23,7 @@ from bot.services.secrecy import is_classified
 
 FLOW = "broadcast"
 STEP = "broadcast_confirm"
-#: Room left for the heading the recipients see, under Telegram's 4,096 characters.
+#: Room left for the heading the recipients see (channels split longer messages at their limit).
 TEXT_MAX = 3500
 CHOICES = (Choice("reminders.choice_send"), Choice("reminders.choice_cancel"))
 _WORDS = ("gui", "huy")  # the choices typed in words, folded ("gửi", "hủy")
@@ -33,6 +33,7 @@ class BroadcastService:
     """Previews, confirms and queues broadcasts to every focal point and deputy."""
 
     name = FLOW
+    steps = frozenset({STEP})
 
     def __init__(
         self,

@@ -37,6 +37,8 @@ class Flow(Protocol):
     """A conversation type: registration, report, broadcast…"""
 
     name: str
+    # Every step name the flow uses; unique across flows (buttons carry only the step).
+    steps: frozenset[str]
 
     async def advance(
         self, uow: UnitOfWork, conversation: Conversation, actor: Actor, answer: Answer,
@@ -66,8 +68,16 @@ class DialogueService:
         self._after_commit: list[Callable[[], None]] = []
 
     def add_flow(self, flow: Flow) -> None:
-        """Make a flow routable by its name."""
+        """Make a flow routable by its name; its step names must be new (no shared buttons)."""
+        for other in self._flows.values():
+            shared = other.steps & flow.steps
+            if shared:
+                raise ValueError(f"flows {other.name} and {flow.name} share {sorted(shared)}")
         self._flows[flow.name] = flow
+
+    def flow_steps(self) -> dict[str, frozenset[str]]:
+        """Every flow's step names (tests press every old button against every question)."""
+        return {name: flow.steps for name, flow in self._flows.items()}
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Call `hook` after every committed transaction (e.g. to wake a background worker)."""

@@ -70,12 +70,16 @@ class RenderError(DeliveryError):
 class Quota(Protocol):
     """A channel's monthly message allowance (the Zalo free plan counts every message)."""
 
-    async def allows(self, channel: str, kind: str) -> bool:
-        """Whether a message of this kind may still go out on the channel."""
+    async def take(self, channel: str, kind: str, now: datetime) -> bool:
+        """Reserve room for one message of this kind; False when the allowance is used up."""
         ...
 
-    async def record(self, channel: str, now: datetime, count: int = 1) -> None:
-        """Count messages sent on the channel."""
+    def give_back(self, channel: str) -> None:
+        """Release a reservation whose message was not sent."""
+        ...
+
+    async def sent(self, channel: str, now: datetime) -> None:
+        """Count a reserved message that went out."""
         ...
 
 
@@ -425,10 +429,21 @@ class OutboxService:
         if notifier is None or pacer is None:
             await self._write(row.id, "release")
             return
-        if self._quota is not None and not await self._quota.allows(channel, row.kind):
+        quota = self._quota
+        if quota is not None and not await quota.take(channel, row.kind, self._clock.now()):
             await self._write(row.id, "mark_skipped", f"quota: {channel} monthly quota reached")
             result.failed += 1
             return
+        try:
+            await self._send(row, notifier, pacer, result)
+        finally:
+            if quota is not None:
+                quota.give_back(channel)
+
+    async def _send(self, row: OutboxMessage, notifier: Notifier, pacer: Pacer,
+                    result: DrainResult) -> None:
+        assert row.id is not None
+        channel = row.address.channel
         locale = self._locale_of(row.address) or row.locale
         await pacer.wait_for_chat(row.address, notifier.is_group(row.address))
         transient = retries = 0
@@ -472,7 +487,7 @@ class OutboxService:
                 return
             await self._write(row.id, "mark_sent", self._clock.now(), message_id)
             if self._quota is not None:
-                await self._quota.record(channel, self._clock.now())
+                await self._quota.sent(channel, self._clock.now())
             result.sent += 1
             return
 

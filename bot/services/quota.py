@@ -32,6 +32,8 @@ class QuotaService:
         self._zone = ZoneInfo(timezone)
         self._locale = locale
         self._counts: dict[str, int] = {}
+        # Messages being sent right now: several go out at once, none may pass the limit.
+        self._in_flight: dict[str, int] = {}
 
     def _month(self, now: datetime) -> str:
         return now.astimezone(self._zone).strftime("%Y-%m")
@@ -55,6 +57,26 @@ class QuotaService:
             return True
         moment = now or datetime.now(self._zone)
         return await self.used(channel, moment) < limit
+
+    async def take(self, channel: str, kind: str, now: datetime) -> bool:
+        """Reserve room for one queued message; False (nothing reserved) when there is none."""
+        limit = self._limits.get(channel)
+        if limit is None or kind in ESSENTIAL_KINDS:
+            self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
+            return True
+        used = await self.used(channel, now) + self._in_flight.get(channel, 0)
+        if used >= limit:
+            return False
+        self._in_flight[channel] = self._in_flight.get(channel, 0) + 1
+        return True
+
+    def give_back(self, channel: str) -> None:
+        """Release a reservation whose message was not sent."""
+        self._in_flight[channel] = max(0, self._in_flight.get(channel, 0) - 1)
+
+    async def sent(self, channel: str, now: datetime) -> None:
+        """A reserved message went out: count it (the reservation is given back after)."""
+        await self.record(channel, now)
 
     async def record(self, channel: str, now: datetime, count: int = 1) -> None:
         """Count messages sent; at 80 % and at 100 % the secretariat is told once a month."""

@@ -29,6 +29,7 @@ from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
 
 FLOW = "register"
 FORGET_FLOW = "forget"
+FORGET_STEP = "forget-confirm"
 NAME_MAX = 100
 POSITION_MAX = 150
 CODE_BYTES = 16  # 128 bits; token_urlsafe gives [A-Za-z0-9_-], fit for a deep link
@@ -91,6 +92,7 @@ class RegistrationService:
     """Registers focal points and deputies of units, with consent and an audit trail."""
 
     name = FLOW
+    steps = frozenset({"consent", "name", "position", "phone", "confirm"})
 
     def __init__(
         self,
@@ -454,7 +456,7 @@ class RegistrationService:
             seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
             if not seats:
                 return Outcome([Reply("registration.forget_nothing")])
-            step = Step.go("confirm", {}, ForgetFlow.question())
+            step = Step.go(FORGET_STEP, {}, ForgetFlow.question())
             return await self._dialogue.save(uow, actor, FORGET_FLOW, step, now)
 
         return await self._dialogue.once(message_key, now, work)
@@ -491,6 +493,8 @@ class ForgetFlow:
     """The one-question flow that confirms an erasure."""
 
     name = FORGET_FLOW
+    # Not "confirm": the registration card's buttons stay on screen and say "c:confirm:N".
+    steps = frozenset({FORGET_STEP})
 
     def __init__(self, registration: RegistrationService) -> None:
         self._registration = registration
@@ -501,7 +505,7 @@ class ForgetFlow:
         return Reply(
             "registration.forget_confirm",
             choices=(Choice("registration.choice_forget_yes"), Choice("registration.choice_no")),
-            step="confirm",
+            step=FORGET_STEP,
         )
 
     def prompt(self, conversation: Conversation) -> Reply:
@@ -515,7 +519,7 @@ class ForgetFlow:
         """Erase on yes, keep everything on no."""
         choice = parse_yes_no(answer.text or "")
         if choice is None:
-            return Step.go("confirm", {}, Reply("registration.choose_again"), self.question())
+            return Step.go(FORGET_STEP, {}, Reply("registration.choose_again"), self.question())
         if not choice:
             return Step.end(Reply("registration.forget_kept"))
         return Step.end(await self._registration.erase(uow, actor, now))

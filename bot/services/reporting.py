@@ -127,6 +127,7 @@ class ReportingService:
     """Takes units' progress reports in chat and answers what they reported."""
 
     name = FLOW
+    steps = frozenset({TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM})
 
     def __init__(
         self,

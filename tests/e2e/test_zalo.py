@@ -187,3 +187,167 @@ async def test_the_webhook_refuses_a_wrong_secret_and_takes_both_body_shapes(
                                      headers={SECRET_HEADER: "nope",
                                               "Content-Type": "application/json"}) as response:
                     assert response.status == 403
+
+
+# --- Zalo and Telegram in one campaign --------------------------------------------------------
+
+TG_TOKEN = "123456:TEST-token-daumoi"
+TG_ADMIN = 900001
+
+
+@pytest.fixture
+async def mixed(zalo, fake_api, database_file, kontum_plan, clock):
+    """The bot on both channels: the secretariat on Zalo and on Telegram, the head on Zalo."""
+    from pydantic import SecretStr
+
+    from bot.domain.address import Address
+
+    base = zalo_settings(zalo, database_file)
+    settings = base.model_copy(update={
+        "bot_token": SecretStr(TG_TOKEN), "telegram_api_url": fake_api.url,
+        "admin_ids": frozenset({Address("zalo", ADMIN), Address("telegram", str(TG_ADMIN))}),
+    })
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime) as running:
+            yield runtime, running
+
+
+async def _seat(runtime, unit: str, address) -> None:
+    from bot.domain.records import FocalPoint, FocalPointRole
+
+    now = runtime.services.clock.now()
+    async with runtime.uow_factory() as uow:
+        await uow.focal_points.add(FocalPoint(
+            runtime.plan.id, unit, FocalPointRole.FOCAL_POINT, address, address,
+            f"Đầu mối {unit}", "Chuyên viên", "+84912345678", "vi", now, now))
+        await uow.commit()
+
+
+async def test_nudges_reach_each_unit_on_its_own_channel(mixed, zalo, fake_api, clock):
+    from bot.domain.address import Address
+    from tests.reminders.conftest import Campaign, at
+    from tests.support import Talk, tg
+
+    runtime, _ = mixed
+    on_zalo = zalo.add_user("Đầu mối Công an")
+    on_telegram = fake_api.add_user("Đầu mối BĐBP")
+    await _seat(runtime, "cong-an", Address("zalo", on_zalo.id))
+    await _seat(runtime, "bdbp", tg(on_telegram.id))
+    campaign = Campaign(Talk(fake_api, runtime), clock)
+    await campaign.run_until(at(5, 12, 7))  # the phase announcement of the focus period
+    zalo_texts = [m.text for m in zalo.messages_to(on_zalo.id)]
+    telegram_texts = [m.text for m in fake_api.sent_messages(on_telegram.id)]
+    phase = next(p for p in runtime.plan.phases if p.id == "trong")
+    assert any(phase.name in text for text in zalo_texts)
+    assert any(phase.name in text for text in telegram_texts)
+    assert all("<b>" not in text and len(text) <= 2000 for text in zalo_texts)
+    # Each row went out on its own channel and nowhere else.
+    rows = await campaign.outbox()
+    for row in rows:
+        if row.recipient_unit_id == "cong-an" and row.status.value == "sent":
+            assert row.address.channel == "zalo"
+        if row.recipient_unit_id == "bdbp" and row.status.value == "sent":
+            assert row.address.channel == "telegram"
+    # The secretariat sees which channel each focal point uses (on Zalo, in a private chat).
+    admin = zalo.add_user("Thư ký", id=ADMIN)
+    await say(zalo, admin, "donvi")
+    await zalo.wait_for_poll()
+    directory = "\n".join(m.text for m in zalo.messages_to(admin.id))
+    assert "[Zalo] Đầu mối cong-an" in directory and "[Telegram] Đầu mối bdbp" in directory
+
+
+async def test_a_zalo_group_set_by_the_secretariat_gets_announcements_without_phones(
+    mixed, zalo, fake_api, clock
+):
+    from bot.domain.address import Address
+    from tests.reminders.conftest import Campaign, at
+    from tests.support import Talk
+
+    runtime, _ = mixed
+    admin = zalo.add_user("Thư ký", id=ADMIN)
+    member = zalo.add_user("Đầu mối Công an")
+    await _seat(runtime, "cong-an", Address("zalo", member.id))
+    group = zalo.add_group("Điều phối Kon Tum", members=[admin, member])
+    zalo.send_text(member, "/setgroup", chat=group, mention=True)
+    refused = await zalo.wait_for_message(group.id)
+    assert refused.text == plain("access.secretariat_only")
+    zalo.send_text(admin, "setgroup", chat=group)  # not mentioned: Zalo never delivers it
+    zalo.send_text(admin, "/setgroup", chat=group, mention=True)
+    confirmed = await zalo.wait_for_message(group.id)
+    assert confirmed.text.startswith(plain("reminders.group_set", title="x").split("x")[0])
+    zalo.send_text(admin, "donvi", chat=group, mention=True)  # in a group: never phones
+    directory = await zalo.wait_for_message(group.id)
+    assert "0912" not in directory.text and "+84" not in directory.text
+    await Campaign(Talk(fake_api, runtime), clock).run_until(at(5, 12, 17))
+    texts = [m.text for m in zalo.messages_to(group.id)][3:]
+    phase = next(p for p in runtime.plan.phases if p.id == "trong")
+    assert any(phase.name in text for text in texts)
+    assert not any("+84" in text or "0912" in text for text in texts)
+
+
+async def test_once_the_quota_is_used_only_nudges_go_out(zalo, database_file, kontum_plan,
+                                                         clock):
+    from bot.domain.address import Address
+    from bot.domain.records import OutboxStatus
+    from tests.reminders.conftest import Campaign, at
+    from tests.support import Talk
+
+    settings = zalo_settings(zalo, database_file, zalo_monthly_quota=2)
+    async with Runtime.open(settings, kontum_plan, clock) as runtime:
+        await runtime.load_plan()
+        async with running_bot(runtime):
+            people = {unit: zalo.add_user(f"Đầu mối {unit}") for unit in
+                      ("cong-an", "bdbp", "so-ngoai-vu")}
+            for unit, person in people.items():
+                await _seat(runtime, unit, Address("zalo", person.id))
+            campaign = Campaign(Talk(zalo, runtime), clock)
+            await campaign.run_until(at(5, 12, 7))
+            rows = await campaign.outbox()
+            phase = [row for row in rows if row.kind == "phase"]
+            assert sorted(row.status.value for row in phase) == ["sent", "sent", "skipped"]
+            [skipped] = [row for row in phase if row.status is OutboxStatus.SKIPPED]
+            assert "quota" in skipped.last_error
+            assert {row.text_key for row in rows if row.kind == "quota"} == {
+                "quota.warning", "quota.reached"}
+            # A deadline nudge still goes out.
+            await campaign.run_until(at(12, 12, 9))
+            nudges = [row for row in await campaign.outbox(OutboxStatus.SENT)
+                      if row.kind == "deadline"]
+            assert nudges, "deadline nudges are sent past the quota"
+
+
+async def test_an_answer_over_2000_characters_arrives_in_parts(zbot, zalo):
+    from bot.domain.address import Address
+
+    runtime, _ = zbot
+    await _seat(runtime, "cong-an", Address("zalo", zalo.add_user("Đầu mối").id))
+    admin = zalo.add_user("Thư ký", id=ADMIN)
+    announcement = "\n".join(f"{n}. Các đơn vị treo băng rôn tại trụ sở và nơi công cộng."
+                              for n in range(1, 46))  # about 2,500 characters
+    assert len(announcement) > 2400
+    zalo.send_text(admin, f"thongbao {announcement}")
+    await zalo.wait_for_message(admin.id)
+    await zalo.wait_for_poll()
+    parts = [m.text for m in zalo.messages_to(admin.id)]
+    assert len(parts) >= 2 and all(len(part) <= 2000 for part in parts)
+    joined = "\n".join(parts)
+    assert "1. Các đơn vị" in joined and "45. Các đơn vị" in joined
+
+
+async def test_unsupported_and_sticker_messages_get_a_polite_answer(zbot, zalo, kontum_plan):
+    stranger_info = plain("common.stranger_info", campaign=kontum_plan.title,
+                          secretariat=kontum_plan.unit(kontum_plan.secretariat).name)
+    person = zalo.add_user("Người dùng đặc biệt")
+    zalo.send_unsupported(person)  # Zalo sends no content for protected users
+    assert (await zalo.wait_for_message(person.id)).text == plain("common.unsupported")
+    zalo.send_sticker(person)
+    assert (await zalo.wait_for_message(person.id)).text == stranger_info
+
+
+async def test_an_image_by_photo_url_outside_a_flow_is_answered(zbot, zalo, kontum_plan):
+    stranger_info = plain("common.stranger_info", campaign=kontum_plan.title,
+                          secretariat=kontum_plan.unit(kontum_plan.secretariat).name)
+    person = zalo.add_user("Lan")
+    zalo.send_photo(person, tiny_png(), caption="Băng rôn", field="photo_url")
+    assert (await zalo.wait_for_message(person.id)).text == stranger_info
