@@ -49,7 +49,9 @@ def with_runtime(work: Callable[[Any], Awaitable[T]], *, bot_username: bool = Fa
     plan = load_configured_plan(settings)
 
     async def run() -> T:
-        if bot_username and not settings.bot_username:
+        # On Zalo alone there is no deep link to build: the code (and ZALO_BOT_URL) suffice.
+        zalo_only = settings.zalo_enabled and not settings.telegram_enabled
+        if bot_username and not settings.bot_username and not zalo_only:
             settings_with_name = settings.model_copy(
                 update={"bot_username": await _ask_username(settings)}
             )
@@ -115,7 +117,8 @@ def _write_qr_codes(issued: list[Any], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for invite in issued:
         suffix = "" if invite.kind.value == "focal_point" else "-deputy"
-        image = qrcode.make(invite.link, border=2)
+        # The QR opens a chat with the bot where a link exists; otherwise it holds what to type.
+        image = qrcode.make(invite.link or f"dangky {invite.code}", border=2)
         image.save(folder / f"{invite.unit_id}{suffix}.png")
 
 

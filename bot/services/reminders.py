@@ -311,6 +311,8 @@ class ReminderService:
         )
         return [
             line("reminders.invite_line", unit=invite.unit_name, link=invite.link)
+            if invite.link else
+            line("reminders.invite_line_code", unit=invite.unit_name, code=invite.code)
             for invite in issued
         ]
 

@@ -351,3 +351,27 @@ async def test_an_image_by_photo_url_outside_a_flow_is_answered(zbot, zalo, kont
     person = zalo.add_user("Lan")
     zalo.send_photo(person, tiny_png(), caption="Băng rôn", field="photo_url")
     assert (await zalo.wait_for_message(person.id)).text == stranger_info
+
+
+async def test_eleven_units_register_by_typing_on_zalo(zbot, zalo, kontum_plan):
+    runtime, _ = zbot
+    codes = await runtime.invite_codes()
+    units = [unit.id for unit in kontum_plan.focal_point_units]
+    assert len(units) == 11
+    for number, unit in enumerate(units, start=1):
+        person = zalo.add_user(f"Đầu mối {number}")
+        await say(zalo, person, f"/dangky {codes[unit]}")
+        await zalo.wait_for_message(person.id)  # the consent question
+        await say(zalo, person, "1")
+        await say(zalo, person, f"Cán bộ số {number}")
+        await say(zalo, person, "Chuyên viên")
+        await say(zalo, person, f"09123456{number:02d}")
+        await zalo.wait_for_message(person.id)  # the card
+        saved = await say(zalo, person, "lưu")
+        assert saved.text == plain("registration.saved", unit=kontum_plan.unit(unit).name)
+        await zalo.wait_for_message(person.id)
+    directory = await runtime.services.directory.units()
+    assert directory.registered == directory.required == 11
+    async with runtime.uow_factory() as uow:
+        seats = await uow.focal_points.active(kontum_plan.id)
+    assert {seat.user.channel for seat in seats} == {"zalo"}

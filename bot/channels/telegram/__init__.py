@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -72,6 +72,11 @@ class TelegramChannel:
                 AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)
             )
         self.application: Application = builder.build()
+        # The outbox paces itself (bot.services.outbox.Pacer, Telegram's limits): it sends
+        # through a Bot without PTB's rate limiter, so no message waits on two limiters.
+        self._outbox_bot = Bot(settings.bot_token.get_secret_value(),
+                               base_url=settings.bot_base_url,
+                               base_file_url=settings.bot_file_url)
         self.application.bot_data["services"] = services
         self.application.add_handler(TypeHandler(Update, _on_update))
         self._started = False
@@ -89,6 +94,7 @@ class TelegramChannel:
         """Connect (getMe), set the menus and start polling."""
         await self.application.initialize()
         self._started = True
+        await self._outbox_bot.initialize()
         await set_command_menus(self.application.bot)
         assert self.application.updater is not None
         await self.application.updater.start_polling(poll_interval=0.0, timeout=10)
@@ -96,7 +102,7 @@ class TelegramChannel:
 
     def notifier(self) -> TelegramNotifier:
         """The outbox's sender on Telegram."""
-        return TelegramNotifier(self.application.bot)
+        return TelegramNotifier(self._outbox_bot)
 
     def fetcher(self) -> TelegramFileFetcher:
         """Downloads of files users sent."""
@@ -112,4 +118,5 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self._outbox_bot.shutdown()
         self._started = False
