@@ -26,6 +26,19 @@ HEAD_ID = 900002
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, with one line, if TEST_DATABASE_URL names a database not meant for tests."""
+    import os
+
+    from tests.storage.conftest import refusal
+
+    for name in ("TEST_DATABASE_URL", "E2E_DATABASE_URL"):
+        url = os.environ.get(name)
+        problem = refusal(url) if url else None
+        if problem is not None:
+            pytest.exit(problem.replace("TEST_DATABASE_URL", name), returncode=2)
+
+
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     # httpx honours proxy variables; loopback traffic must never go through one.
@@ -72,13 +85,30 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def settings(fake_api: FakeBotApi, database_file: Path) -> Settings:
+async def database_url(database_file: Path) -> str:
+    """The bot's database: the SQLite file, or PostgreSQL (a clean schema, migrated) when
+    E2E_DATABASE_URL is set, so the end-to-end suites run on both (see .ci/run)."""
+    import os
+
+    url = os.environ.get("E2E_DATABASE_URL")
+    if not url:
+        return f"sqlite+aiosqlite:///{database_file}"
+    from storage.migrate import upgrade_async
+    from tests.storage.conftest import _reset_postgres
+
+    await _reset_postgres(url)
+    await upgrade_async(url)
+    return url
+
+
+@pytest.fixture
+def settings(fake_api: FakeBotApi, database_url: str) -> Settings:
     """Settings pointing at the fake server and the test database."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
         telegram_api_url=fake_api.url,
-        database_url=f"sqlite+aiosqlite:///{database_file}",
+        database_url=database_url,
         admin_ids=frozenset({ADMIN_ID}),
         head_ids=frozenset({HEAD_ID}),
     )

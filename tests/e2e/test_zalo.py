@@ -4,7 +4,6 @@ webhook secrets, a rejected token, and a campaign where Zalo and Telegram people
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -29,19 +28,19 @@ async def zalo() -> AsyncIterator[FakeZaloApi]:
         yield api
 
 
-def zalo_settings(zalo: FakeZaloApi, database_file: Path, **extra: object) -> Settings:
+def zalo_settings(zalo: FakeZaloApi, database_url: str, **extra: object) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         zalo_bot_token=TOKEN, zalo_api_url=zalo.url,
-        database_url=f"sqlite+aiosqlite:///{database_file}",
+        database_url=database_url,
         admin_ids=f"zalo:{ADMIN}", head_ids=f"zalo:{HEAD}", web_listen="127.0.0.1:0",
         **extra,
     )
 
 
 @pytest.fixture
-async def zbot(zalo, database_file, kontum_plan, clock):
-    settings = zalo_settings(zalo, database_file)
+async def zbot(zalo, database_url, kontum_plan, clock):
+    settings = zalo_settings(zalo, database_url)
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         await runtime.load_plan()
         async with running_bot(runtime) as running:
@@ -152,9 +151,9 @@ async def test_whoami_gives_the_address_to_configure(zbot, zalo):
     assert f"zalo:{person.id}" in answer.text
 
 
-async def test_a_rejected_token_at_start_is_one_clear_line(zalo, database_file, kontum_plan,
+async def test_a_rejected_token_at_start_is_one_clear_line(zalo, database_url, kontum_plan,
                                                            clock):
-    settings = zalo_settings(zalo, database_file).model_copy(
+    settings = zalo_settings(zalo, database_url).model_copy(
         update={"zalo_bot_token": Settings(zalo_bot_token="1:wrong").zalo_bot_token})
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         with pytest.raises(StartupError) as caught:
@@ -164,9 +163,9 @@ async def test_a_rejected_token_at_start_is_one_clear_line(zalo, database_file, 
 
 
 async def test_the_webhook_refuses_a_wrong_secret_and_takes_both_body_shapes(
-    zalo, database_file, kontum_plan, clock
+    zalo, database_url, kontum_plan, clock
 ):
-    settings = zalo_settings(zalo, database_file, zalo_webhook_url="http://127.0.0.1/zalo/webhook",
+    settings = zalo_settings(zalo, database_url, zalo_webhook_url="http://127.0.0.1/zalo/webhook",
                              zalo_webhook_secret=SECRET)
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         await runtime.load_plan()
@@ -196,13 +195,13 @@ TG_ADMIN = 900001
 
 
 @pytest.fixture
-async def mixed(zalo, fake_api, database_file, kontum_plan, clock):
+async def mixed(zalo, fake_api, database_url, kontum_plan, clock):
     """The bot on both channels: the secretariat on Zalo and on Telegram, the head on Zalo."""
     from pydantic import SecretStr
 
     from bot.domain.address import Address
 
-    base = zalo_settings(zalo, database_file)
+    base = zalo_settings(zalo, database_url)
     settings = base.model_copy(update={
         "bot_token": SecretStr(TG_TOKEN), "telegram_api_url": fake_api.url,
         "admin_ids": frozenset({Address("zalo", ADMIN), Address("telegram", str(TG_ADMIN))}),
@@ -286,14 +285,14 @@ async def test_a_zalo_group_set_by_the_secretariat_gets_announcements_without_ph
     assert not any("+84" in text or "0912" in text for text in texts)
 
 
-async def test_once_the_quota_is_used_only_nudges_go_out(zalo, database_file, kontum_plan,
+async def test_once_the_quota_is_used_only_nudges_go_out(zalo, database_url, kontum_plan,
                                                          clock):
     from bot.domain.address import Address
     from bot.domain.records import OutboxStatus
     from tests.reminders.conftest import Campaign, at
     from tests.support import Talk
 
-    settings = zalo_settings(zalo, database_file, zalo_monthly_quota=2)
+    settings = zalo_settings(zalo, database_url, zalo_monthly_quota=2)
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         await runtime.load_plan()
         async with running_bot(runtime):

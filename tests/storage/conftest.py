@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
@@ -24,7 +26,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
+def is_test_database(url: str) -> bool:
+    """Whether a database's name marks it as one for tests (`test`, `daumoi_test`, `test_x`)."""
+    name = make_url(url).database or ""
+    return re.fullmatch(r"(.+[_-])?test([_-].+)?|tests?", name) is not None
+
+
+def refusal(url: str) -> str | None:
+    """Why the suite must not touch this database, or None."""
+    if is_test_database(url):
+        return None
+    return (f"TEST_DATABASE_URL names the database {make_url(url).database!r}: the storage "
+            "tests drop its public schema, so they only run on a database named like 'test' "
+            "or 'daumoi_test'.")
+
+
+def _refuse_unless_test_database(url: str) -> None:
+    problem = refusal(url)
+    if problem is not None:
+        raise RuntimeError(problem)
+
+
 async def _reset_postgres(url: str) -> None:
+    _refuse_unless_test_database(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
