@@ -145,7 +145,9 @@ async def test_personas_chat_upload_clock_and_escaping(browser, site, sandbox, k
     page = tab.page
     await tab.open(site)
     personas = page.locator(".persona")
-    assert await personas.count() == len(kontum_plan.focal_point_units) + 4
+    # every unit's focal point (one of them on Zalo), secretariat, head, stranger, group, plus
+    # the secretariat's Zalo account and the Zalo group
+    assert await personas.count() == len(kontum_plan.focal_point_units) + 4 + 2
     assert await page.title() == t("sandbox.title")
     await tab.shot(shots, "01-loaded.png")
 
