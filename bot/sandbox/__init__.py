@@ -1,4 +1,4 @@
-"""Try daumoi without Telegram: a fake Bot API, the real bot, a web chat and a simulated clock.
+"""Try daumoi without Telegram or Zalo: fake Bot APIs, the real bot, a web chat and a clock.
 
 ``daumoi sandbox`` calls :func:`main_sandbox`; tests drive :func:`open_sandbox` and
 :func:`make_web_app` directly, or :func:`run_sandbox` with ``port=0``.

@@ -42,7 +42,7 @@ async def run_sandbox(
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Run the fake Telegram, the bot, the clock and the web page until ``stop`` is set.
+    """Run the fake Telegram and Zalo, the bot, the clock and the web page until ``stop`` is set.
 
     ``announce`` gets the page's URL as soon as it is served (port 0 picks a free port);
     with ``screenshot_dir`` the main screens are saved there before ``ready`` is set.

@@ -1,7 +1,9 @@
-"""The sandbox itself: fake Telegram, the real bot pointed at it, a fresh database, a clock.
+"""The sandbox itself: fake Telegram and fake Zalo, the real bot pointed at both, a fresh
+database, a clock.
 
-Everything the web page does goes through ``Sandbox``: users speak through the fake server's
-control API (the bot sees ordinary Telegram updates over HTTP) and time moves on a FixedClock.
+Everything the web page does goes through ``Sandbox``: users speak through the fake servers'
+control APIs (the bot sees ordinary Telegram updates and Zalo events over HTTP) and time moves on
+a FixedClock that both fakes stamp their messages with.
 """
 
 from __future__ import annotations
@@ -13,21 +15,25 @@ import logging
 import os
 import secrets
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from pydantic import SecretStr
 
-from bot.app import Runtime, running_bot
+from bot.app import RunningBot, Runtime, running_bot
 from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.fakeserver import FakeBotApi
 from bot.fakeserver.world import Signal, image_size
-from bot.sandbox.personas import Kind, Persona, build_personas
-from bot.sandbox.render import jsonable
+from bot.fakezalo import FakeZaloApi
+from bot.sandbox.personas import TELEGRAM, ZALO, Kind, Persona, build_personas
+from bot.sandbox.render import chat_messages, jsonable, reply_keyboard
+from bot.sandbox.zalochat import ZaloChats
 from bot.services.clock import FixedClock
 from bot.settings import Settings
 from bot.texts import LOCALES, t
@@ -35,7 +41,9 @@ from bot.texts import LOCALES, t
 log = logging.getLogger(__name__)
 
 SANDBOX_BOT_ID = 1_000_000_001
+SANDBOX_ZALO_BOT_ID = 2_000_000_001
 BOT_USERNAME = "daumoi_sandbox_bot"
+BOT_DISPLAY_NAME = "daumoi"
 #: Telegram's limit for files a bot handles is 50 MB; the sandbox refuses a file of that size.
 MAX_UPLOAD_BYTES = 50 * 1000 * 1000
 MAX_TEXT = 4096
@@ -93,8 +101,13 @@ class Sandbox:
         clock: FixedClock,
         plan: Plan,
         personas: list[Persona],
+        zalo: FakeZaloApi,
+        running: RunningBot | None = None,
     ) -> None:
         self.api = api
+        self.zalo = zalo
+        self.zalo_chats = ZaloChats(zalo)
+        self.running = running
         self.runtime = runtime
         self.clock = clock
         self.plan = plan
@@ -123,7 +136,8 @@ class Sandbox:
             pass  # logged by _tick; the visitor can still move the clock and try again
         await self._refresh()
         self._tasks = [
-            asyncio.create_task(self._forward_activity(), name="sandbox-activity"),
+            asyncio.create_task(self._forward_activity(self.api.activity), name="sandbox-tg"),
+            asyncio.create_task(self._forward_activity(self.zalo.activity), name="sandbox-zalo"),
             asyncio.create_task(self._refresh_loop(), name="sandbox-refresh"),
         ]
 
@@ -149,10 +163,10 @@ class Sandbox:
             if persona.kind is Kind.FOCAL and persona.unit_id in codes:
                 persona.invite_code = codes[persona.unit_id]
 
-    async def _forward_activity(self) -> None:
+    async def _forward_activity(self, activity: Signal) -> None:
         # Any Bot API call (a message sent, edited, a long poll) may change what pages show.
         while True:
-            await self.api.activity.wait()
+            await activity.wait()
             self.poke()
 
     def poke(self) -> None:
@@ -202,28 +216,35 @@ class Sandbox:
             raise SandboxError(t("sandbox.err_unknown_persona", self.lang, key=key), 404)
         return persona
 
-    def speaker(self, persona: Persona, as_user: int | str | None = None) -> int:
-        """Return the user who speaks in the persona's chat (a member chosen for the group)."""
+    def speaker(self, persona: Persona, as_user: int | str | None = None) -> Any:
+        """Return the user who speaks in the persona's chat (a member chosen for a group)."""
         if not persona.is_group:
             assert persona.user_id is not None
             return persona.user_id
         if as_user in (None, ""):
             return persona.members[0]
-        try:
-            user_id = int(as_user)  # type: ignore[arg-type]
-        except ValueError:
-            user_id = 0
-        if user_id not in persona.members:
-            raise SandboxError(t("sandbox.err_not_member", self.lang))
-        return user_id
+        wanted = str(as_user)
+        for member in persona.members:
+            if str(member) == wanted:
+                return member
+        raise SandboxError(t("sandbox.err_not_member", self.lang))
 
-    def set_lang(self, lang: str) -> None:
-        """Switch the page language and the personas' Telegram language together."""
+    async def set_lang(self, lang: str) -> None:
+        """Switch the page language and the personas' language together.
+
+        On Telegram the app reports the language; Zalo reports none, so the sandbox records it
+        as the person's choice, as ``/ngonngu`` would.
+        """
         if lang not in LOCALES:
             raise SandboxError(t("sandbox.err_bad_lang", self.lang))
         self.lang = lang
         for persona in self.personas.values():
-            if persona.user_id is not None:
+            if persona.user_id is None:
+                continue
+            if persona.on_zalo:
+                address = Address(ZALO, str(persona.user_id))
+                await self.runtime.services.preferences.choose(address, lang)
+            else:
                 self.api.users[persona.user_id].language_code = lang
         self.changed.fire()
 
@@ -237,15 +258,28 @@ class Sandbox:
             raise SandboxError(t("sandbox.err_empty", self.lang))
         if len(text) > MAX_TEXT:
             raise SandboxError(t("sandbox.err_too_long", self.lang, limit=MAX_TEXT))
-        update = self.api.send_text(self.speaker(persona, as_user), text, chat=persona.chat_id)
+        speaker = self.speaker(persona, as_user)
+        if persona.on_zalo:
+            return self._zalo_said(persona, self.zalo.send_text(speaker, text, **_where(persona)))
+        update = self.api.send_text(speaker, text, chat=persona.chat_id)
         self.poke()
         return int(update["message"]["message_id"])
 
+    def _zalo_said(self, persona: Persona, event: dict[str, Any] | None) -> int:
+        # In a group Zalo only delivers what mentions the bot, and the sandbox always mentions.
+        if self.zalo_chats.record(event) is None:
+            raise SandboxError(t("sandbox.err_zalo_not_delivered", self.lang), 409)
+        self.poke()
+        return len(self.zalo_chats.messages(str(persona.chat_id)))
+
     def use_invite(self, key: str) -> int:
-        """The focal point opens their invite link: ``/start <code>``."""
+        """The focal point uses the invite: ``/start <code>`` on Telegram, typed on Zalo."""
         persona = self.persona(key)
         if not persona.invite_code:
             raise SandboxError(t("sandbox.err_no_invite", self.lang), 409)
+        if persona.on_zalo:
+            # Zalo has no deep links: the official letter says to type "dangky" and the code.
+            return self.send_text(key, f"dangky {persona.invite_code}")
         return self.send_text(key, f"/start {persona.invite_code}")
 
     def share_contact(self, key: str) -> int:
@@ -253,6 +287,8 @@ class Sandbox:
         persona = self.persona(key)
         if persona.is_group:
             raise SandboxError(t("sandbox.err_contact_group", self.lang))
+        if persona.on_zalo:
+            raise SandboxError(t("sandbox.err_contact_zalo", self.lang))
         assert persona.user_id is not None
         update = self.api.send_contact(persona.user_id, persona.phone)
         self.poke()
@@ -263,6 +299,8 @@ class Sandbox:
     ) -> str | None:
         """Press an inline button; return the bot's toast text, if it answers with one."""
         persona = self.persona(key)
+        if persona.on_zalo:
+            raise SandboxError(t("sandbox.err_no_button", self.lang), 409)
         try:
             update = self.api.press_button(
                 self.speaker(persona, as_user), message_id, data=data, chat=persona.chat_id
@@ -298,6 +336,11 @@ class Sandbox:
         if caption and len(caption) > MAX_CAPTION:
             raise SandboxError(t("sandbox.err_too_long", self.lang, limit=MAX_CAPTION))
         sender = self.speaker(persona, as_user)
+        if persona.on_zalo:
+            if image_size(data) is None:
+                raise SandboxError(t("sandbox.err_zalo_photos_only", self.lang), 415)
+            event = self.zalo.send_photo(sender, data, caption=caption, **_where(persona))
+            return self._zalo_said(persona, event)
         if image_size(data) is not None:
             update = self.api.send_photo(sender, data, caption=caption, chat=persona.chat_id)
         else:
@@ -383,8 +426,10 @@ class Sandbox:
     # --- what the page asks ----------------------------------------------------------------
 
     def menu(self, key: str) -> list[dict[str, str]]:
-        """Return the command menu a Telegram app would show in this persona's chat."""
+        """Return the command menu a Telegram app shows in this persona's chat (none on Zalo)."""
         persona = self.persona(key)
+        if persona.on_zalo:
+            return []
         lang = "" if self.lang == "vi" else self.lang
         scopes = [
             {"type": "chat", "chat_id": persona.chat_id},
@@ -398,12 +443,37 @@ class Sandbox:
                     return found
         return []
 
+    def chat(self, persona: Persona) -> list[dict[str, Any]]:
+        """Return a persona's chat as the page draws it, oldest message first."""
+        if persona.on_zalo:
+            return self.zalo_chats.messages(str(persona.chat_id))
+        assert isinstance(persona.chat_id, int)
+        return chat_messages(self.api, persona.chat_id)
+
+    def keyboard(self, persona: Persona) -> dict[str, Any] | None:
+        """Return the reply keyboard shown under a persona's chat (Zalo has none)."""
+        if persona.on_zalo:
+            return None
+        assert isinstance(persona.chat_id, int)
+        return reply_keyboard(self.api, persona.chat_id)
+
+    def counts(self) -> dict[str, int]:
+        """Return how many messages the bot has sent into each persona's chat."""
+        telegram = Counter(m.chat_id for m in self.api.sent_messages(include_deleted=False))
+        zalo = self.zalo_chats.counts()
+        return {
+            p.key: (zalo.get(str(p.chat_id), 0) if p.on_zalo else telegram.get(p.chat_id, 0))
+            for p in self.personas.values()
+        }
+
     def state(self) -> dict[str, Any]:
         """Return everything the page needs to draw itself."""
         return {
             "lang": self.lang,
             "locales": list(LOCALES),
             "bot": {"name": self.api.bot.first_name, "username": self.api.bot.username},
+            "zalo_bot": {"name": self.zalo.bot_name, "id": self.zalo.bot_id},
+            "channels": [TELEGRAM, ZALO],
             "plan": {
                 "id": self.plan.id,
                 "title": self.plan.title,
@@ -436,6 +506,43 @@ class Sandbox:
             raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
         return stored.data, stored.file_name, stored.mime_type
 
+    def zalo_media(self, name: str) -> tuple[bytes, str]:
+        """Return an image a persona sent on Zalo (hosted by the fake Zalo) and its type."""
+        media = self.zalo.media.get(name)
+        if media is None:
+            raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
+        return media.data, media.content_type
+
+    async def zalo_photo(self, seq: int) -> bytes:
+        """Fetch a picture the bot sent on Zalo from the bot's own signed link, as Zalo would."""
+        link = self.zalo_chats.bot_photo_link(seq)
+        base = self.running.links.base_url if self.running and self.running.links else ""
+        if not link or not base or not link.startswith(base.rstrip("/") + "/"):
+            raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(link) as response:
+            if response.status != 200:
+                raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
+            data = await response.read()
+        if image_size(data) is None:
+            raise SandboxError(t("sandbox.err_no_file", self.lang), 404)
+        return data
+
+
+def _where(persona: Persona) -> dict[str, Any]:
+    """Return the fake Zalo's chat arguments: private, or a group message mentioning the bot."""
+    if persona.is_group:
+        return {"chat": str(persona.chat_id), "mention": True}
+    return {}
+
+
+def _addresses(personas: list[Persona], kind: Kind) -> frozenset[Address]:
+    return frozenset(
+        Address(p.channel, str(p.user_id))
+        for p in personas
+        if p.kind is kind and p.user_id is not None
+    )
+
 
 def upload_limit_message(lang: str) -> str:
     """Return the refusal for a file at or over the limit."""
@@ -446,11 +553,12 @@ def upload_limit_message(lang: str) -> str:
 async def open_sandbox(
     settings: Settings, plan: Plan, *, start: datetime | None = None
 ) -> AsyncIterator[Sandbox]:
-    """Start the fake server, a fresh database with the plan, and the real bot; stop them all."""
+    """Start both fake servers, a fresh database with the plan, and the real bot; stop them all."""
     _loopback_without_proxy()
     clock = FixedClock(start or default_start(plan))
-    # A fresh token per run: nothing outside this process can talk to the fake as the bot.
+    # Fresh tokens per run: nothing outside this process can talk to a fake as the bot.
     token = f"{SANDBOX_BOT_ID}:{secrets.token_urlsafe(24)}"
+    zalo_token = f"{SANDBOX_ZALO_BOT_ID}:{secrets.token_urlsafe(24)}"
     async with contextlib.AsyncExitStack() as stack:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="daumoi-sandbox-"))
         # The fake stamps messages with the simulated time, like the bot's own clock.
@@ -461,22 +569,33 @@ async def open_sandbox(
             clock=lambda: clock.now().timestamp(),
         )
         await stack.enter_async_context(api)
-        personas = build_personas(api, plan)
-        admins = {p.user_id for p in personas if p.kind is Kind.SECRETARIAT}
-        heads = {p.user_id for p in personas if p.kind is Kind.HEAD}
+        zalo = FakeZaloApi(
+            token=zalo_token, bot_name=BOT_DISPLAY_NAME, clock=lambda: clock.now().timestamp()
+        )
+        await stack.enter_async_context(zalo)
+        personas = build_personas(api, zalo, plan)
         local = settings.model_copy(
             update={
                 "bot_token": SecretStr(token),
                 "telegram_api_url": api.url,
                 "database_url": f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.sqlite3'}",
-                "admin_ids": frozenset(Address.of("telegram", i) for i in admins if i is not None),
-                "head_ids": frozenset(Address.of("telegram", i) for i in heads if i is not None),
+                "archive_dir": Path(folder) / "archive",
+                "admin_ids": _addresses(personas, Kind.SECRETARIAT),
+                "head_ids": _addresses(personas, Kind.HEAD),
+                # Zalo by polling; files by signed links on the bot's own server, on a free
+                # port of 127.0.0.1 that running_bot puts into the links once it listens.
+                "zalo_bot_token": SecretStr(zalo_token),
+                "zalo_api_url": zalo.url,
+                "zalo_webhook_url": "",
+                "zalo_webhook_secret": SecretStr(""),
+                "web_listen": "127.0.0.1:0",
+                "public_url": "",
             }
         )
         runtime = await stack.enter_async_context(Runtime.open(local, plan, clock))
         await runtime.load_plan()
-        await stack.enter_async_context(running_bot(runtime))
-        sandbox = Sandbox(api, runtime, clock, plan, personas)
+        running = await stack.enter_async_context(running_bot(runtime))
+        sandbox = Sandbox(api, runtime, clock, plan, personas, zalo, running)
         stack.push_async_callback(sandbox.close)
         await sandbox.start()
         yield sandbox

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from aiohttp import BodyPartReader, web
 
 from bot.fakeserver.world import image_size
 from bot.sandbox.personas import Persona
-from bot.sandbox.render import chat_messages, reply_keyboard
 from bot.sandbox.session import (
     MAX_CAPTION,
     MAX_UPLOAD_BYTES,
@@ -131,6 +129,30 @@ async def get_file(request: web.Request) -> web.Response:
     )
 
 
+async def get_zalo_media(request: web.Request) -> web.Response:
+    """Serve an image a persona sent on Zalo (the fake Zalo hosts it)."""
+    data, content_type = _sandbox(request).zalo_media(request.match_info["name"])
+    return web.Response(
+        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def get_zalo_photo(request: web.Request) -> web.Response:
+    """Serve a picture the bot sent on Zalo by link (fetched from the bot's own web server)."""
+    sandbox = _sandbox(request)
+    try:
+        seq = int(request.match_info["seq"])
+    except ValueError:
+        raise SandboxError(t("sandbox.err_no_file", sandbox.lang), 404) from None
+    data = await sandbox.zalo_photo(seq)
+    kind = next((kind for magic, kind in _IMAGE_TYPES.items() if data.startswith(magic)), None)
+    return web.Response(
+        body=data,
+        content_type=kind or "application/octet-stream",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
 # --- what personas do --------------------------------------------------------------------------
 
 
@@ -233,7 +255,7 @@ async def post_clock(request: web.Request) -> web.Response:
 async def post_lang(request: web.Request) -> web.Response:
     """Switch the page and the personas' Telegram language."""
     body = await _body(request)
-    _sandbox(request).set_lang(_str(body, "lang"))
+    await _sandbox(request).set_lang(_str(body, "lang"))
     return web.json_response({"ok": True, "lang": _sandbox(request).lang})
 
 
@@ -253,10 +275,7 @@ async def get_messages(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
     persona = sandbox.persona(request.query.get("persona", ""))
     return web.json_response(
-        {
-            "messages": chat_messages(sandbox.api, persona.chat_id),
-            "keyboard": reply_keyboard(sandbox.api, persona.chat_id),
-        }
+        {"messages": sandbox.chat(persona), "keyboard": sandbox.keyboard(persona)}
     )
 
 
@@ -301,7 +320,7 @@ class ChatStream:
         if self._changed("lang", sandbox.lang):
             events.append(("lang", {"lang": sandbox.lang}))
         current: set[int] = set()
-        for message in chat_messages(sandbox.api, self.persona.chat_id):
+        for message in sandbox.chat(self.persona):
             encoded = json.dumps(message, ensure_ascii=False)
             current.add(message["message_id"])
             if self.sent.get(message["message_id"]) != encoded:
@@ -310,7 +329,7 @@ class ChatStream:
         for gone in set(self.sent) - current:
             del self.sent[gone]
             events.append(("delete", {"message_id": gone}))
-        keyboard = reply_keyboard(sandbox.api, self.persona.chat_id)
+        keyboard = sandbox.keyboard(self.persona)
         if self._changed("keyboard", keyboard):
             events.append(("keyboard", {"keyboard": keyboard}))
         clock = sandbox.clock_state()
@@ -318,8 +337,7 @@ class ChatStream:
             events.append(("clock", clock))
         if self._changed("outbox", sandbox.outbox_version):
             events.append(("outbox", {"rows": sandbox.outbox, "error": sandbox.outbox_error}))
-        counts = Counter(m.chat_id for m in sandbox.api.sent_messages(include_deleted=False))
-        by_persona = {p.key: counts.get(p.chat_id, 0) for p in sandbox.personas.values()}
+        by_persona = sandbox.counts()
         if self._changed("counts", by_persona):
             events.append(("counts", by_persona))
         if not self.started:
@@ -381,6 +399,8 @@ def make_web_app(sandbox: Sandbox, *, upload_limit: int = MAX_UPLOAD_BYTES) -> w
     app.router.add_get("/api/menu", get_menu)
     app.router.add_get("/api/outbox", get_outbox)
     app.router.add_get("/api/file/{file_id}", get_file)
+    app.router.add_get("/api/zalo/media/{name}", get_zalo_media)
+    app.router.add_get("/api/zalo/photo/{seq}", get_zalo_photo)
     app.router.add_post("/api/send", post_send)
     app.router.add_post("/api/invite", post_invite)
     app.router.add_post("/api/contact", post_contact)

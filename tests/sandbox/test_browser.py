@@ -145,7 +145,9 @@ async def test_personas_chat_upload_clock_and_escaping(browser, site, sandbox, k
     page = tab.page
     await tab.open(site)
     personas = page.locator(".persona")
-    assert await personas.count() == len(kontum_plan.focal_point_units) + 4
+    # every unit's focal point (one of them on Zalo), secretariat, head, stranger, group, plus
+    # the secretariat's Zalo account and the Zalo group
+    assert await personas.count() == len(kontum_plan.focal_point_units) + 4 + 2
     assert await page.title() == t("sandbox.title")
     await tab.shot(shots, "01-loaded.png")
 
@@ -445,3 +447,89 @@ async def test_run_sandbox_saves_screenshots_then_keeps_serving(kontum_plan, tmp
         assert response.status == 200
     stop.set()
     await asyncio.wait_for(task, 10)
+
+
+# --- Zalo personas -----------------------------------------------------------------------------
+
+
+def zalo_focal_key(sandbox: Sandbox) -> str:
+    """The key of the focal point whose unit is on Zalo."""
+    return next(p.key for p in sandbox.personas.values() if p.kind == "focal" and p.on_zalo)
+
+
+async def test_a_zalo_focal_point_types_a_command_and_sees_no_buttons(browser, site, sandbox,
+                                                                        shots):
+    key = zalo_focal_key(sandbox)
+    persona = sandbox.personas[key]
+    tab = await new_tab(browser)
+    await tab.open(site, key)
+    page = tab.page
+    zalo = t("sandbox.channel_zalo")
+    assert await page.text_content(f".persona[data-key='{key}'] .channel") == zalo
+    assert await page.text_content(".persona[data-key='head'] .channel") == t(
+        "sandbox.channel_telegram")
+    assert await page.text_content("#chat-channel") == zalo
+    assert await page.locator("#chat.zalo").count() == 1
+    assert await page.locator("#chat-note").is_visible()
+    assert await page.locator("#menu-btn").is_hidden()
+
+    await tab.exchange("/huongdan", first_line("common.help_stranger"))
+    if persona.invite_code:
+        before = await tab.bot_messages()
+        await page.click("#invite-btn")
+        await tab.bot_says("1. ", after=before)  # the consent: choices numbered, to be typed
+        assert await page.locator(".msg.out .text", has_text="dangky").count() == 1
+        await tab.exchange("1", first_line("registration.ask_name"))
+    # Zalo has neither inline buttons nor reply keyboards; commands are not links either
+    assert await page.locator("#messages .ik-btn, #messages .inline-keyboard").count() == 0
+    assert await page.locator("#keyboard").is_hidden()
+    assert await page.locator("#messages .command").count() == 0
+
+    # a photo goes to the fake Zalo and is shown
+    await page.set_input_files(
+        "#file-input",
+        files=[{"name": "pano.png", "mimeType": "image/png", "buffer": tiny_png(64, 48)}],
+    )
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.msg.out .photo img')].some(i => i.naturalWidth)",
+        timeout=WAIT_MS,
+    )
+    assert any(media.data == tiny_png(64, 48) for media in sandbox.zalo.media.values())
+    await tab.shot(shots, "20-zalo-focal-point.png")
+    assert tab.dialogs == []
+
+
+async def test_the_zalo_secretariat_gets_the_chart_and_a_link_that_opens(browser, site, sandbox,
+                                                                         shots):
+    tab = await new_tab(browser)
+    await tab.open(site, "zalo-secretariat")
+    page = tab.page
+    await tab.say("tonghop")
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.msg.in .photo img')].some(i => i.naturalWidth)",
+        timeout=WAIT_MS,
+    )
+    await tab.say("xuat docx")
+    base = f"http://127.0.0.1:{sandbox.running.web.port}/files/"
+    link = page.locator(f"#messages .msg.in .text a[href^='{base}']")
+    await link.first.wait_for(timeout=WAIT_MS)
+    assert await link.first.get_attribute("target") == "_blank"
+    href = await link.first.get_attribute("href") or ""
+    response = await page.context.request.get(href)
+    assert response.status == 200 and (await response.body())[:2] == b"PK"
+    await tab.shot(shots, "21-zalo-secretariat.png")
+
+    # the outbox shows each row's channel and whom it went to, Zalo rows included
+    await page.click("#adv-next")
+    card = page.locator("#outbox .ob-card", has=page.locator(".channel.ch-zalo"))
+    await card.first.wait_for(timeout=WAIT_MS)
+    secretariat = sandbox.personas["zalo-secretariat"]
+    assert await card.first.locator(".ob-to").get_attribute("title") == str(secretariat.address)
+
+    # in the Zalo group, what the page sends mentions the bot
+    await tab.persona("zalo-group")
+    await tab.exchange("/huongdan", "/")
+    mine = await page.locator(".msg.out .text").last.text_content()
+    assert mine == f"@{sandbox.zalo.bot_name} /huongdan"
+    await tab.shot(shots, "22-zalo-group.png")
+    assert tab.dialogs == []

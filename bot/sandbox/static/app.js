@@ -159,13 +159,46 @@ function avatar(persona, className) {
   return node;
 }
 
+function onZalo(persona) {
+  return Boolean(persona) && persona.channel === "zalo";
+}
+
 function personaRole(persona) {
   if (persona.kind === "focal") return tr("role_focal", { unit: persona.unit_short_name || "" });
   if (persona.kind === "secretariat") {
     return tr("role_secretariat", { unit: persona.unit_short_name || "" });
   }
-  if (persona.kind === "group") return tr("role_group", { count: persona.members.length });
+  if (persona.kind === "group") {
+    // In a Zalo group the bot hears only messages that mention it.
+    return tr(onZalo(persona) ? "role_group_zalo" : "role_group", { count: persona.members.length });
+  }
   return tr("role_" + persona.kind);
+}
+
+// What a Zalo persona is for, in a sentence (Telegram personas need none).
+function personaDescription(persona) {
+  if (!onZalo(persona)) return "";
+  if (persona.kind === "focal") return tr("desc_focal_zalo", { unit: persona.unit_name || "" });
+  if (persona.kind === "group") {
+    return tr("desc_group_zalo", { bot: S.state && S.state.zalo_bot ? S.state.zalo_bot.name : "" });
+  }
+  return tr("desc_" + persona.kind + "_zalo");
+}
+
+function channelBadge(persona, id) {
+  const channel = persona.channel || "telegram";
+  const node = el("span", "channel ch-" + channel, tr("channel_" + channel));
+  node.title = tr("channel_title", { channel: tr("channel_" + channel) });
+  if (id) node.id = id;
+  return node;
+}
+
+function personaByAddress(address) {
+  return [...S.personas.values()].find((p) => p.address === address) || null;
+}
+
+function displayName(persona) {
+  return persona.kind === "group" ? tr("group_name") : persona.name;
 }
 
 function renderPersonas() {
@@ -179,9 +212,14 @@ function renderPersonas() {
       const item = el("button", "persona");
       item.type = "button";
       item.dataset.key = persona.key;
+      item.dataset.channel = persona.channel || "telegram";
       if (S.persona && S.persona.key === persona.key) item.classList.add("active");
+      const description = personaDescription(persona);
+      if (description) item.title = description;
       const text = el("span", "persona-text");
-      text.append(el("span", "persona-name", persona.kind === "group" ? tr("group_name") : persona.name));
+      const nameLine = el("span", "persona-name-line");
+      nameLine.append(el("span", "persona-name", displayName(persona)), channelBadge(persona));
+      text.append(nameLine);
       text.append(el("span", "persona-role", personaRole(persona)));
       const badge = el("span", "badge");
       badge.hidden = true;
@@ -210,7 +248,15 @@ function renderChatHead() {
   if (!persona) return;
   const head = $("chat-avatar");
   head.replaceWith(Object.assign(avatar(persona), { id: "chat-avatar" }));
-  $("chat-name").textContent = persona.kind === "group" ? tr("group_name") : persona.name;
+  $("chat-name").textContent = displayName(persona);
+  $("chat-channel").replaceWith(channelBadge(persona, "chat-channel"));
+  $("chat").classList.toggle("zalo", onZalo(persona));
+  const note = $("chat-note");
+  note.hidden = !onZalo(persona);
+  note.textContent = onZalo(persona)
+    ? [tr("zalo_note"), personaDescription(persona)].filter(Boolean).join(" ")
+    : "";
+  $("menu-btn").hidden = onZalo(persona);
   const parts = [personaRole(persona)];
   if (persona.kind === "focal" && persona.unit_name && persona.unit_name !== persona.unit_short_name) {
     parts.push(persona.unit_name);
@@ -222,14 +268,15 @@ function renderChatHead() {
   invite.disabled = !persona.invite_code;
   invite.textContent = tr("use_invite");
   invite.title = persona.invite_code
-    ? tr("use_invite_title", { code: persona.invite_code })
+    ? tr(onZalo(persona) ? "use_invite_title_zalo" : "use_invite_title", { code: persona.invite_code })
     : tr("no_invite");
   const sendAs = $("send-as");
   sendAs.hidden = persona.kind !== "group";
   sendAs.replaceChildren();
   if (persona.kind === "group") {
     for (const id of persona.members) {
-      const member = [...S.personas.values()].find((p) => p.user_id === id);
+      const member = [...S.personas.values()].find(
+        (p) => p.channel === persona.channel && String(p.user_id) === String(id));
       const name = member ? member.name : String(id);
       const option = el("option", null, name);
       option.value = String(id);
@@ -317,7 +364,7 @@ function safeHref(url) {
 
 function deepLinkCode(href) {
   const bot = S.state && S.state.bot.username;
-  if (!bot) return null;
+  if (!bot || onZalo(S.persona)) return null;
   const match = /^https?:\/\/t\.me\/([A-Za-z0-9_]+)\?start=([A-Za-z0-9_-]{1,64})$/.exec(href);
   return match && match[1].toLowerCase() === bot.toLowerCase() ? match[2] : null;
 }
@@ -455,6 +502,7 @@ function buildMessage(m) {
     link.href = m.photo.url;
     link.target = "_blank";
     link.rel = "noopener";
+    if (m.photo.link) link.title = m.photo.link;
     const img = el("img");
     img.src = m.photo.url;
     img.alt = tr("photo");
@@ -491,7 +539,8 @@ function buildMessage(m) {
   meta.append(el("time", null, formatTime(m.date, HOUR)));
   bubble.append(meta);
   row.append(bubble);
-  if (m.buttons && m.buttons.length) row.append(buildButtons(m));
+  // Zalo shows no buttons: everything there is typed.
+  if (m.buttons && m.buttons.length && !onZalo(S.persona)) row.append(buildButtons(m));
   return row;
 }
 
@@ -584,7 +633,7 @@ function renderKeyboard() {
   const box = $("keyboard");
   box.replaceChildren();
   const keyboard = S.keyboard;
-  if (!keyboard || !keyboard.rows || !keyboard.rows.length) {
+  if (!keyboard || !keyboard.rows || !keyboard.rows.length || onZalo(S.persona)) {
     box.hidden = true;
     return;
   }
@@ -794,7 +843,15 @@ function outboxCard(row) {
   const status = row.status || row.state;
   if (status) head.append(el("span", "ob-status st-" + String(status).replace(/\W/g, ""), String(status)));
   const recipientKey = RECIPIENT_FIELDS.find((k) => row[k] !== undefined && row[k] !== null);
-  if (recipientKey) {
+  if (typeof row.address === "string" && row.address) {
+    // Outbox rows name their recipient by address: "zalo:…", "telegram:…".
+    const persona = personaByAddress(row.address);
+    const channel = row.address.split(":", 1)[0];
+    head.append(channelBadge(persona || { channel }));
+    const to = el("span", "ob-to", "→ " + (persona ? displayName(persona) : row.address));
+    to.title = row.address;
+    head.append(to);
+  } else if (recipientKey) {
     const id = Number(row[recipientKey]);
     const persona = [...S.personas.values()].find((p) => p.chat_id === id || p.user_id === id);
     head.append(el("span", "ob-to", "→ " + (persona
