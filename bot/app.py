@@ -29,6 +29,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.housekeeping import HousekeepingService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -161,6 +162,9 @@ class Runtime:
                 wake_outbox=outbox.wake,
                 quota=quota,
             )
+            housekeeping = HousekeepingService(uow_factory)
+            services.reminders.add_chore(housekeeping.prune)
+            registration.on_erased(services.preferences.forget_cached)
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
             outbox.use_locales(services.preferences.locale_of)
