@@ -336,6 +336,7 @@ def run_bot(settings: Settings, plan: Plan) -> int:
     """Configure logging and serve; return the process exit code."""
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
                                            settings.zalo_bot_token.get_secret_value(),
-                                           settings.zalo_webhook_secret.get_secret_value()])
+                                           settings.zalo_webhook_secret.get_secret_value()],
+                      settings.log_libraries or None)
     asyncio.run(serve(settings, plan))
     return 0
