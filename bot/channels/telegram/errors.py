@@ -14,7 +14,7 @@ import traceback
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram.inbound import address
@@ -66,6 +66,13 @@ class ErrorHandler:
         if not isinstance(update, Update) or update.effective_chat is None:
             # Channel posts, inline queries, updates from the poller itself: nobody to answer.
             logger.warning("update %s: %s at %s (no chat to answer)", update_id,
+                           type(error).__name__, _where(error))
+            return
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            # Telegram unreachable or failing (time-out, 5xx) while answering: the work was
+            # committed before the answer, so "try again" would mislead, and the apology
+            # would most likely fail the same way.
+            logger.warning("update %s: the answer could not be sent (%s at %s)", update_id,
                            type(error).__name__, _where(error))
             return
         logger.error("update %s failed: %s at %s", update_id, type(error).__name__,
