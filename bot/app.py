@@ -7,12 +7,14 @@ import contextlib
 import hashlib
 import logging
 import signal
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
@@ -29,6 +31,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.housekeeping import HousekeepingService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -42,7 +45,7 @@ from bot.texts import t
 from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
 from scheduler.ticker import Ticker
-from storage.db import StorageUnavailable, check_connection, create_engine
+from storage.db import StorageUnavailable, check_connection, check_writable, create_engine
 from storage.migrate import upgrade
 from storage.uow import make_uow_factory
 
@@ -51,15 +54,42 @@ logger = logging.getLogger(__name__)
 
 async def upgrade_database(url: str) -> None:
     """Migrate the database to the newest schema, or fail with one clear line."""
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)  # creates a SQLite file's folder, which may fail
+    except StorageUnavailable as exc:
+        raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     try:
         await check_connection(engine)
     except StorageUnavailable as exc:
         raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     finally:
         await engine.dispose()
-    # Alembic drives its own event loop in env.py, so keep it off ours.
-    await asyncio.to_thread(upgrade, url)
+    try:
+        # Alembic drives its own event loop in env.py, so keep it off ours.
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        try:
+            await check_writable(engine)
+        finally:
+            await engine.dispose()
+    except (StorageUnavailable, SQLAlchemyError, OSError) as exc:
+        problem = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise StartupError(t("cli.db_unwritable", "vi", problem=problem)) from None
+
+
+def check_archive_dir(settings: Settings) -> None:
+    """Refuse to start when attachments are to be archived into a folder that cannot be
+    written (Zalo's images are always archived: their links expire)."""
+    if not (settings.archive_attachments or settings.zalo_enabled):
+        return
+    folder = Path(settings.archive_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise StartupError(t("cli.archive_unwritable", "vi", folder=str(folder),
+                             problem=exc.strerror or type(exc).__name__)) from None
 
 
 class BotName:
@@ -106,6 +136,7 @@ class Runtime:
     ) -> AsyncIterator[Runtime]:
         """Connect, migrate and build the services; dispose of the engine on exit."""
         await upgrade_database(settings.database_url)
+        check_archive_dir(settings)
         engine = create_engine(settings.database_url)
         try:
             uow_factory = make_uow_factory(engine)
@@ -161,6 +192,9 @@ class Runtime:
                 wake_outbox=outbox.wake,
                 quota=quota,
             )
+            housekeeping = HousekeepingService(uow_factory)
+            services.reminders.add_chore(housekeeping.prune)
+            registration.on_erased(services.preferences.forget_cached)
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
             outbox.use_locales(services.preferences.locale_of)
@@ -332,6 +366,7 @@ def run_bot(settings: Settings, plan: Plan) -> int:
     """Configure logging and serve; return the process exit code."""
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
                                            settings.zalo_bot_token.get_secret_value(),
-                                           settings.zalo_webhook_secret.get_secret_value()])
+                                           settings.zalo_webhook_secret.get_secret_value()],
+                      settings.log_libraries or None)
     asyncio.run(serve(settings, plan))
     return 0

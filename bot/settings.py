@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     file_link_hours: float = Field(default=24.0, gt=0)
     default_locale: str = Field(default="vi", pattern="^(vi|en)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
+    # Libraries that log updates and SQL parameters stay at INFO unless asked (see bot/logs.py).
+    log_libraries: str = Field(default="", pattern="^(|DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     # Reminders and the outbox (see bot/services/schedule.py for the formats).
     quiet_hours: str = "21:00-07:00"
     nudge_offsets: str = "3d,1d,0d"

@@ -84,12 +84,17 @@ def render_history(turn: Turn, unit_name: str, history: list[TaskHistory]) -> li
             lines.append(_text(turn,
                 "reports.history_version", reference=report.reference,
                 version=report.version, status=_status(turn, report),
-                when=_when(turn, report), name=report.submitted_by_name,
+                when=_when(turn, report), name=_submitter(turn, report),
                 attachments=len(report.attachments),
             ))
     lines.append("")
     lines.append(_text(turn, "reports.history_footer"))
     return split_messages(lines)
+
+
+def _submitter(turn: Turn, report: Report) -> str:
+    # An erased person's reports stay the unit's, under no name.
+    return report.submitted_by_name or _text(turn, "reports.erased_person")
 
 
 def _size(size: int | None) -> str:
@@ -126,7 +131,7 @@ def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
         task=task.text if task is not None else report.task_id,
         status=_status(turn, report),
         when=_when(turn, report),
-        name=report.submitted_by_name,
+        name=_submitter(turn, report),
         figures="\n".join(figures) or "—",
         narrative=report.narrative or "—",
         count=len(report.attachments),

@@ -1,8 +1,9 @@
 """/summary (/tonghop) with its chart and /export docx|xlsx (/xuat); roles checked every time.
 
 The head and the secretariat see the whole campaign; a focal point or deputy sees the unit's own
-status only; nobody else sees anything. Exports are for the head and the secretariat; phone
-numbers appear only in the secretariat's spreadsheet sent in a private chat. Drawing the chart
+status only; nobody else sees anything. Exports are for the head and the secretariat, in a private
+chat only; phone numbers appear only in the secretariat's spreadsheet. In a group, /tonghop shows
+the counts and figures but no narrative. Drawing the chart
 and building the files is CPU work, so it runs in a worker thread, off the event loop.
 """
 
@@ -35,7 +36,8 @@ async def summary(turn: Turn) -> None:
     plan = services.plan
     if identity.is_staff:
         result = await services.summary.summary(turn.now)
-        await turn.lines(summary_messages(result, plan, turn.locale))
+        # In a group every member reads it: figures and counts only, no unit's own words.
+        await turn.lines(summary_messages(result, plan, turn.locale, narratives=turn.private))
         await turn.responder.action("upload_photo")
         png = await asyncio.to_thread(_chart, result, plan, turn.locale)
         caption = Reply("summary.chart_caption", {"now": format_when(result.now, plan.timezone)})
@@ -53,6 +55,10 @@ async def export(turn: Turn) -> None:
     identity = await turn.identity()
     if not identity.is_staff:
         await refuse(turn, identity, "summary.export_not_allowed")
+        return
+    if not turn.private:
+        # Both files carry every unit's narratives (and the workbook phone numbers).
+        await turn.say("summary.export_private_only")
         return
     wanted = FORMATS.get(turn.args[0].lower()) if turn.args else None
     if wanted is None:
@@ -72,8 +78,8 @@ async def export(turn: Turn) -> None:
         await turn.responder.document(content, name, Reply("summary.docx_caption", when),
                                       turn.locale)
         return
-    # Phone numbers: only for the secretariat, and never into a group chat.
-    with_phones = identity.role is Role.SECRETARIAT and turn.private
+    # Phone numbers: only for the secretariat (exports never go into a group chat).
+    with_phones = identity.role is Role.SECRETARIAT
     data = await services.summary.workbook(now)
     content = await asyncio.to_thread(_xlsx, data, plan, turn.locale, with_phones)
     await services.summary.record_export(

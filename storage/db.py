@@ -136,6 +136,20 @@ async def check_connection(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT
         raise StorageUnavailable(f"{where}: {_reason(exc, engine.url)}") from None
 
 
+async def check_writable(engine: AsyncEngine) -> None:
+    """Write to the migrated database and roll back, or raise StorageUnavailable: a read-only
+    file, folder or account is found at start, not at the first report."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = version_num")
+            )
+            await connection.rollback()
+    except (SQLAlchemyError, OSError) as exc:
+        where = describe_url(engine.url)
+        raise StorageUnavailable(f"{where}: {_reason(exc, engine.url)}") from None
+
+
 def _reason(exc: BaseException, url: URL) -> str:
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     message = " ".join(str(cause).split()) or type(cause).__name__

@@ -26,6 +26,12 @@ COLOURS = {
 }
 
 
+def _literal(text: str) -> str:
+    """The text as written: matplotlib reads `$…$` as math, and an unbalanced one would stop
+    the chart (a unit's short name is the plan author's, not ours)."""
+    return text.replace("$", r"\$")
+
+
 def _outstanding(unit: UnitSummary) -> int:
     return unit.total - unit.tasks.get("done", 0)
 
@@ -40,7 +46,7 @@ def status_chart(summary: Summary, plan: Plan, locale: str) -> bytes:
         title = t("summary.chart_title_top", locale, shown=MAX_UNITS, total=len(units))
         units = [unit for unit in units if unit.unit_id in chosen]
     units.reverse()  # barh draws bottom-up; the plan's first unit belongs on top
-    names = [unit_name(plan, unit.unit_id) for unit in units]
+    names = [_literal(unit_name(plan, unit.unit_id)) for unit in units]
 
     height = 1.6 + 0.42 * max(len(units), 1)
     # Constrained layout keeps the legend and the title outside the bars without overlaps.
@@ -54,21 +60,21 @@ def status_chart(summary: Summary, plan: Plan, locale: str) -> bytes:
         if not any(counts):
             continue
         bars = axes.barh(positions, counts, left=left, color=COLOURS[state], height=0.7,
-                         label=t(f"workbook.state_{state}", locale))
+                         label=_literal(t(f"workbook.state_{state}", locale)))
         axes.bar_label(bars, labels=[str(c) if c else "" for c in counts], label_type="center",
                        color="white", fontsize=10, fontweight="bold")
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.set_yticks(list(positions), names, fontsize=11)
     axes.set_ylim(-0.6, len(units) - 0.4)
-    axes.set_xlabel(t("summary.chart_axis", locale), fontsize=11)
+    axes.set_xlabel(_literal(t("summary.chart_axis", locale)), fontsize=11)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x", alpha=0.3)
     axes.set_axisbelow(True)
-    figure.suptitle(title, x=0.02, ha="left", fontsize=13, fontweight="bold")
+    figure.suptitle(_literal(title), x=0.02, ha="left", fontsize=13, fontweight="bold")
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=10, frameon=False)
-    figure.text(0.99, 0.005, t("summary.chart_updated", locale,
-                               now=format_when(summary.now, summary.timezone)),
+    figure.text(0.99, 0.005, _literal(t("summary.chart_updated", locale,
+                                        now=format_when(summary.now, summary.timezone))),
                 ha="right", va="bottom", fontsize=8, color="#616161")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

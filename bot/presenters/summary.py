@@ -58,8 +58,11 @@ def _reminder_notes(summary: Summary, plan: Plan, locale: str) -> dict[str, str]
     return notes
 
 
-def summary_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
-    """Every line of the summary, in reading order (blank lines between sections)."""
+def summary_lines(
+    summary: Summary, plan: Plan, locale: str, narratives: bool = True
+) -> list[str]:
+    """Every line of the summary, in reading order (blank lines between sections); without
+    `narratives` (a group chat) problems are counted, not quoted."""
     zone = summary.timezone
     notes = _reminder_notes(summary, plan, locale)
     lines = [t_html("summary.title", locale, now=format_when(summary.now, zone)), ""]
@@ -73,16 +76,19 @@ def summary_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
     lines += ["", t_html("summary.units_header", locale)]
     lines += [_unit_line(unit, summary, plan, locale) for unit in summary.units]
     lines += ["", *_figure_lines(summary, locale)]
-    if summary.problem_count:
+    if summary.problem_count and narratives:
         lines += ["", *_problem_lines(summary, plan, locale)]
+    elif summary.problem_count:
+        lines += ["", t_html("summary.problems_private", locale, count=summary.problem_count)]
     return lines
 
 
 def summary_messages(
-    summary: Summary, plan: Plan, locale: str, limit: int = MESSAGE_LIMIT
+    summary: Summary, plan: Plan, locale: str, limit: int = MESSAGE_LIMIT,
+    narratives: bool = True,
 ) -> list[str]:
     """The summary as chat messages of at most `limit` characters each."""
-    return split_messages(summary_lines(summary, plan, locale), limit)
+    return split_messages(summary_lines(summary, plan, locale, narratives), limit)
 
 
 def _focal_point_lines(

@@ -290,7 +290,8 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
         report_sheet.add([
             report_reference(report.id), report.unit_id, unit_name(report.unit_id),
             report.task_id, task_texts.get(report.task_id, ""), report.version,
-            states[report.status.value], yes if latest else no, report.submitted_by_name,
+            states[report.status.value], yes if latest else no,
+            report.submitted_by_name or h("erased_person"),
             when(report.created_at), report.narrative,
         ])
 

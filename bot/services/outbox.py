@@ -34,6 +34,10 @@ REMINDER_KINDS = frozenset(
     {"phase", "deadline", "deadline.manual", "registration", "escalation", "digest"}
 )
 UNREACHABLE_KIND = "unreachable"
+#: Why a message can never be delivered, as told to the secretariat: blocked (403), the chat
+#: does not exist (400 "chat not found"), or the platform kept failing until attempts ran out.
+BLOCKED, NOT_FOUND, FAILING = "blocked", "not_found", "failing"
+_NOT_FOUND = ("chat not found", "user not found", "peer_id_invalid", "not exist")
 
 
 # --- the Notifier port and its domain errors ----------------------------------------------
@@ -480,6 +484,10 @@ class OutboxService:
                 logger.warning("outbox %s rejected by %s: %s", row.key, channel, exc)
                 await self._write(row.id, "mark_failed", f"rejected: {exc}")
                 result.failed += 1
+                # The recipient cannot be reached (no such chat); any other refusal is about
+                # the message and still means it never arrives.
+                missing = any(part in str(exc).lower() for part in _NOT_FOUND)
+                await self._report_unreachable(row, NOT_FOUND if missing else FAILING)
                 return
             except Exception as exc:
                 logger.exception("outbox %s: unexpected error while sending", row.key)
@@ -496,6 +504,8 @@ class OutboxService:
         if row.attempts + 1 >= self.options.max_attempts:
             await self._write(row.id, "mark_failed", error)
             result.failed += 1
+            logger.warning("outbox %s: given up after %d attempts", row.key, row.attempts + 1)
+            await self._report_unreachable(row, FAILING)
             return
         # Capped exponential backoff on the injected clock: 1, 2, 4… minutes.
         delay = timedelta(minutes=min(60, 2**row.attempts))
@@ -509,8 +519,9 @@ class OutboxService:
             await getattr(uow.outbox, action)(message_id, *args)
             await uow.commit()
 
-    async def _report_unreachable(self, row: OutboxMessage) -> None:
-        """Tell the secretariat which unit (or chat) the bot can no longer reach."""
+    async def _report_unreachable(self, row: OutboxMessage, reason: str = BLOCKED) -> None:
+        """Tell the secretariat which unit (or chat) the bot can no longer reach, and why
+        (once a day per recipient, whatever the reason)."""
         if row.address in self._admin_ids or row.kind == UNREACHABLE_KIND:
             return
         now = self._clock.now()
@@ -528,6 +539,8 @@ class OutboxService:
                 text_key, payload = "reminders.unreachable_group", {}
             else:
                 text_key, payload = "reminders.unreachable_chat", {"chat": str(row.address)}
+            if reason != BLOCKED:
+                text_key = f"{text_key}_{reason}"
             for admin in sorted(self._admin_ids):
                 await uow.outbox.enqueue(
                     OutboxMessage(

@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from bot.domain.address import Address
 from bot.domain.plan import Deadline, Plan
+from bot.domain.privacy import PersonTraces
 from bot.domain.progress import UnitDeadline
 from bot.domain.records import (
     AuditEntry,
@@ -62,6 +63,10 @@ class AuditRepository(Protocol):
         """The newest entries first."""
         ...
 
+    async def forget(self, traces: PersonTraces, placeholder: Address) -> int:
+        """Replace an erased person by a placeholder as actor and inside details."""
+        ...
+
 
 class ConversationRepository(Protocol):
     """Multi-step chat flow state, one per (chat, user)."""
@@ -84,6 +89,10 @@ class ConversationRepository(Protocol):
         """Delete conversations expired at `now`; return how many."""
         ...
 
+    async def delete_of(self, addresses: Collection[Address]) -> int:
+        """Delete every conversation of these people (or in their private chats)."""
+        ...
+
 
 class ProcessedUpdateRepository(Protocol):
     """Inbound messages already handled, by their channel-unique key."""
@@ -102,6 +111,10 @@ class ProcessedUpdateRepository(Protocol):
 
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff`; return how many."""
+        ...
+
+    async def forget(self, traces: PersonTraces) -> int:
+        """Drop stored answers that mention a person (keys stay); return how many."""
         ...
 
 
@@ -132,6 +145,10 @@ class FocalPointRepository(Protocol):
         """Forget the person's name, position, phone and chat ids and close the seat."""
         ...
 
+    async def held_by(self, user: Address) -> list[FocalPoint]:
+        """Every seat a person holds or held, in any campaign."""
+        ...
+
 
 class InviteRepository(Protocol):
     """Single-use registration codes, stored hashed."""
@@ -150,6 +167,10 @@ class InviteRepository(Protocol):
 
     async def revoke_unit(self, campaign_id: str, unit_id: str, now: datetime) -> int:
         """Revoke every unused invite of a unit; return how many."""
+        ...
+
+    async def forget_user(self, user: Address, placeholder: Address) -> int:
+        """Replace the person who used invites by a placeholder."""
         ...
 
 
@@ -227,6 +248,10 @@ class OutboxRepository(Protocol):
         self, kind: str, key_prefixes: Collection[str]
     ) -> dict[str, list[datetime]]:
         """When messages of a kind whose key starts with a prefix reached each unit."""
+        ...
+
+    async def forget(self, traces: PersonTraces, placeholder: Address) -> int:
+        """Make every message to or about a person name nobody (queued ones are skipped)."""
         ...
 
 
@@ -331,6 +356,10 @@ class ReportRepository(Protocol):
         """Record where an attachment was archived."""
         ...
 
+    async def forget_submitter(self, user: Address, placeholder: Address) -> int:
+        """Credit a person's reports to a placeholder, without their name."""
+        ...
+
 
 class FileFetcher(Protocol):
     """Downloads a file a user sent, by the channel's reference to it."""
@@ -349,6 +378,10 @@ class PreferenceRepository(Protocol):
 
     async def set_locale(self, address: Address, locale: str) -> None:
         """Remember a user's language."""
+        ...
+
+    async def forget(self, addresses: Collection[Address]) -> int:
+        """Forget the language of these addresses."""
         ...
 
 

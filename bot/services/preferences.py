@@ -23,6 +23,11 @@ class PreferenceService:
         """The user's chosen language, if any."""
         return self._locales.get(user)
 
+    def forget_cached(self, addresses: frozenset[Address]) -> None:
+        """Drop erased people's choices from the cache (the database rows are already gone)."""
+        for address in addresses:
+            self._locales.pop(address, None)
+
     async def choose(self, user: Address, locale: str) -> bool:
         """Store a user's language; False if the language is not offered."""
         if locale not in LOCALES:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
 from bot.domain.plan import Plan
+from bot.domain.privacy import PersonTraces, erased_address
 from bot.domain.records import (
     AuditEntry,
     Conversation,
@@ -107,8 +108,13 @@ class RegistrationService:
         self._dialogue = dialogue
         self._admin_ids = admin_ids
         self._invite_link = invite_link
+        self._on_erased: list[Callable[[frozenset[Address]], None]] = []
         dialogue.add_flow(self)
         dialogue.add_flow(ForgetFlow(self))
+
+    def on_erased(self, hook: Callable[[frozenset[Address]], None]) -> None:
+        """Call `hook` with the addresses of every erased person (to drop cached values)."""
+        self._on_erased.append(hook)
 
     # --- invites --------------------------------------------------------------------------
 
@@ -453,8 +459,8 @@ class RegistrationService:
         """Ask a registered user to confirm the erasure of their data."""
 
         async def work(uow: UnitOfWork) -> Outcome:
-            seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
-            if not seats:
+            # A person who handed over their seat is still stored and may ask to be forgotten.
+            if not await uow.focal_points.held_by(actor.user):
                 return Outcome([Reply("registration.forget_nothing")])
             step = Step.go(FORGET_STEP, {}, ForgetFlow.question())
             return await self._dialogue.save(uow, actor, FORGET_FLOW, step, now)
@@ -462,10 +468,30 @@ class RegistrationService:
         return await self._dialogue.once(message_key, now, work)
 
     async def erase(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Reply:
-        """Erase the user's name, phone and chat ids; tell the secretariat."""
-        seats = await uow.focal_points.active_for_user(self._plan.id, actor.user)
+        """Erase the person everywhere; tell the secretariat which units need a new focal point.
+
+        Every seat the person holds or held loses name, position, phone and addresses. Reports
+        stay the unit's but are credited to a placeholder, `erased:<seat id>`; the audit log,
+        used invites and the outbox point to it too; their conversations and language choice
+        are deleted; stored answers that mention them are dropped (see `forget_person`).
+        """
+        seats = await uow.focal_points.held_by(actor.user)
+        if not seats:
+            return Reply("registration.erased")
+        placeholder = erased_address(min(seat.id or 0 for seat in seats))
+        addresses = {actor.user, *(seat.user for seat in seats), *(seat.chat for seat in seats)}
+        if actor.private:
+            addresses.add(actor.chat)
+        traces = PersonTraces.of(
+            addresses, [seat.full_name for seat in seats], [seat.phone_e164 for seat in seats]
+        )
         for seat in seats:
+            assert seat.id is not None
             await uow.focal_points.erase(seat.id, now)
+        await forget_person(uow, traces, placeholder)
+        for seat in seats:
+            if seat.ended_at is not None or seat.campaign_id != self._plan.id:
+                continue  # only a seat held now leaves a unit without its focal point
             await uow.audit.append(
                 AuditEntry(now, "focal_point.erased", None, self._plan.id, seat.unit_id,
                            {"focal_point_id": seat.id, "role": seat.role.value})
@@ -486,6 +512,8 @@ class RegistrationService:
                         campaign_id=self._plan.id,
                     )
                 )
+        for hook in self._on_erased:
+            hook(traces.addresses)
         return Reply("registration.erased")
 
 
@@ -523,3 +551,21 @@ class ForgetFlow:
         if not choice:
             return Step.end(Reply("registration.forget_kept"))
         return Step.end(await self._registration.erase(uow, actor, now))
+
+
+async def forget_person(uow: UnitOfWork, traces: PersonTraces, placeholder: Address) -> None:
+    """Remove a person's traces from every table other than `focal_points`.
+
+    Rule for stored answers (`processed_updates`): an answer that holds the person's name,
+    phone number (any format) or address is dropped, its key kept, so a redelivery is still
+    not handled twice; every other answer is pruned a day after it was stored anyway
+    (`DialogueService`'s callers prune with `prune_replays`), since no platform redelivers later.
+    """
+    for user in sorted(traces.addresses):
+        await uow.invites.forget_user(user, placeholder)
+        await uow.reports.forget_submitter(user, placeholder)
+    await uow.audit.forget(traces, placeholder)
+    await uow.conversations.delete_of(traces.addresses)
+    await uow.prefs.forget(traces.addresses)
+    await uow.outbox.forget(traces, placeholder)
+    await uow.updates.forget(traces)

@@ -12,7 +12,8 @@ are recorded as skipped.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -25,6 +26,8 @@ from bot.domain.records import FocalPoint, FocalPointRole, OutboxMessage, Outbox
 from bot.services.outbox import DrainResult, OutboxService, line
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.schedule import ReminderPolicy
+
+logger = logging.getLogger(__name__)
 
 GROUP_KEY = "coordination_group"
 # A phase announcement lists at most this many tasks, shortened, to stay one short message.
@@ -259,14 +262,25 @@ class ReminderService:
             for unit_id in (task.lead, *task.cooperating):
                 self._tasks.setdefault(unit_id, []).append(task)
         self._lock = asyncio.Lock()
+        self._chores: list[Callable[[datetime], Awaitable[Any]]] = []
 
     # --- ticking --------------------------------------------------------------------------
+
+    def add_chore(self, chore: Callable[[datetime], Awaitable[Any]]) -> None:
+        """Run a periodic use case (pruning) on every tick, with the clock's time."""
+        self._chores.append(chore)
 
     async def tick(self) -> TickResult:
         """Queue what is due at the clock's time, then send everything due; wait for it."""
         async with self._lock:
             result = await self.enqueue_due(self._clock.now())
             result.drained = await self.outbox.drain()
+        for chore in self._chores:
+            try:
+                await chore(self._clock.now())
+            except Exception:
+                # Housekeeping must never stop reminders; the next tick tries again.
+                logger.exception("a periodic chore failed")
         return result
 
     async def enqueue_due(self, now: datetime) -> TickResult:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
+from bot.domain.privacy import PersonTraces
 from bot.domain.records import AuditEntry
 from storage.models import AuditRow
 
@@ -47,3 +49,26 @@ class SqlAuditRepository:
         if campaign_id is not None:
             statement = statement.where(AuditRow.campaign_id == campaign_id)
         return [_entry(row) for row in await self._session.scalars(statement)]
+
+    async def forget(self, traces: PersonTraces, placeholder: Address) -> int:
+        """Replace a person by a placeholder as actor and inside details; return how many.
+
+        The entries stay (the trail of who registered, handed over, erased) but name nobody.
+        """
+        actors = sorted(traces.addresses)
+        changed = 0
+        if actors:
+            result = await self._session.execute(
+                update(AuditRow).where(AuditRow.actor.in_(actors)).values(actor=placeholder)
+            )
+            changed += int(getattr(result, "rowcount", 0))
+        # Details are JSON; the few that name a person (a handover's "to") are found in Python.
+        rows = await self._session.execute(select(AuditRow.id, AuditRow.detail))
+        for row_id, detail in rows.all():
+            if detail and traces.mentioned_in(detail):
+                await self._session.execute(
+                    update(AuditRow).where(AuditRow.id == row_id)
+                    .values(detail=traces.scrub(detail, str(placeholder)))
+                )
+                changed += 1
+        return changed

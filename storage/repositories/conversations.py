@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.address import Address
@@ -79,5 +80,18 @@ class SqlConversationRepository:
         """Delete every conversation that expired at or before `now`; return how many."""
         result = await self._session.execute(
             delete(ConversationRow).where(ConversationRow.expires_at <= now)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def delete_of(self, addresses: Collection[Address]) -> int:
+        """Delete every conversation of these people, or held in their private chats."""
+        if not addresses:
+            return 0
+        wanted = sorted(addresses)
+        result = await self._session.execute(
+            delete(ConversationRow).where(
+                or_(ConversationRow.user_address.in_(wanted),
+                    ConversationRow.chat_address.in_(wanted))
+            )
         )
         return int(getattr(result, "rowcount", 0))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
+from bot.domain.privacy import PersonTraces
 from bot.domain.records import OutboxMessage, OutboxStatus
 from storage.models import OutboxRow
 from storage.repositories._sql import upsert_insert
@@ -273,3 +276,43 @@ class SqlOutboxRepository:
                 sent_at = sent_at.replace(tzinfo=UTC)
             result.setdefault(unit_id, []).append(sent_at)
         return {unit: sorted(times) for unit, times in result.items()}
+
+    async def forget(self, traces: PersonTraces, placeholder: Address) -> int:
+        """Make every message to or about a person name nobody; return how many rows changed.
+
+        Messages addressed to the person now go to the placeholder (an address on no channel),
+        those still queued are skipped, and names, numbers and ids in keys, values and errors
+        are replaced. Sent rows keep their status, so the summary still counts the reminders a
+        unit received.
+        """
+        rows = (await self._session.scalars(select(OutboxRow))).all()
+        keys = [
+            re.compile(r"(^|:)" + re.escape(address.key) + r"(?=:|$)")
+            for address in sorted(traces.addresses)
+        ]
+        changed = 0
+        for row in rows:
+            addressed = row.address in traces.addresses
+            key = row.key
+            for pattern in keys:
+                key = pattern.sub(lambda m: m.group(1) + placeholder.key, key)
+            payload = row.payload or {}
+            mentioned = traces.mentioned_in(payload)
+            error = row.last_error or ""
+            if not (addressed or key != row.key or mentioned or traces.in_text(error)):
+                continue
+            values: dict[str, object] = {
+                "key": key,
+                "payload": traces.scrub(payload) if mentioned else payload,
+                "last_error": traces.scrub(error) if error else row.last_error,
+            }
+            if addressed:
+                values["address"] = placeholder
+            if row.status in (PENDING, SENDING):
+                values.update(status=OutboxStatus.SKIPPED.value, last_error="erased",
+                              not_before=None)
+            await self._session.execute(
+                update(OutboxRow).where(OutboxRow.id == row.id).values(**values)
+            )
+            changed += 1
+        return changed

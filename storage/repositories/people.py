@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.address import Address
@@ -76,6 +76,15 @@ class SqlFocalPointRepository:
             FocalPointRow.campaign_id == campaign_id, FocalPointRow.unit_id == unit_id
         )
 
+    async def held_by(self, user: Address) -> list[FocalPoint]:
+        """Every seat a person holds or held, in any campaign (erasure covers them all)."""
+        statement = (
+            select(FocalPointRow)
+            .where(FocalPointRow.user_address == user)
+            .order_by(FocalPointRow.id)
+        )
+        return [_focal_point(row) for row in await self._session.scalars(statement)]
+
     async def add(self, focal_point: FocalPoint) -> FocalPoint:
         """Store a new seat holder and return it with its id."""
         row = FocalPointRow(
@@ -104,7 +113,10 @@ class SqlFocalPointRepository:
         )
 
     async def erase(self, focal_point_id: int, now: datetime) -> None:
-        """Forget the person (name, position, phone, chat ids) and close the seat."""
+        """Forget the person (name, position, phone, chat ids) and close the seat.
+
+        A seat already closed keeps when and why it ended (a handover stays a handover).
+        """
         await self._session.execute(
             update(FocalPointRow)
             .where(FocalPointRow.id == focal_point_id)
@@ -114,8 +126,8 @@ class SqlFocalPointRepository:
                 phone_e164=None,
                 user_address=None,
                 chat_address=None,
-                ended_at=now,
-                ended_reason="erased",
+                ended_at=func.coalesce(FocalPointRow.ended_at, now),
+                ended_reason=func.coalesce(FocalPointRow.ended_reason, "erased"),
             )
         )
 
@@ -159,6 +171,13 @@ class SqlInviteRepository:
             .values(used_at=now, used_by=user)
         )
         return int(getattr(result, "rowcount", 0)) == 1
+
+    async def forget_user(self, user: Address, placeholder: Address) -> int:
+        """Replace the person who used invites by a placeholder; return how many."""
+        result = await self._session.execute(
+            update(InviteRow).where(InviteRow.used_by == user).values(used_by=placeholder)
+        )
+        return int(getattr(result, "rowcount", 0))
 
     async def revoke_unit(self, campaign_id: str, unit_id: str, now: datetime) -> int:
         """Revoke every unused invite of a unit; return how many."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.address import Address
@@ -31,3 +33,12 @@ class SqlPreferenceRepository:
                 index_elements=["address"], set_={"locale": statement.excluded.locale}
             )
         )
+
+    async def forget(self, addresses: Collection[Address]) -> int:
+        """Forget the language of these addresses; return how many were stored."""
+        if not addresses:
+            return 0
+        result = await self._session.execute(
+            delete(UserPrefRow).where(UserPrefRow.address.in_(sorted(addresses)))
+        )
+        return int(getattr(result, "rowcount", 0))

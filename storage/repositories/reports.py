@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
 from bot.domain.records import (
     Attachment,
     AttachmentKind,
@@ -228,3 +229,15 @@ class SqlReportRepository:
             .where(AttachmentRow.id == attachment_id)
             .values(archive_path=path)
         )
+
+    async def forget_submitter(self, user: Address, placeholder: Address) -> int:
+        """Credit the person's reports to a placeholder, without their name; return how many.
+
+        The reports stay, and stay the unit's: only who sent them is forgotten.
+        """
+        result = await self._session.execute(
+            update(ReportRow)
+            .where(ReportRow.submitted_by == user)
+            .values(submitted_by=placeholder, submitted_by_name="")
+        )
+        return int(getattr(result, "rowcount", 0))

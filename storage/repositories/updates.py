@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.privacy import PersonTraces
 from storage.models import ProcessedUpdateRow
 from storage.repositories._sql import upsert_insert
 
@@ -53,3 +54,23 @@ class SqlProcessedUpdateRepository:
             delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < cutoff)
         )
         return int(getattr(result, "rowcount", 0))
+
+    async def forget(self, traces: PersonTraces) -> int:
+        """Drop the stored answers that mention a person; return how many.
+
+        The keys stay, so a redelivered message is still recognised and not handled twice; it
+        is only no longer answered again. The table holds at most a day of messages (see
+        `delete_older_than`), so reading every stored answer here stays small.
+        """
+        rows = await self._session.execute(
+            select(ProcessedUpdateRow.message_key, ProcessedUpdateRow.outcome)
+            .where(ProcessedUpdateRow.outcome.is_not(None))
+        )
+        keys = [key for key, outcome in rows.all() if traces.mentioned_in(outcome)]
+        for key in keys:
+            await self._session.execute(
+                update(ProcessedUpdateRow)
+                .where(ProcessedUpdateRow.message_key == key)
+                .values(outcome=None)
+            )
+        return len(keys)

@@ -171,8 +171,10 @@ async def test_phone_numbers_only_in_the_secretariats_private_spreadsheet(
     head_copy = await ask(head, "/export xlsx", plain("summary.xlsx_caption_no_phones",
                                                       now=now)[:30])
     group = fake_api.add_group("Điều phối", [secretariat.user, head.user])
-    in_group = await ask(secretariat, "/xuat xlsx", plain("summary.xlsx_caption_no_phones",
-                                                          now=now)[:30], chat=group)
+    # In a group the files are not posted at all (every unit's narratives): asked in private.
+    refusal = await ask(secretariat, "/xuat xlsx", plain("summary.export_private_only")[:30],
+                        chat=group)
+    assert not [m for m in fake_api.sent_messages(group.id) if m.document]
 
     def headers(message):
         book = load_workbook(io.BytesIO(stored(fake_api, message)))
@@ -184,7 +186,7 @@ async def test_phone_numbers_only_in_the_secretariats_private_spreadsheet(
     values = [str(c.value) for row in book[plain("workbook.sheet_focal_points")] for c in row]
     assert "0912 340 000" in values
     assert phone not in headers(head_copy)[0]
-    assert phone not in headers(in_group)[0]
+    assert phone not in refusal.text and "0912" not in refusal.text
 
 
 async def test_the_head_asks_for_the_summary_in_the_coordination_group(
@@ -197,6 +199,29 @@ async def test_the_head_asks_for_the_summary_in_the_coordination_group(
 
     assert message.chat_id == group.id
     assert "+84" not in message.text and "0912" not in message.text
+
+
+async def test_staff_outputs_in_a_group_carry_no_narrative(
+    bot, fake_api, head, secretariat, campaign, kontum_plan, clock
+):
+    group = fake_api.add_group("Điều phối", [head.user, secretariat.user])
+    now = format_when(clock.now(), kontum_plan.timezone)
+    problem = "Thiết bị phát sóng lưu động bị hỏng"
+
+    private = await ask(head, "/tonghop", first_line("summary.title", now=now))
+    private_text = "\n".join(m.text or "" for m in fake_api.sent_messages(head.id))
+    assert problem in private_text and private.chat_id == head.id
+    in_group = await ask(head, "/tonghop", first_line("summary.title", now=now), chat=group)
+    await head.silence()
+    group_text = "\n".join(m.text or "" for m in fake_api.sent_messages(group.id))
+    assert in_group.chat_id == group.id
+    assert problem not in group_text
+    assert plain("summary.problems_private", count=1)[:20] in group_text
+    for command in ("/xuat docx", "/export xlsx", "/xuat"):
+        refusal = await ask(secretariat, command, plain("summary.export_private_only")[:30],
+                            chat=group)
+        assert refusal.chat_id == group.id
+    assert not [m for m in fake_api.sent_messages(group.id) if m.document]
 
 
 def plain_html(text: str) -> str:

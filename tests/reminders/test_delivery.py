@@ -103,3 +103,42 @@ async def test_nothing_is_sent_during_quiet_hours_and_it_all_goes_when_they_end(
         assert sum("cửa khẩu Bờ Y" in text for text in texts) == 1
     rows = [row for row in await campaign.outbox() if row.kind == "broadcast"]
     assert {row.sent_at for row in rows} == {at(5, 12, 7)}
+
+
+async def test_a_chat_that_does_not_exist_is_reported_to_the_secretariat(
+    campaign, fake_api, secretariat
+):
+    for unit in UNITS:
+        await campaign.register(unit)
+    gone = campaign.people["dai-ptth"]
+    fake_api.fail_next("sendMessage", times=1, status=400,
+                       description="Bad Request: chat not found", chat_id=gone.id)
+    await campaign.run_until(at(5, 12, 7))
+    [row] = [row for row in await campaign.outbox() if row.key == "phase:trong:unit:dai-ptth"]
+    assert row.status is OutboxStatus.FAILED and "chat not found" in row.last_error.lower()
+    notices = [m.text for m in fake_api.sent_messages(ADMIN_ID) if m.text.startswith("⚠️")]
+    assert notices == [plain("reminders.unreachable_focal_point_not_found",
+                             unit=campaign.plan.unit("dai-ptth").name,
+                             name="Nguyễn Văn dai-ptth")]
+
+
+async def test_a_message_given_up_after_repeated_5xx_is_reported_to_the_secretariat(
+    campaign, fake_api, secretariat
+):
+    for unit in UNITS:
+        await campaign.register(unit)
+    person = campaign.people["cong-an"]
+    # Every attempt fails: three in-process tries per attempt, five attempts (backoff 1, 2,
+    # 4, 8 minutes on the clock).
+    fake_api.fail_next("sendMessage", times=100, status=502, chat_id=person.id)
+    await campaign.run_until(at(5, 12, 7))
+    await campaign.run_until(at(5, 12, 9))
+    [row] = [row for row in await campaign.outbox() if row.key == "phase:trong:unit:cong-an"]
+    assert row.status is OutboxStatus.FAILED and row.attempts == 5
+    notices = [m.text for m in fake_api.sent_messages(ADMIN_ID) if m.text.startswith("⚠️")]
+    assert notices == [plain("reminders.unreachable_focal_point_failing",
+                             unit=campaign.plan.unit("cong-an").name,
+                             name="Nguyễn Văn cong-an")]
+    # Later failures the same day do not repeat the notice.
+    await campaign.run_until(at(5, 12, 20))
+    assert len([m for m in fake_api.sent_messages(ADMIN_ID) if m.text.startswith("⚠️")]) == 1

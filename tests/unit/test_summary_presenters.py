@@ -156,6 +156,12 @@ def test_the_chart_keeps_the_units_with_most_work_left_when_there_are_many():
     assert status_chart(summary, PLAN, "en").startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("short_name", ["Ban $x^{2", "$$", "Giá $5 $10", r"\$a$"])
+def test_a_dollar_in_a_unit_name_does_not_break_the_chart(short_name):
+    plan = replace(PLAN, units=tuple(replace(unit, short_name=short_name) for unit in PLAN.units))
+    assert status_chart(sample().summary, plan, "vi").startswith(b"\x89PNG")
+
+
 # --- Word -------------------------------------------------------------------------------------
 
 

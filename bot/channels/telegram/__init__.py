@@ -9,6 +9,7 @@ from telegram import Bot, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
 from bot.channels.telegram.inbound import address, button_inbound, message_inbound
 from bot.channels.telegram.menu import set_command_menus
@@ -25,6 +26,8 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Turn one update into an inbound message and let the core answer it."""
     services: Services = context.application.bot_data["services"]
     chat = update.effective_chat
+    if update.effective_user is None or (chat is None and update.callback_query is None):
+        return  # channel posts, polls, inline queries: nobody the bot talks to
     if update.callback_query is not None:
         query = update.callback_query
         inbound = button_inbound(update)
@@ -36,7 +39,12 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 locale = services.preferences.locale_of(address(user.id)) or locale
             await query.answer(t("dialogue.invalid_button", locale), show_alert=True)
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except BadRequest as exc:
+            # A press redelivered after a restart is too old to answer, not to handle.
+            if not is_too_old(exc):
+                raise
         if query.message is not None:
             # Buttons answered once should not be pressed again; a second press finds none.
             with contextlib.suppress(BadRequest):
@@ -79,6 +87,7 @@ class TelegramChannel:
                                base_file_url=settings.bot_file_url)
         self.application.bot_data["services"] = services
         self.application.add_handler(TypeHandler(Update, _on_update))
+        self.application.add_error_handler(ErrorHandler())
         self._started = False
 
     @property
