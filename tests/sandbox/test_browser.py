@@ -1,8 +1,8 @@
 """The sandbox page in headless Chromium (Debian's package, driven by Playwright for Python).
 
 Without /usr/bin/chromium or the playwright package every test here is skipped with the reason.
-Steps that need features still to come (a report, the head's summary, deadline nudges) are
-separate tests that skip with "feature not available yet" until the bot offers them.
+A feature missing from the build (invites, a command in the menu, due reminders) fails the
+test that needs it: only a missing browser is a reason to skip.
 """
 
 from __future__ import annotations
@@ -282,16 +282,14 @@ async def test_phone_layout(browser, site, sandbox, shots):
 
 
 def needs_registration(sandbox: Sandbox) -> None:
-    """Skip unless focal points have invites (registration is in this build)."""
-    if not sandbox.personas[FOCAL].invite_code:
-        pytest.skip("feature not available yet: registration (no invite codes)")
+    """Focal points have invites ready (a regression if not)."""
+    assert sandbox.personas[FOCAL].invite_code, "the focal point persona has no invite code"
 
 
 def needs_command(sandbox: Sandbox, persona: str, *names: str) -> None:
-    """Skip unless the bot's menu for the persona offers one of the commands."""
+    """The bot's menu for the persona offers one of the commands (a regression if not)."""
     offered = {c["command"] for c in sandbox.menu(persona)}
-    if not offered & set(names):
-        pytest.skip(f"feature not available yet: /{names[0]} is not in the menu")
+    assert offered & set(names), f"/{names[0]} is missing from the menu"
 
 
 async def register_by_typing(tab: Tab, sandbox: Sandbox, name: str, position: str) -> None:
@@ -388,8 +386,7 @@ async def test_head_asks_for_the_summary(browser, site, sandbox, shots):
 
 
 async def test_clock_advance_produces_a_deadline_nudge(browser, site, sandbox, shots):
-    if await sandbox.runtime.next_due() is None:
-        pytest.skip("feature not available yet: the scheduler has nothing due (no reminders)")
+    assert await sandbox.runtime.next_due() is not None, "the scheduler has nothing due"
     tab = await new_tab(browser)
     await tab.open(site, "secretariat")
     sent_before = len(sandbox.api.sent_messages())

@@ -297,8 +297,7 @@ async def test_language_switch_reaches_the_bot(client, sandbox):
 
 async def test_inline_buttons_can_be_pressed(client, sandbox):
     persona = sandbox.personas["focal-bdbp"]
-    if not persona.invite_code:
-        pytest.skip("feature not available yet: no invite codes, so no buttons to press")
+    assert persona.invite_code, "the focal point persona has no invite code"
     status, _ = await post(client, "/api/invite", persona="focal-bdbp")
     assert status == 200
     with_buttons = await sandbox.api.wait_for_message(
