@@ -29,6 +29,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -160,6 +161,7 @@ class Runtime:
                 summary=SummaryService(plan, uow_factory),
                 wake_outbox=outbox.wake,
                 quota=quota,
+                inbox=InboxService(uow_factory, the_clock),
             )
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)

@@ -16,6 +16,7 @@ from bot.domain.records import (
     Campaign,
     Conversation,
     FocalPoint,
+    InboxEntry,
     Invite,
     OutboxMessage,
     PlanLoadResult,
@@ -101,6 +102,53 @@ class ProcessedUpdateRepository(Protocol):
         ...
 
     async def delete_older_than(self, cutoff: datetime) -> int:
+        """Forget updates processed before `cutoff`; return how many."""
+        ...
+
+
+class InboxRepository(Protocol):
+    """Inbound updates as received, stored before they are acknowledged."""
+
+    async def add(
+        self, channel: str, message_key: str, payload: Any, now: datetime,
+        *, seq: int | None = None, replay: bool = False,
+    ) -> bool:
+        """Store an update unless its key is stored; True if it is (again) to be processed."""
+        ...
+
+    async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
+        """The channel's updates still to process, oldest first."""
+        ...
+
+    async def attempt(self, entry_id: int) -> None:
+        """Count one attempt at processing an update."""
+        ...
+
+    async def done(self, entry_id: int, now: datetime) -> None:
+        """Record an update as processed."""
+        ...
+
+    async def failed(self, entry_id: int, now: datetime, error: str) -> None:
+        """Give up on an update, and say why."""
+        ...
+
+    async def note_error(self, entry_id: int, error: str) -> None:
+        """Keep why an attempt failed; the update stays pending."""
+        ...
+
+    async def last_seq(self, channel: str) -> int | None:
+        """The highest platform sequence number stored for a channel."""
+        ...
+
+    async def get(self, message_key: str) -> InboxEntry | None:
+        """The update stored under a key, or None."""
+        ...
+
+    async def all(self, channel: str | None = None) -> list[InboxEntry]:
+        """Every stored update, oldest first."""
+        ...
+
+    async def delete_processed_before(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff`; return how many."""
         ...
 
@@ -373,6 +421,11 @@ class UnitOfWork(Protocol):
     @property
     def updates(self) -> ProcessedUpdateRepository:
         """Inbound messages already processed."""
+        ...
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """Inbound updates not yet (or already) processed."""
         ...
 
     @property
