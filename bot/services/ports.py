@@ -227,25 +227,40 @@ class OutboxRepository(Protocol):
         """Record as skipped the pending messages of these kinds due before a moment."""
         ...
 
+    async def renew(self, message_id: int, lease_token: str, lease_until: datetime) -> bool:
+        """Extend a claim's lease; False if that claim no longer holds the row."""
+        ...
+
+    # With a `lease_token`, each of the following settles the row only while the claim that
+    # token names still holds it, and says whether it did (fencing a dispatcher whose lease ran
+    # out); without one, it settles the row whoever holds it.
+
     async def mark_sent(
-        self, message_id: int, sent_at: datetime, channel_message_id: str | None
-    ) -> None:
+        self, message_id: int, sent_at: datetime, channel_message_id: str | None,
+        lease_token: str | None = None,
+    ) -> bool:
         """Record a delivered message."""
         ...
 
-    async def mark_failed(self, message_id: int, error: str) -> None:
+    async def mark_failed(
+        self, message_id: int, error: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message that will never be delivered, and why."""
         ...
 
-    async def mark_skipped(self, message_id: int, reason: str) -> None:
+    async def mark_skipped(
+        self, message_id: int, reason: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message deliberately not sent, and why."""
         ...
 
-    async def retry_later(self, message_id: int, not_before: datetime, error: str) -> None:
+    async def retry_later(
+        self, message_id: int, not_before: datetime, error: str, lease_token: str | None = None
+    ) -> bool:
         """Put a message back in the queue after a failed attempt, not before a moment."""
         ...
 
-    async def release(self, message_id: int) -> None:
+    async def release(self, message_id: int, lease_token: str | None = None) -> bool:
         """Give a claimed message back untouched."""
         ...
 
