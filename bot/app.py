@@ -32,6 +32,7 @@ from bot.services.container import Services
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.housekeeping import HousekeepingService
+from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -191,6 +192,7 @@ class Runtime:
                 summary=SummaryService(plan, uow_factory),
                 wake_outbox=outbox.wake,
                 quota=quota,
+                inbox=InboxService(uow_factory, the_clock),
             )
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)

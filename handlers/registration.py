@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.domain.records import FocalPointRole
-from bot.services.replies import Answer, Outcome, Reply
+from bot.services.replies import Answer, Outcome
 from handlers import common
 from handlers.turn import Turn, refuse, secretariat_only
 from handlers.units import render_directory
@@ -27,9 +27,8 @@ async def start_with_code(turn: Turn) -> None:
 
 async def cancel(turn: Turn) -> None:
     """`/huy`: drop whatever conversation the user is in."""
-    existed = await turn.services.dialogue.cancel(turn.actor, turn.now, turn.inbound.key)
-    key = "dialogue.cancelled" if existed else "dialogue.nothing_to_cancel"
-    await turn.responder.send(Reply(key, remove_keyboard=existed), turn.locale)
+    outcome = await turn.services.dialogue.cancel(turn.actor, turn.now, turn.inbound.key)
+    await turn.send(outcome)
 
 
 async def converse(turn: Turn) -> bool:

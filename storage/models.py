@@ -31,6 +31,7 @@ from bot.domain.plan import DeadlineKind
 from bot.domain.records import (
     AttachmentKind,
     FocalPointRole,
+    InboxStatus,
     OutboxStatus,
     ReportStatus,
     TaskRole,
@@ -407,6 +408,8 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     channel_message_id: Mapped[str | None] = mapped_column(String(64))
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Who holds the row while it is "sending": only that claimer may settle it (fencing).
+    lease_token: Mapped[str | None] = mapped_column(String(36))
 
 
 class AuditRow(Base):
@@ -448,6 +451,29 @@ class ProcessedUpdateRow(Base):
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # What the bot answered, so a redelivered update after a crash gets the same answer again.
     outcome: Mapped[Any | None] = mapped_column(JSON)
+
+
+class InboxRow(Base):
+    """An inbound update as received, stored before it is acknowledged, processed from here."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", InboxStatus), name="status"),
+        Index("ix_inbox_channel_status_id", "channel", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    # Unique per channel: `telegram:update:123`, `zalo:message.text.received:2d75…`.
+    message_key: Mapped[str] = mapped_column(String(255), unique=True)
+    # The platform's own sequence number where it has one (Telegram's update_id), else None.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class BotStateRow(Base):

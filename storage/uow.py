@@ -14,6 +14,7 @@ from storage.repositories import (
     SqlCampaignRepository,
     SqlConversationRepository,
     SqlFocalPointRepository,
+    SqlInboxRepository,
     SqlInviteRepository,
     SqlOutboxRepository,
     SqlPreferenceRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     updates: SqlProcessedUpdateRepository
     focal_points: SqlFocalPointRepository
     invites: SqlInviteRepository
+    inbox: SqlInboxRepository
     outbox: SqlOutboxRepository
     progress: SqlProgressRepository
     prefs: SqlPreferenceRepository
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.updates = SqlProcessedUpdateRepository(session)
         self.focal_points = SqlFocalPointRepository(session)
         self.invites = SqlInviteRepository(session)
+        self.inbox = SqlInboxRepository(session)
         self.outbox = SqlOutboxRepository(session)
         self.progress = SqlProgressRepository(session)
         self.prefs = SqlPreferenceRepository(session)

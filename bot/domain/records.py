@@ -54,6 +54,14 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class InboxStatus(StrEnum):
+    """Where an inbound update stands: waiting, handled, or given up on."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class Campaign:
     """A campaign as stored when its plan was last loaded."""
@@ -251,6 +259,24 @@ class OutboxMessage:
     recipient_unit_id: str | None = None
     campaign_id: str | None = None
     id: int | None = None
+    # Set by a claim: the claimer's token, which settling the row must present.
+    lease_token: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One inbound update as the channel received it, kept until it is processed."""
+
+    id: int
+    channel: str
+    message_key: str
+    payload: Mapping[str, Any]
+    received_at: datetime
+    status: InboxStatus = InboxStatus.PENDING
+    attempts: int = 0
+    seq: int | None = None
+    processed_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)

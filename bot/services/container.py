@@ -13,6 +13,7 @@ from bot.services.campaign import CampaignService
 from bot.services.clock import Clock
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
+from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxService
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -42,5 +43,7 @@ class Services:
     archive: ArchiveService
     summary: SummaryService
     quota: QuotaService | None = None
+    # Inbound updates stored before they are acknowledged (None: channels process directly).
+    inbox: InboxService | None = None
     # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
     wake_outbox: Callable[[], None] = field(default=lambda: None)

@@ -157,15 +157,16 @@ class DialogueService:
         except _NoConversation:
             return None
 
-    async def cancel(self, actor: Actor, now: datetime, message_key: str | None = None) -> bool:
-        """Drop the user's open conversation; True if there was one."""
-        existed = False
+    async def cancel(
+        self, actor: Actor, now: datetime, message_key: str | None = None
+    ) -> Outcome:
+        """Drop the user's open conversation; the answer says whether there was one (and is
+        stored, so a redelivered `/huy` gets the same answer again)."""
 
         async def work(uow: UnitOfWork) -> Outcome:
-            nonlocal existed
             existed = await self.current(uow, actor, now) is not None
             await uow.conversations.delete(actor.chat, actor.user)
-            return Outcome()
+            key = "dialogue.cancelled" if existed else "dialogue.nothing_to_cancel"
+            return Outcome([Reply(key, remove_keyboard=existed)])
 
-        await self.once(message_key, now, work)
-        return existed
+        return await self.once(message_key, now, work)

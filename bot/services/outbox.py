@@ -217,6 +217,14 @@ class Pacer:
 
 
 @dataclass
+class _Lease:
+    """This dispatcher's claim on a row: the token the row carries and when it runs out."""
+
+    token: str | None
+    until: datetime
+
+
+@dataclass
 class DrainResult:
     """What one drain of the outbox did."""
 
@@ -293,6 +301,7 @@ class OutboxService:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
+        self._leases: dict[int, _Lease] = {}
         self.totals = DrainResult()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -398,7 +407,8 @@ class OutboxService:
     async def _drain_claimed(self, result: DrainResult) -> None:
         size = self.options.batch_size
         in_flight: set[asyncio.Task[None]] = set()
-        held: set[int] = set()  # ids this drain already holds: a renewed lease is not a new row
+        # The rows this drain is sending: one claimed again only renews its lease (and token).
+        held: dict[int, asyncio.Task[None]] = {}
         try:
             while not self._stopping:
                 rows: list[OutboxMessage] = []
@@ -411,10 +421,14 @@ class OutboxService:
                         )
                         await uow.commit()
                 for row in rows:
-                    if row.id in held:
+                    assert row.id is not None
+                    # A row this drain holds, claimed again: its lease (and token) is renewed.
+                    self._leases[row.id] = _Lease(row.lease_token, now + self.options.lease)
+                    if row.id in held and not held[row.id].done():
                         continue
-                    held.add(row.id)  # type: ignore[arg-type]
-                    in_flight.add(asyncio.create_task(self._deliver(row, result)))
+                    task = asyncio.create_task(self._deliver(row, result))
+                    held[row.id] = task
+                    in_flight.add(task)
                 if not in_flight:
                     break
                 # Claim more once half the batch is done, so rows never wait long on a lease.
@@ -427,6 +441,37 @@ class OutboxService:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _deliver(self, row: OutboxMessage, result: DrainResult) -> None:
+        assert row.id is not None
+        try:
+            await self._deliver_held(row, result)
+        finally:
+            self._leases.pop(row.id, None)
+
+    async def _keep_lease(self, row: OutboxMessage) -> bool:
+        """Renew the lease once half of it is used; False if another dispatcher took the row.
+
+        Checked before every attempt, so a sender that waited out a long flood never sends a
+        row that another instance has claimed since (and may have sent).
+        """
+        assert row.id is not None
+        lease = self._leases.get(row.id)
+        if lease is None or lease.token is None:
+            return True
+        now = self._clock.now()
+        if now < lease.until - self.options.lease / 2:
+            return True
+        until = now + self.options.lease
+        async with self._uow_factory() as uow:
+            kept = await uow.outbox.renew(row.id, lease.token, until)
+            await uow.commit()
+        if kept:
+            lease.until = until
+        else:
+            logger.warning("outbox %s: the lease ran out and another dispatcher claimed the "
+                           "message; it is left to that one", row.key)
+        return kept
+
+    async def _deliver_held(self, row: OutboxMessage, result: DrainResult) -> None:
         assert row.id is not None
         channel = row.address.channel
         notifier, pacer = self._notifiers.get(channel), self._pacers.get(channel)
@@ -453,6 +498,8 @@ class OutboxService:
         transient = retries = 0
         while True:
             await pacer.wait_for_slot()
+            if not await self._keep_lease(row):
+                return
             try:
                 message_id = await notifier.send(row.address, row.text_key, row.payload, locale)
             except RenderError as exc:
@@ -493,7 +540,9 @@ class OutboxService:
                 logger.exception("outbox %s: unexpected error while sending", row.key)
                 await self._defer(row, f"error: {exc!r}", result)
                 return
-            await self._write(row.id, "mark_sent", self._clock.now(), message_id)
+            if not await self._write(row.id, "mark_sent", self._clock.now(), message_id):
+                logger.warning("outbox %s: sent, but its lease had been taken over meanwhile "
+                               "(the send outlasted the lease): it may arrive twice", row.key)
             if self._quota is not None:
                 await self._quota.sent(channel, self._clock.now())
             result.sent += 1
@@ -513,11 +562,15 @@ class OutboxService:
         await self._write(row.id, "retry_later", not_before, error)
         result.deferred += 1
 
-    async def _write(self, message_id: int, action: str, *args: Any) -> None:
-        """Record the outcome of one message in its own short transaction."""
+    async def _write(self, message_id: int, action: str, *args: Any) -> bool:
+        """Record the outcome of one message in its own short transaction, fenced by this
+        dispatcher's lease token; False if another claim holds the row now."""
+        lease = self._leases.get(message_id)
+        token = lease.token if lease is not None else None
         async with self._uow_factory() as uow:
-            await getattr(uow.outbox, action)(message_id, *args)
+            done = await getattr(uow.outbox, action)(message_id, *args, lease_token=token)
             await uow.commit()
+        return bool(done)
 
     async def _report_unreachable(self, row: OutboxMessage, reason: str = BLOCKED) -> None:
         """Tell the secretariat which unit (or chat) the bot can no longer reach, and why

@@ -17,6 +17,7 @@ from bot.domain.records import (
     Campaign,
     Conversation,
     FocalPoint,
+    InboxEntry,
     Invite,
     OutboxMessage,
     PlanLoadResult,
@@ -118,6 +119,57 @@ class ProcessedUpdateRepository(Protocol):
         ...
 
 
+class InboxRepository(Protocol):
+    """Inbound updates as received, stored before they are acknowledged."""
+
+    async def forget(self, traces: PersonTraces) -> int:
+        """Empty the stored payloads that mention a person; return how many."""
+        ...
+
+    async def add(
+        self, channel: str, message_key: str, payload: Any, now: datetime,
+        *, seq: int | None = None, replay: bool = False,
+    ) -> bool:
+        """Store an update unless its key is stored; True if it is (again) to be processed."""
+        ...
+
+    async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
+        """The channel's updates still to process, oldest first."""
+        ...
+
+    async def attempt(self, entry_id: int) -> None:
+        """Count one attempt at processing an update."""
+        ...
+
+    async def done(self, entry_id: int, now: datetime) -> None:
+        """Record an update as processed."""
+        ...
+
+    async def failed(self, entry_id: int, now: datetime, error: str) -> None:
+        """Give up on an update, and say why."""
+        ...
+
+    async def note_error(self, entry_id: int, error: str) -> None:
+        """Keep why an attempt failed; the update stays pending."""
+        ...
+
+    async def last_seq(self, channel: str) -> int | None:
+        """The highest platform sequence number stored for a channel."""
+        ...
+
+    async def get(self, message_key: str) -> InboxEntry | None:
+        """The update stored under a key, or None."""
+        ...
+
+    async def all(self, channel: str | None = None) -> list[InboxEntry]:
+        """Every stored update, oldest first."""
+        ...
+
+    async def delete_processed_before(self, cutoff: datetime) -> int:
+        """Forget updates processed before `cutoff`; return how many."""
+        ...
+
+
 class FocalPointRepository(Protocol):
     """The people holding units' focal-point and deputy seats."""
 
@@ -200,25 +252,40 @@ class OutboxRepository(Protocol):
         """Record as skipped the pending messages of these kinds due before a moment."""
         ...
 
+    async def renew(self, message_id: int, lease_token: str, lease_until: datetime) -> bool:
+        """Extend a claim's lease; False if that claim no longer holds the row."""
+        ...
+
+    # With a `lease_token`, each of the following settles the row only while the claim that
+    # token names still holds it, and says whether it did (fencing a dispatcher whose lease ran
+    # out); without one, it settles the row whoever holds it.
+
     async def mark_sent(
-        self, message_id: int, sent_at: datetime, channel_message_id: str | None
-    ) -> None:
+        self, message_id: int, sent_at: datetime, channel_message_id: str | None,
+        lease_token: str | None = None,
+    ) -> bool:
         """Record a delivered message."""
         ...
 
-    async def mark_failed(self, message_id: int, error: str) -> None:
+    async def mark_failed(
+        self, message_id: int, error: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message that will never be delivered, and why."""
         ...
 
-    async def mark_skipped(self, message_id: int, reason: str) -> None:
+    async def mark_skipped(
+        self, message_id: int, reason: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message deliberately not sent, and why."""
         ...
 
-    async def retry_later(self, message_id: int, not_before: datetime, error: str) -> None:
+    async def retry_later(
+        self, message_id: int, not_before: datetime, error: str, lease_token: str | None = None
+    ) -> bool:
         """Put a message back in the queue after a failed attempt, not before a moment."""
         ...
 
-    async def release(self, message_id: int) -> None:
+    async def release(self, message_id: int, lease_token: str | None = None) -> bool:
         """Give a claimed message back untouched."""
         ...
 
@@ -406,6 +473,11 @@ class UnitOfWork(Protocol):
     @property
     def updates(self) -> ProcessedUpdateRepository:
         """Inbound messages already processed."""
+        ...
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """Inbound updates not yet (or already) processed."""
         ...
 
     @property

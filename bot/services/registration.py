@@ -569,3 +569,4 @@ async def forget_person(uow: UnitOfWork, traces: PersonTraces, placeholder: Addr
     await uow.prefs.forget(traces.addresses)
     await uow.outbox.forget(traces, placeholder)
     await uow.updates.forget(traces)
+    await uow.inbox.forget(traces)

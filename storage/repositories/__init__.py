@@ -3,6 +3,7 @@
 from storage.repositories.audit import SqlAuditRepository
 from storage.repositories.campaigns import SqlCampaignRepository, plan_hash
 from storage.repositories.conversations import SqlConversationRepository
+from storage.repositories.inbox import SqlInboxRepository
 from storage.repositories.outbox import SqlOutboxRepository
 from storage.repositories.people import SqlFocalPointRepository, SqlInviteRepository
 from storage.repositories.prefs import SqlPreferenceRepository
@@ -18,6 +19,7 @@ __all__ = [
     "SqlCampaignRepository",
     "SqlConversationRepository",
     "SqlFocalPointRepository",
+    "SqlInboxRepository",
     "SqlInviteRepository",
     "SqlOutboxRepository",
     "SqlPreferenceRepository",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +43,7 @@ def _outbox(row: OutboxRow) -> OutboxMessage:
         sent_at=row.sent_at,
         channel_message_id=row.channel_message_id,
         not_before=row.not_before,
+        lease_token=row.lease_token,
     )
 
 
@@ -125,10 +128,12 @@ class SqlOutboxRepository:
         ids = list(await self._session.scalars(statement))
         if not ids:
             return []
+        # A fresh token per claim: a dispatcher whose lease ran out can no longer settle the
+        # row once another has claimed it (see `_held`).
         await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids))
-            .values(status=SENDING, not_before=lease_until)
+            .values(status=SENDING, not_before=lease_until, lease_token=str(uuid.uuid4()))
         )
         rows = await self._session.scalars(
             select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.due_at, OutboxRow.id)
@@ -148,69 +153,89 @@ class SqlOutboxRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    def _held(self, message_id: int, lease_token: str | None) -> list[Any]:
+        """The row, and with a token: only while that claim still holds it."""
+        conditions: list[Any] = [OutboxRow.id == message_id]
+        if lease_token is not None:
+            conditions += [OutboxRow.status == SENDING, OutboxRow.lease_token == lease_token]
+        return conditions
+
+    async def _settle(self, message_id: int, lease_token: str | None, **values: Any) -> bool:
+        result = await self._session.execute(
+            update(OutboxRow).where(*self._held(message_id, lease_token))
+            .values(lease_token=None, **values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def renew(self, message_id: int, lease_token: str, lease_until: datetime) -> bool:
+        """Extend a claim's lease; False if the claim no longer holds the row."""
+        result = await self._session.execute(
+            update(OutboxRow).where(*self._held(message_id, lease_token))
+            .values(not_before=lease_until)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def mark_sent(
-        self, message_id: int, sent_at: datetime, channel_message_id: str | None
-    ) -> None:
-        """Record a delivered message."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.SENT.value,
-                sent_at=sent_at,
-                channel_message_id=channel_message_id,
-                attempts=OutboxRow.attempts + 1,
-                not_before=None,
-            )
+        self, message_id: int, sent_at: datetime, channel_message_id: str | None,
+        lease_token: str | None = None,
+    ) -> bool:
+        """Record a delivered message (with a token: only if that claim still holds it)."""
+        return await self._settle(
+            message_id, lease_token,
+            status=OutboxStatus.SENT.value,
+            sent_at=sent_at,
+            channel_message_id=channel_message_id,
+            attempts=OutboxRow.attempts + 1,
+            not_before=None,
         )
 
-    async def mark_failed(self, message_id: int, error: str) -> None:
+    async def mark_failed(
+        self, message_id: int, error: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message that will never be delivered, and why."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.FAILED.value,
-                last_error=error[:500],
-                attempts=OutboxRow.attempts + 1,
-                not_before=None,
-            )
+        return await self._settle(
+            message_id, lease_token,
+            status=OutboxStatus.FAILED.value,
+            last_error=error[:500],
+            attempts=OutboxRow.attempts + 1,
+            not_before=None,
         )
 
-    async def mark_skipped(self, message_id: int, reason: str) -> None:
+    async def mark_skipped(
+        self, message_id: int, reason: str, lease_token: str | None = None
+    ) -> bool:
         """Record a message deliberately not sent, and why."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(status=OutboxStatus.SKIPPED.value, last_error=reason[:500], not_before=None)
+        return await self._settle(
+            message_id, lease_token,
+            status=OutboxStatus.SKIPPED.value, last_error=reason[:500], not_before=None,
         )
 
-    async def retry_later(self, message_id: int, not_before: datetime, error: str) -> None:
+    async def retry_later(
+        self, message_id: int, not_before: datetime, error: str, lease_token: str | None = None
+    ) -> bool:
         """Put a message back in the queue after a failed attempt, not before a moment."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=PENDING,
-                last_error=error[:500],
-                attempts=OutboxRow.attempts + 1,
-                not_before=not_before,
-            )
+        return await self._settle(
+            message_id, lease_token,
+            status=PENDING,
+            last_error=error[:500],
+            attempts=OutboxRow.attempts + 1,
+            not_before=not_before,
         )
 
-    async def release(self, message_id: int) -> None:
+    async def release(self, message_id: int, lease_token: str | None = None) -> bool:
         """Give a claimed message back untouched (the dispatcher is stopping)."""
-        await self._session.execute(
+        result = await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id, OutboxRow.status == SENDING)
-            .values(status=PENDING, not_before=None)
+            .where(*self._held(message_id, lease_token), OutboxRow.status == SENDING)
+            .values(status=PENDING, not_before=None, lease_token=None)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def recover(self) -> int:
         """Put every row left "sending" back in the queue; return how many."""
         result = await self._session.execute(
             update(OutboxRow).where(OutboxRow.status == SENDING)
-            .values(status=PENDING, not_before=None)
+            .values(status=PENDING, not_before=None, lease_token=None)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "processed_updates",
     "bot_state",
     "user_prefs",
+    "inbox",
 }
 
 
@@ -35,7 +36,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0002"
+    assert await current_async(database_url) == head() == "0003"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

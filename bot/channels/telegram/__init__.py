@@ -1,4 +1,4 @@
-"""The Telegram channel: python-telegram-bot polls, every update becomes an `Inbound`."""
+"""The Telegram channel: every polled update is stored in the inbox, then becomes an `Inbound`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from bot.channels.telegram.files import TelegramFileFetcher
 from bot.channels.telegram.inbound import address, button_inbound, message_inbound
 from bot.channels.telegram.menu import set_command_menus
 from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
+from bot.channels.telegram.polling import TelegramPoller
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
+from bot.domain.records import InboxEntry
 from bot.services.container import Services
 from bot.texts import pick_locale, t
 from handlers import dispatch
@@ -62,7 +64,7 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 class TelegramChannel:
-    """The bot on Telegram: long polling, menus, the outbox's notifier and the file fetcher."""
+    """The bot on Telegram: long polling into the inbox, menus, the notifier and the fetcher."""
 
     name = CHANNEL
     capabilities = CAPABILITIES
@@ -88,7 +90,19 @@ class TelegramChannel:
         self.application.bot_data["services"] = services
         self.application.add_handler(TypeHandler(Update, _on_update))
         self.application.add_error_handler(ErrorHandler())
+        self._services = services
+        self._worker = None
+        self._poller: TelegramPoller | None = None
+        if services.inbox is not None:
+            self._worker = services.inbox.worker(CHANNEL, self._process)
+            self._poller = TelegramPoller(self.application.bot, services.inbox, self._worker,
+                                          services.clock)
         self._started = False
+
+    async def _process(self, entry: InboxEntry) -> None:
+        """Hand one stored update to the Application, as the Updater would have."""
+        update = Update.de_json(dict(entry.payload), self.application.bot)
+        await self.application.process_update(update)
 
     @property
     def username(self) -> str:
@@ -100,14 +114,20 @@ class TelegramChannel:
         return f"https://t.me/{self.username}?start={code}"
 
     async def start(self) -> None:
-        """Connect (getMe), set the menus and start polling."""
+        """Connect (getMe), set the menus, process what the inbox holds, and start polling."""
         await self.application.initialize()
         self._started = True
         await self._outbox_bot.initialize()
         await set_command_menus(self.application.bot)
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(poll_interval=0.0, timeout=10)
+        if self._poller is None or self._worker is None:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(poll_interval=0.0, timeout=10)
+            await self.application.start()
+            return
         await self.application.start()
+        # Updates stored before a crash are processed first, in order, then the new ones.
+        self._worker.start()
+        await self._poller.start()
 
     def notifier(self) -> TelegramNotifier:
         """The outbox's sender on Telegram."""
@@ -121,6 +141,10 @@ class TelegramChannel:
         """Stop polling and close the connection."""
         if not self._started:
             return
+        if self._poller is not None:
+            await self._poller.stop()
+        if self._worker is not None:
+            await self._worker.stop()
         assert self.application.updater is not None
         if self.application.updater.running:
             await self.application.updater.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -10,12 +11,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.channels.zalo.api import ZaloApi, ZaloError, ZaloUnauthorized
-from bot.channels.zalo.inbound import CHANNEL, event_inbound
+from bot.channels.zalo.inbound import CHANNEL, event_inbound, message_key
 from bot.channels.zalo.notifier import ZaloFileFetcher, ZaloNotifier
 from bot.channels.zalo.poller import ZaloPoller
 from bot.channels.zalo.responder import CAPABILITIES, ZaloResponder
-from bot.channels.zalo.updates import ZaloEvent
+from bot.channels.zalo.updates import ZaloEvent, parse_event
 from bot.channels.zalo.webhook import ZaloWebhook
+from bot.domain.records import InboxEntry
 from bot.errors import StartupError
 from bot.services.container import Services
 from bot.texts import t
@@ -25,22 +27,29 @@ from handlers import dispatch
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/zalo/webhook"
 DEDUPE_WINDOW_S = 600.0
+STORE_TRIES = 3
 
 
 class _Recent:
-    """Keys seen in the last minutes: a delivery repeated by Zalo has one effect."""
+    """Keys stored in the last minutes: a fast path before the inbox's unique key."""
 
     def __init__(self, window_s: float) -> None:
         self._window = window_s
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def first_time(self, key: str) -> bool:
+    def seen(self, key: str) -> bool:
         now = time.monotonic()
         while self._seen and next(iter(self._seen.values())) < now - self._window:
             self._seen.popitem(last=False)
-        if key in self._seen:
+        return key in self._seen
+
+    def add(self, key: str) -> None:
+        self._seen[key] = time.monotonic()
+
+    def first_time(self, key: str) -> bool:
+        if self.seen(key):
             return False
-        self._seen[key] = now
+        self.add(key)
         return True
 
 
@@ -65,6 +74,9 @@ class ZaloChannel:
         self._recent = _Recent(DEDUPE_WINDOW_S)
         self._groups: set[str] = set()
         self._error_handlers: list[Any] = []
+        self._worker = None
+        if services.inbox is not None:
+            self._worker = services.inbox.worker(CHANNEL, self._process)
         if settings.zalo_webhook_url:
             secret = settings.zalo_webhook_secret.get_secret_value()
             if not secret:
@@ -86,6 +98,8 @@ class ZaloChannel:
             raise StartupError(t("cli.zalo_unreachable", "vi",
                                  problem=self.api.redact(str(exc)))) from None
         self.display_name = str(me.get("display_name") or me.get("account_name") or "")
+        if self._worker is not None:
+            self._worker.start()  # events stored before a crash first, in order
         if self._webhook is not None:
             await self.api.set_webhook(self._settings.zalo_webhook_url,
                                        self._settings.zalo_webhook_secret.get_secret_value())
@@ -94,8 +108,39 @@ class ZaloChannel:
         await self._poller.start()
 
     async def _on_event(self, event: ZaloEvent) -> None:
-        if not self._recent.first_time(event.dedupe_key):
+        """Store the event in the inbox (the webhook answers 200, the poller polls again after
+        this returns); a repeated delivery is stored once and has one effect."""
+        inbox = self._services.inbox
+        if inbox is None or self._worker is None:
+            if self._recent.first_time(event.dedupe_key):
+                await self._answer(event)
             return
+        key = message_key(event)
+        if self._recent.seen(key):
+            return
+        payload = {"event_name": event.event_name, "message": event.raw}
+        for attempt in range(1, STORE_TRIES + 1):
+            try:
+                stored = await inbox.store(CHANNEL, key, payload, self._services.clock.now())
+                break
+            except Exception:
+                if attempt == STORE_TRIES:
+                    raise  # the webhook answers 500: Zalo delivers the event again
+                logger.warning("Zalo: storing %s failed; trying again", key, exc_info=True)
+                await asyncio.sleep(0.5 * attempt)
+        self._recent.add(key)
+        if stored:
+            self._worker.wake()
+
+    async def _process(self, entry: InboxEntry) -> None:
+        """Answer one stored event."""
+        event = parse_event(dict(entry.payload))
+        if event is None:
+            logger.warning("Zalo: stored event %d cannot be read; skipped", entry.id)
+            return
+        await self._answer(event)
+
+    async def _answer(self, event: ZaloEvent) -> None:
         inbound = event_inbound(event, [self.display_name, "Bot", "daumoi"])
         if inbound is None:
             return
@@ -119,10 +164,12 @@ class ZaloChannel:
         return ZaloFileFetcher()
 
     async def stop(self) -> None:
-        """Stop receiving and close the connection."""
+        """Stop receiving and close the connection; what is stored stays for the next start."""
         if self._poller is not None:
             with contextlib.suppress(Exception):
                 await self._poller.stop()
         if self._webhook is not None:
             await self._webhook.drain()
+        if self._worker is not None:
+            await self._worker.stop()
         await self.api.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 
 from bot.channels.zalo.updates import ZaloEvent, strip_mention
@@ -17,6 +19,14 @@ _OTHER = {
 }
 
 
+def message_key(event: ZaloEvent) -> str:
+    """The event's unique key, `zalo:<event_name>:<message_id>` (a digest when it has no id)."""
+    if event.message_id:
+        return f"{CHANNEL}:{event.dedupe_key}"
+    digest = hashlib.sha256(json.dumps(event.raw, sort_keys=True, default=str).encode())
+    return f"{CHANNEL}:{event.event_name}:sha256-{digest.hexdigest()[:32]}"
+
+
 def event_inbound(event: ZaloEvent, bot_names: Iterable[str]) -> Inbound | None:
     """One Zalo event as an inbound message; None for the bot's own messages."""
     if event.is_bot or not event.sender_id:
@@ -26,7 +36,7 @@ def event_inbound(event: ZaloEvent, bot_names: Iterable[str]) -> Inbound | None:
     if text is not None and not private:
         text = strip_mention(text, list(bot_names)).strip()  # only mentions reach a bot there
     fields: dict[str, object] = {
-        "key": f"{CHANNEL}:{event.dedupe_key}",
+        "key": message_key(event),
         "sender": Address(CHANNEL, event.sender_id),
         "chat": Address(CHANNEL, event.chat_id or event.sender_id),
         "private": private,

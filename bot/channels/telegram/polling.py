@@ -1,0 +1,100 @@
+"""Long polling that stores every update in the inbox before Telegram is told it arrived.
+
+python-telegram-bot's Updater confirms a batch (the next getUpdates offset) before it is
+handled, so a crash loses what was queued. Here a batch is committed to the inbox first; only
+then does the offset move. At start the offset resumes after the newest stored update, so
+nothing already stored is fetched again; the inbox worker processes what is pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.services.inbox import InboxService, InboxWorker, Received
+
+logger = logging.getLogger(__name__)
+
+MIN_BACKOFF = 1.0
+MAX_BACKOFF = 30.0
+
+
+def update_key(update_id: int) -> str:
+    """The inbox key of a Telegram update (also the inbound message's key)."""
+    return f"telegram:update:{update_id}"
+
+
+class TelegramPoller:
+    """getUpdates in a loop: store each batch, then ask for the next (which confirms it)."""
+
+    def __init__(self, bot: Bot, inbox: InboxService, worker: InboxWorker, clock: Any,
+                 *, timeout: int = 10, channel: str = "telegram") -> None:
+        self._bot = bot
+        self._inbox = inbox
+        self._worker = worker
+        self._clock = clock
+        self._timeout = timeout
+        self._channel = channel
+        self._offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.failed: BaseException | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the polling task runs."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Drop any webhook, resume after the newest stored update, and poll in a task."""
+        await self._bot.delete_webhook(drop_pending_updates=False)
+        last = await self._inbox.last_seq(self._channel)
+        self._offset = None if last is None else last + 1
+        self._task = asyncio.create_task(self._run(), name="telegram-poller")
+
+    async def stop(self) -> None:
+        """Stop polling; what is stored stays stored."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        delay = MIN_BACKOFF
+        while True:
+            try:
+                await self._poll_once()
+            except InvalidToken as exc:
+                self.failed = exc
+                logger.error("Telegram polling stopped: the token was rejected")
+                return
+            except (NetworkError, TelegramError) as exc:
+                logger.warning("Telegram poll failed (%s); polling again in %.0f s", exc, delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("storing Telegram updates failed; polling again in %.0f s",
+                                 delay)
+            else:
+                delay = MIN_BACKOFF
+                continue
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+
+    async def _poll_once(self) -> None:
+        updates = await self._bot.get_updates(offset=self._offset, timeout=self._timeout)
+        if not updates:
+            return
+        received = [Received(update_key(u.update_id), u.to_dict(), u.update_id)
+                    for u in updates]
+        # Committed before the offset moves: the next getUpdates is what confirms the batch.
+        # A redelivered update already processed is queued again, to be answered again.
+        await self._inbox.store_many(self._channel, received, self._clock.now(), replay=True)
+        self._offset = max(u.update_id for u in updates) + 1
+        self._worker.wake()
+        await self._worker.idle()

@@ -1,0 +1,238 @@
+"""The durable inbox: inbound updates are committed before they are acknowledged.
+
+A channel stores every update it receives (`store`) before it tells the platform it has it
+(the next getUpdates offset on Telegram, the webhook's 200 or the next poll on Zalo); a worker
+then processes the channel's pending updates one at a time, in the order received, marking each
+done in its own commit. After a crash, what is still pending is processed first.
+
+What this guarantees: an update the platform considers delivered is stored, and it is processed
+to the end at least once. What it changes is changed once: the flows record the update's key
+with their change in one transaction (`DialogueService.once`) and replay the stored answer to a
+second processing. The one answer that can arrive twice is the one being sent when the process
+died (sent, but the update not yet marked done).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.records import InboxEntry
+from bot.services.clock import Clock
+from bot.services.ports import UnitOfWorkFactory
+
+logger = logging.getLogger(__name__)
+
+#: Telegram keeps an update for 24 h: a processed one older than that cannot come back.
+KEEP = timedelta(hours=24)
+PRUNE_EVERY = timedelta(hours=1)
+MAX_ATTEMPTS = 3
+
+Handle = Callable[[InboxEntry], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One update as a channel received it: its unique key, raw payload and sequence number."""
+
+    key: str
+    payload: Any
+    seq: int | None = None
+
+
+class InboxService:
+    """Stores inbound updates, hands out the pending ones, records them processed."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, *, max_attempts: int = MAX_ATTEMPTS,
+        keep: timedelta = KEEP,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self.max_attempts = max_attempts
+        self.keep = keep
+        self._pruned_at: datetime | None = None
+
+    async def store(
+        self, channel: str, key: str, payload: Any, now: datetime, *, seq: int | None = None,
+        replay: bool = False,
+    ) -> bool:
+        """Commit one update; True if it is new (or, with `replay`, queued again)."""
+        [stored] = await self.store_many(channel, [Received(key, payload, seq)], now,
+                                         replay=replay)
+        return stored
+
+    async def store_many(
+        self, channel: str, received: Sequence[Received], now: datetime, *, replay: bool = False
+    ) -> list[bool]:
+        """Commit a batch of updates in one transaction; for each, whether it is to process."""
+        async with self._uow_factory() as uow:
+            stored = [
+                await uow.inbox.add(channel, item.key, item.payload, now, seq=item.seq,
+                                    replay=replay)
+                for item in received
+            ]
+            await uow.commit()
+        return stored
+
+    async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
+        """The channel's updates still to process, oldest first."""
+        async with self._uow_factory() as uow:
+            return await uow.inbox.pending(channel, limit)
+
+    async def attempt(self, entry_id: int) -> None:
+        """Count an attempt before processing (an update that kills the process is given up)."""
+        async with self._uow_factory() as uow:
+            await uow.inbox.attempt(entry_id)
+            await uow.commit()
+
+    async def done(self, entry_id: int) -> None:
+        """Record an update as processed, in its own commit."""
+        async with self._uow_factory() as uow:
+            await uow.inbox.done(entry_id, self._clock.now())
+            await uow.commit()
+
+    async def failed(self, entry_id: int, error: str) -> None:
+        """Give up on an update."""
+        async with self._uow_factory() as uow:
+            await uow.inbox.failed(entry_id, self._clock.now(), error)
+            await uow.commit()
+
+    async def note_error(self, entry_id: int, error: str) -> None:
+        """Keep why an attempt failed; the update stays pending."""
+        async with self._uow_factory() as uow:
+            await uow.inbox.note_error(entry_id, error)
+            await uow.commit()
+
+    async def last_seq(self, channel: str) -> int | None:
+        """The highest sequence number stored for a channel (where polling resumes)."""
+        async with self._uow_factory() as uow:
+            return await uow.inbox.last_seq(channel)
+
+    async def entries(self, channel: str | None = None) -> list[InboxEntry]:
+        """Every stored update, oldest first (for tests and operators)."""
+        async with self._uow_factory() as uow:
+            return await uow.inbox.all(channel)
+
+    async def prune(self, now: datetime | None = None) -> int:
+        """Forget updates processed more than `keep` ago; return how many."""
+        moment = now or self._clock.now()
+        async with self._uow_factory() as uow:
+            count = await uow.inbox.delete_processed_before(moment - self.keep)
+            await uow.commit()
+        self._pruned_at = moment
+        return count
+
+    async def prune_if_due(self) -> None:
+        """Prune at most once an hour (on the injected clock)."""
+        now = self._clock.now()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            await self.prune(now)
+
+    def worker(self, channel: str, handle: Handle) -> InboxWorker:
+        """A worker that processes the channel's pending updates through `handle`."""
+        return InboxWorker(self, channel, handle)
+
+
+class InboxWorker:
+    """Processes one channel's pending updates in order, each marked done in its own commit."""
+
+    def __init__(self, inbox: InboxService, channel: str, handle: Handle,
+                 *, retry_seconds: float = 1.0) -> None:
+        self._inbox = inbox
+        self.channel = channel
+        self._handle = handle
+        self._retry_seconds = retry_seconds
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look at the inbox now (an update was stored)."""
+        self._idle.clear()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Process what a previous run left pending, then whatever is stored, until `stop`."""
+        self._stopping = False
+        if self._task is None:
+            self.wake()
+            self._task = asyncio.create_task(self._run(), name=f"inbox-{self.channel}")
+
+    async def idle(self) -> None:
+        """Wait until every update stored so far is processed (or the worker stops)."""
+        if self._task is None or self._task.done():
+            return
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        """Finish the update in hand and stop; the rest stays pending for the next start."""
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._idle.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.run_pending()
+                await self._inbox.prune_if_due()
+            except Exception:
+                logger.exception("inbox %s: processing failed; trying again shortly",
+                                 self.channel)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._retry_seconds):
+                        await self._wake.wait()
+                continue
+            if self._stopping:
+                break
+            if not self._wake.is_set():
+                self._idle.set()
+            await self._wake.wait()
+
+    async def run_pending(self) -> int:
+        """Process every pending update of the channel, oldest first; return how many."""
+        count = 0
+        while not self._stopping:
+            batch = await self._inbox.pending(self.channel)
+            if not batch:
+                return count
+            for entry in batch:
+                if self._stopping:
+                    return count
+                await self._process(entry)
+                count += 1
+        return count
+
+    async def _process(self, entry: InboxEntry) -> None:
+        inbox = self._inbox
+        if entry.attempts >= inbox.max_attempts:
+            # Each earlier attempt ended with the process (or raised): do not try forever.
+            logger.error("inbox %s: update %d given up after %d attempts", self.channel,
+                         entry.id, entry.attempts)
+            await inbox.failed(entry.id, entry.last_error or "the process stopped while "
+                               "processing it")
+            return
+        await inbox.attempt(entry.id)
+        try:
+            await self._handle(entry)
+        except Exception as exc:
+            logger.exception("inbox %s: update %d failed", self.channel, entry.id)
+            if entry.attempts + 1 >= inbox.max_attempts:
+                await inbox.failed(entry.id, repr(exc))
+            else:
+                await inbox.note_error(entry.id, repr(exc))
+                raise
+            return
+        await inbox.done(entry.id)

@@ -1,0 +1,143 @@
+"""The inbox: every inbound update as received, stored before the platform is told it arrived."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.privacy import PersonTraces
+from bot.domain.records import InboxEntry, InboxStatus
+from storage.models import InboxRow
+from storage.repositories._sql import upsert_insert
+
+PENDING = InboxStatus.PENDING.value
+
+
+def _entry(row: InboxRow) -> InboxEntry:
+    return InboxEntry(
+        id=row.id,
+        channel=row.channel,
+        message_key=row.message_key,
+        payload=row.payload or {},
+        received_at=row.received_at,
+        status=InboxStatus(row.status),
+        attempts=row.attempts,
+        seq=row.seq,
+        processed_at=row.processed_at,
+        last_error=row.last_error,
+    )
+
+
+class SqlInboxRepository:
+    """Inbox rows in SQL; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, channel: str, message_key: str, payload: Any, now: datetime,
+        *, seq: int | None = None, replay: bool = False,
+    ) -> bool:
+        """Store an update unless its key is stored; True if it is (again) to be processed.
+
+        With `replay`, an update already processed is queued once more (a redelivery is
+        answered again; what it changed is not changed twice: see `DialogueService.once`).
+        """
+        statement = (
+            upsert_insert(self._session, InboxRow)
+            .values(channel=channel, message_key=message_key, seq=seq, payload=payload,
+                    received_at=now, status=PENDING, attempts=0)
+            .on_conflict_do_nothing(index_elements=["message_key"])
+            .returning(InboxRow.id)
+        )
+        if (await self._session.execute(statement)).scalar_one_or_none() is not None:
+            return True
+        if not replay:
+            return False
+        requeued = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.message_key == message_key, InboxRow.status != PENDING)
+            .values(status=PENDING, attempts=0, processed_at=None, last_error=None)
+            .returning(InboxRow.id)
+        )
+        return requeued.scalar_one_or_none() is not None
+
+    async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
+        """The channel's updates still to process, in the order they were received."""
+        rows = await self._session.scalars(
+            select(InboxRow)
+            .where(InboxRow.channel == channel, InboxRow.status == PENDING)
+            .order_by(InboxRow.id)
+            .limit(limit)
+        )
+        return [_entry(row) for row in rows]
+
+    async def attempt(self, entry_id: int) -> None:
+        """Count one attempt at processing an update (before it is processed)."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id == entry_id)
+            .values(attempts=InboxRow.attempts + 1)
+        )
+
+    async def done(self, entry_id: int, now: datetime) -> None:
+        """Record an update as processed."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id == entry_id)
+            .values(status=InboxStatus.DONE.value, processed_at=now)
+        )
+
+    async def failed(self, entry_id: int, now: datetime, error: str) -> None:
+        """Give up on an update that failed every attempt, and say why."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id == entry_id)
+            .values(status=InboxStatus.FAILED.value, processed_at=now, last_error=error[:500])
+        )
+
+    async def note_error(self, entry_id: int, error: str) -> None:
+        """Keep why an attempt failed; the update stays pending."""
+        await self._session.execute(
+            update(InboxRow).where(InboxRow.id == entry_id).values(last_error=error[:500])
+        )
+
+    async def last_seq(self, channel: str) -> int | None:
+        """The highest platform sequence number stored for a channel (Telegram's update_id)."""
+        return await self._session.scalar(
+            select(func.max(InboxRow.seq)).where(InboxRow.channel == channel)
+        )
+
+    async def get(self, message_key: str) -> InboxEntry | None:
+        """The update stored under a key, or None."""
+        row = await self._session.scalar(
+            select(InboxRow).where(InboxRow.message_key == message_key))
+        return _entry(row) if row is not None else None
+
+    async def all(self, channel: str | None = None) -> list[InboxEntry]:
+        """Every stored update (of one channel if given), oldest first."""
+        statement = select(InboxRow).order_by(InboxRow.id)
+        if channel is not None:
+            statement = statement.where(InboxRow.channel == channel)
+        return [_entry(row) for row in await self._session.scalars(statement)]
+
+    async def forget(self, traces: PersonTraces) -> int:
+        """Empty the stored payloads that mention a person (erasure); return how many.
+
+        The rows stay, so the platform's sequence and the de-duplication key are kept; the
+        table holds at most a day of messages, so reading every payload stays small.
+        """
+        rows = await self._session.execute(select(InboxRow.id, InboxRow.payload))
+        ids = [row_id for row_id, payload in rows.all() if traces.mentioned_in(payload)]
+        if ids:
+            await self._session.execute(
+                update(InboxRow).where(InboxRow.id.in_(ids)).values(payload={})
+            )
+        return len(ids)
+
+    async def delete_processed_before(self, cutoff: datetime) -> int:
+        """Forget updates processed before `cutoff` (platforms redeliver for 24 h at most)."""
+        result = await self._session.execute(
+            delete(InboxRow).where(InboxRow.status != PENDING, InboxRow.processed_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

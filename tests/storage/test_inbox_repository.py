@@ -1,0 +1,65 @@
+"""The inbox on SQLite and PostgreSQL: stored once, processed in order, retried, pruned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.records import InboxStatus
+from bot.services.clock import FixedClock
+from bot.services.inbox import InboxService, Received
+from tests.storage.plans import NOW
+
+
+async def test_an_update_is_stored_once_and_a_replay_queues_it_again(uow_factory):
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    assert await inbox.store_many("telegram", [Received("telegram:update:5", {"u": 5}, 5),
+                                               Received("telegram:update:6", {"u": 6}, 6)], NOW)
+    assert await inbox.store("telegram", "telegram:update:5", {"u": 5}, NOW, seq=5) is False
+    assert await inbox.last_seq("telegram") == 6
+    assert await inbox.last_seq("zalo") is None
+    first, second = await inbox.pending("telegram")
+    assert (first.message_key, first.payload, second.seq) == ("telegram:update:5", {"u": 5}, 6)
+    await inbox.done(first.id)
+    assert [e.message_key for e in await inbox.pending("telegram")] == ["telegram:update:6"]
+    # Still pending: a second copy changes nothing; processed: `replay` queues it again.
+    assert not await inbox.store("telegram", "telegram:update:6", {}, NOW, replay=True)
+    assert await inbox.store("telegram", "telegram:update:5", {}, NOW, replay=True)
+    assert [e.message_key for e in await inbox.pending("telegram")] == [
+        "telegram:update:5", "telegram:update:6"]
+
+
+async def test_the_worker_processes_in_order_gives_up_after_three_attempts_and_prunes(
+    uow_factory,
+):
+    clock = FixedClock(NOW)
+    inbox = InboxService(uow_factory, clock)
+    for n in range(4):
+        await inbox.store("zalo", f"zalo:m:{n}", {"n": n}, NOW)
+    seen: list[int] = []
+
+    async def handle(entry):
+        seen.append(entry.payload["n"])
+        if entry.payload["n"] == 2:
+            raise RuntimeError("boom")
+
+    worker = inbox.worker("zalo", handle)
+    for _ in range(3):
+        try:
+            await worker.run_pending()
+        except RuntimeError:
+            pass
+    assert seen == [0, 1, 2, 2, 2, 3]
+    statuses = {e.message_key: e.status for e in await inbox.entries("zalo")}
+    assert statuses == {"zalo:m:0": InboxStatus.DONE, "zalo:m:1": InboxStatus.DONE,
+                        "zalo:m:2": InboxStatus.FAILED, "zalo:m:3": InboxStatus.DONE}
+    # An update whose processing killed the process each time is given up without a 4th try.
+    await inbox.store("zalo", "zalo:m:poison", {"n": 9}, NOW)
+    [poison] = await inbox.pending("zalo")
+    for _ in range(3):
+        await inbox.attempt(poison.id)
+    assert await worker.run_pending() == 1 and 9 not in seen
+    assert (await inbox.entries("zalo"))[-1].status is InboxStatus.FAILED
+    await inbox.store("zalo", "zalo:m:late", {"n": 10}, NOW)
+    clock.advance(timedelta(hours=25))
+    assert await inbox.prune() == 5  # processed more than 24 h ago; the pending one stays
+    assert [e.message_key for e in await inbox.entries()] == ["zalo:m:late"]
