@@ -21,9 +21,9 @@ def _body(person, message_id: str, text: str) -> bytes:
 
 
 async def test_the_webhook_answers_200_only_once_the_event_is_stored(
-    zalo, database_file, kontum_plan, clock  # noqa: F811
+    zalo, database_url, kontum_plan, clock  # noqa: F811
 ):
-    settings = zalo_settings(zalo, database_file, zalo_webhook_url="http://127.0.0.1/zalo/webhook",
+    settings = zalo_settings(zalo, database_url, zalo_webhook_url="http://127.0.0.1/zalo/webhook",
                              zalo_webhook_secret=SECRET)
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         await runtime.load_plan()

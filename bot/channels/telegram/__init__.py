@@ -6,8 +6,15 @@ import contextlib
 from typing import Any
 
 from telegram import Bot, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
@@ -102,7 +109,17 @@ class TelegramChannel:
     async def _process(self, entry: InboxEntry) -> None:
         """Hand one stored update to the Application, as the Updater would have."""
         update = Update.de_json(dict(entry.payload), self.application.bot)
-        await self.application.process_update(update)
+        context = CallbackContext.from_update(update, self.application)
+        try:
+            await _on_update(update, context)
+        except BadRequest as exc:  # a NetworkError in PTB, but never worth trying again
+            await self.application.process_error(update, exc)
+        except (NetworkError, TimedOut):
+            # The answer could not be sent (the work itself is committed): the update stays in
+            # the inbox and is handled again, which replays the stored answer.
+            raise
+        except Exception as exc:
+            await self.application.process_error(update, exc)
 
     @property
     def username(self) -> str:
