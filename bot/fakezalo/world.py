@@ -6,15 +6,14 @@ The user-side control methods (a user sends text, a photo, ...) live here; the B
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import secrets
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
+
+from bot.fakeserver.world import Signal, tiny_png  # the same helpers as the Telegram fake
 
 T = TypeVar("T")
 
@@ -134,45 +133,6 @@ class Media:
     name: str
     data: bytes
     content_type: str
-
-
-class Signal:
-    """Lets coroutines wait until some state they watch changes, without polling."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        """Wake every waiter."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self) -> None:
-        """Wait for the next ``fire``."""
-        await self._event.wait()
-
-    async def wait_for(self, probe: Callable[[], T | None], timeout: float) -> T:
-        """Return the first non-None ``probe()`` result; raise TimeoutError after ``timeout``."""
-        async with asyncio.timeout(timeout):
-            while True:
-                event = self._event
-                result = probe()
-                if result is not None:
-                    return result
-                await event.wait()
-
-
-def tiny_png() -> bytes:
-    """Return a valid 2x2 grey PNG image."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
-    rows = b"".join(b"\x00" + b"\x80" * 2 for _ in range(2))
-    idat = chunk(b"IDAT", zlib.compress(rows))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")
 
 
 def image_type(data: bytes) -> tuple[str, str]:
