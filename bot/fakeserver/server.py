@@ -373,6 +373,10 @@ class FakeBotApi(BotApiMethods):
                 self._check_result(method.name, method.returns, result)
         except ApiError as exc:
             body, status = exc.to_dict(), exc.status
+        except ConnectionResetError:
+            # The client hung up while sending (a bot cancelling its long poll at shutdown):
+            # nobody is there to answer, and it is no fault of the server's results.
+            raise
         except Exception as exc:
             log.exception("fake Bot API failed on %s", name)
             self.result_problems.append(f"{name}: internal error {exc!r}")

@@ -215,6 +215,8 @@ class FakeZaloApi(ZaloMethods):
             status = 200
         except ApiError as exc:
             body, status = exc.to_dict(), exc.http_status
+        except ConnectionResetError:
+            raise  # the client hung up mid-request (a poll cancelled at shutdown)
         except Exception:
             log.exception("fake Zalo API failed on %s", name)
             body = {"ok": False, "error_code": 500, "description": "Internal Server Error"}

@@ -103,7 +103,7 @@ class DialogueService:
 
     async def current(self, uow: UnitOfWork, actor: Actor, now: datetime) -> Conversation | None:
         """The user's live conversation, if any (an expired one is dropped)."""
-        conversation = await uow.conversations.get(actor.chat, actor.user)
+        conversation = await uow.conversations.get(actor.chat, actor.user, lock=True)
         if conversation is not None and conversation.expired(now):
             await uow.conversations.delete(actor.chat, actor.user)
             return None

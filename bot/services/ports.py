@@ -73,9 +73,11 @@ class ConversationRepository(Protocol):
     """Multi-step chat flow state, one per (chat, user)."""
 
     async def get(
-        self, chat: Address, user: Address, now: datetime | None = None
+        self, chat: Address, user: Address, now: datetime | None = None, *, lock: bool = False
     ) -> Conversation | None:
-        """The conversation, or None (also None when expired at `now`, if given)."""
+        """The conversation, or None (also None when expired at `now`, if given); `lock` holds
+        it until the transaction ends, so concurrent answers to one step run one after the
+        other."""
         ...
 
     async def put(self, conversation: Conversation) -> None:

@@ -33,7 +33,7 @@ class SqlConversationRepository:
         self._session = session
 
     async def get(
-        self, chat: Address, user: Address, now: datetime | None = None
+        self, chat: Address, user: Address, now: datetime | None = None, *, lock: bool = False
     ) -> Conversation | None:
         """The user's conversation in the chat; with `now`, an expired one counts as none."""
         statement = (
@@ -41,6 +41,11 @@ class SqlConversationRepository:
             .where(ConversationRow.chat_address == chat, ConversationRow.user_address == user)
             .execution_options(populate_existing=True)
         )
+        if lock:
+            # Two answers to one step (a double tap) must not both advance it: on PostgreSQL
+            # the second waits here and then sees the step the first left (SQLite's write
+            # transactions are serial already; the clause is ignored there).
+            statement = statement.with_for_update()
         row = (await self._session.scalars(statement)).one_or_none()
         if row is None:
             return None
