@@ -289,7 +289,7 @@ def channels_for(runtime: Runtime, web: WebServer, links: FileLinks) -> list[Any
     settings, services = runtime.settings, runtime.services
     channels: list[Any] = []
     if settings.telegram_enabled:
-        channels.append(TelegramChannel(settings, services))
+        channels.append(TelegramChannel(settings, services, web=web))
     if settings.zalo_enabled:
         from bot.channels.zalo import ZaloChannel
 
@@ -312,8 +312,8 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
     try:
         links = running.links = file_links(runtime.settings)
         channels = channels_for(runtime, web, links)
-        if runtime.settings.zalo_enabled:
-            await web.start()  # the webhook and the file links must answer before Zalo calls
+        if runtime.settings.zalo_enabled or runtime.settings.telegram_webhook_url:
+            await web.start()  # webhooks and file links must answer before the platforms call
             if not links.base_url or links.base_url.endswith(":0"):
                 links.base_url = f"http://{host}:{web.port}"
         for channel in channels:
@@ -368,7 +368,8 @@ def run_bot(settings: Settings, plan: Plan) -> int:
     """Configure logging and serve; return the process exit code."""
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
                                            settings.zalo_bot_token.get_secret_value(),
-                                           settings.zalo_webhook_secret.get_secret_value()],
+                                           settings.zalo_webhook_secret.get_secret_value(),
+                                           settings.telegram_webhook_secret.get_secret_value()],
                       settings.log_libraries or None)
     asyncio.run(serve(settings, plan))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr = SecretStr("")
     telegram_api_url: str = TELEGRAM_API_URL
     bot_username: str = ""
+    # Telegram by webhook (served on WEB_LISTEN at /telegram/webhook); without a URL: polling.
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
     database_url: str = DEFAULT_DATABASE_URL
     plan_file: Path = DEFAULT_PLAN_FILE
     plan_event_date: date | None = None
@@ -84,6 +88,14 @@ class Settings(BaseSettings):
         secret = value.get_secret_value()
         if secret and not 8 <= len(secret) <= 256:
             raise ValueError("must be 8 to 256 characters (Zalo's rule)")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("must be 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return value
 
     @field_validator("web_listen")

@@ -19,6 +19,7 @@ from aiohttp import web
 from .limits import FLOOD_METHODS, FloodControl, FloodLimits
 from .methods import HANDLERS, BotApiMethods
 from .spec import ApiError, Spec, Upload, bad_request
+from .webhook import WebhookPusher
 from .world import DEFAULT_BOT_ID, CallRecord
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ class FakeBotApi(BotApiMethods):
         self.polls_waiting = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self.pusher: WebhookPusher | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -221,9 +223,10 @@ class FakeBotApi(BotApiMethods):
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        """End pending long polls and stop serving."""
+        """End pending long polls and webhook deliveries, and stop serving."""
         self._closing = True
         self.updates_changed.fire()
+        await self._stop_pusher()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -239,6 +242,29 @@ class FakeBotApi(BotApiMethods):
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    # --- webhook delivery ------------------------------------------------------------------
+
+    async def set_webhook(self, params: dict[str, Any]) -> bool:
+        """setWebhook: from now on, pending updates are POSTed to the URL (see webhook.py)."""
+        await self._stop_pusher()
+        result = super().set_webhook(params)
+        if "allowed_updates" in params:
+            self.allowed_updates = frozenset(params["allowed_updates"]) or None
+        if self.webhook_url:
+            self.pusher = WebhookPusher(self, self.webhook_url, params.get("secret_token"))
+            self.pusher.start()
+        return result
+
+    async def delete_webhook(self, params: dict[str, Any]) -> bool:
+        """deleteWebhook: stop delivering; getUpdates works again."""
+        await self._stop_pusher()
+        return super().delete_webhook(params)
+
+    async def _stop_pusher(self) -> None:
+        pusher, self.pusher = self.pusher, None
+        if pusher is not None:
+            await pusher.stop()
 
     # --- faults and flood control ---------------------------------------------------------
 

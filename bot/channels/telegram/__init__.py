@@ -23,9 +23,13 @@ from bot.channels.telegram.menu import set_command_menus
 from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
+from bot.channels.telegram.webhook import PATH as WEBHOOK_PATH
+from bot.channels.telegram.webhook import TelegramWebhook
 from bot.domain.records import InboxEntry
+from bot.errors import StartupError
 from bot.services.container import Services
 from bot.texts import pick_locale, t
+from bot.web import WebServer
 from handlers import dispatch
 
 __all__ = ["CHANNEL", "TelegramChannel"]
@@ -76,7 +80,8 @@ class TelegramChannel:
     name = CHANNEL
     capabilities = CAPABILITIES
 
-    def __init__(self, settings: Any, services: Services, *, rate_limited: bool = True) -> None:
+    def __init__(self, settings: Any, services: Services, *, rate_limited: bool = True,
+                 web: WebServer | None = None) -> None:
         builder = (
             ApplicationBuilder()
             .token(settings.bot_token.get_secret_value())
@@ -100,10 +105,22 @@ class TelegramChannel:
         self._services = services
         self._worker = None
         self._poller: TelegramPoller | None = None
+        self._webhook_url: str = getattr(settings, "telegram_webhook_url", "")
+        self._webhook_secret = ""
+        if self._webhook_url:
+            self._webhook_secret = settings.telegram_webhook_secret.get_secret_value()
+            if not self._webhook_secret or web is None or services.inbox is None:
+                raise StartupError(t("cli.telegram_secret_missing"))
         if services.inbox is not None:
             self._worker = services.inbox.worker(CHANNEL, self._process)
-            self._poller = TelegramPoller(self.application.bot, services.inbox, self._worker,
-                                          services.clock)
+            if self._webhook_url:
+                assert web is not None
+                route = TelegramWebhook(self._webhook_secret, services.inbox, self._worker,
+                                        services.clock)
+                web.add("POST", WEBHOOK_PATH, route.handle)
+            else:
+                self._poller = TelegramPoller(self.application.bot, services.inbox,
+                                              self._worker, services.clock)
         self._started = False
 
     async def _process(self, entry: InboxEntry) -> None:
@@ -136,6 +153,13 @@ class TelegramChannel:
         self._started = True
         await self._outbox_bot.initialize()
         await set_command_menus(self.application.bot)
+        if self._webhook_url and self._worker is not None:
+            await self.application.start()
+            self._worker.start()
+            # Telegram keeps what it could not deliver while the bot was down, and sends it now.
+            await self.application.bot.set_webhook(
+                self._webhook_url, secret_token=self._webhook_secret, drop_pending_updates=False)
+            return
         if self._poller is None or self._worker is None:
             assert self.application.updater is not None
             await self.application.updater.start_polling(poll_interval=0.0, timeout=10)

@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.channels.http import read_capped
+
 from .updates import ZaloEvent, parse_events
 
 log = logging.getLogger(__name__)
@@ -39,23 +41,9 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a se
 DEFAULT_PATH = "/zalo/webhook"
 MAX_BODY = 1024 * 1024
 SECRET_LENGTHS = (8, 256)
-CHUNK = 64 * 1024
 
 OnEvent = Callable[[ZaloEvent], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-async def read_capped(request: web.Request, limit: int) -> bytes | None:
-    """Return the request body, or None as soon as it proves longer than ``limit`` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class ZaloWebhook:
