@@ -55,6 +55,8 @@ def rendered(key: str, locale: str) -> str:
     # Every other value its own word, so that two placeholders side by side never look doubled.
     values = {name: words.get(name, SAMPLES.get(name, f"«{name}»"))
               for name in _placeholders(catalogue("vi")[key])}
+    if f"{key}_one" in catalogue("vi"):
+        values["count"] = 2  # the key's "_one" variant says it for a single item
     values.update(FRAGMENTS.get(key, {}))  # type: ignore[arg-type]
     text = t(key, locale, **values)
     return html.unescape(re.sub(r"<[^>]+>", "", KEEP_APART.sub(" ", text)))
@@ -94,3 +96,13 @@ def test_english_texts_are_translated(key):
         return
     vi, en = catalogue("vi")[key], catalogue("en")[key]
     assert not (VIETNAMESE.search(vi.lower()) and en == vi), en
+
+
+def test_a_unit_with_one_task_is_never_told_from_1_to_1():
+    from bot.services.reporting import _unknown_task
+
+    for kind, given in (("number", 5), ("text", "số 1")):
+        reply = _unknown_task(kind, given, 1)
+        text = t(reply.key, "vi", **reply.values)
+        assert "từ 1 đến 1" not in text and "số số" not in text
+        assert "chỉ có một nhiệm vụ" in text
