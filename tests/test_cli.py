@@ -123,3 +123,67 @@ def test_units_and_audit_json(capsys):
     code, out, _ = run(capsys, "audit", "--json")
     actions = [entry["action"] for entry in json.loads(out)]
     assert code == 0 and "invite.created" in actions
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("vi", ("cách dùng: daumoi run", "tùy chọn:", "hiện trợ giúp này rồi thoát", "dời ngày sự kiện")),
+    ("en", ("usage: daumoi run", "options:", "show this help message and exit",
+            "move the event date")),
+])
+def test_help_speaks_the_command_lines_language_headings_included(capsys, monkeypatch, locale,
+                                                                   words):
+    from bot.cli_text import cli_locale
+
+    monkeypatch.setenv("DEFAULT_LOCALE", locale)
+    cli_locale.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(["run", "--help"])
+    finally:
+        cli_locale.cache_clear()
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    for word in words:
+        assert word in out, (word, out)
+
+
+def test_the_plans_positional_argument_heading_is_vietnamese(capsys):
+    with pytest.raises(SystemExit):
+        main(["plan", "check", "--help"])
+    assert "tham số:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("port", ["abc", "70000", "-1"])
+def test_an_invalid_port_is_one_line_with_the_way_out(capsys, port):
+    code, out, err = run(capsys, "sandbox", "--port", port)
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "--port" in err and "PORT=8090" in err
+
+
+def test_a_busy_port_is_one_line_before_anything_starts(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "sandbox", "--port", str(port))
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0
+    assert str(port) in err and "make run PORT=8090" in err
+
+
+def test_make_run_passes_a_port():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    shown = subprocess.run(["make", "-n", "-C", str(root), "run", "PORT=8090"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "daumoi run --port 8090" in shown
+    default = subprocess.run(["make", "-n", "-C", str(root), "run"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "daumoi run" in default and "--port" not in default

@@ -34,6 +34,15 @@ async def test_page_is_served_with_a_strict_content_policy(client):
         assert (await client.get(asset)).status == 200
 
 
+async def test_the_tab_has_an_icon(client):
+    page = await (await client.get("/")).text()
+    assert 'rel="icon"' in page
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = await client.get(path)
+        assert response.status == 200 and response.content_type == "image/svg+xml"
+        assert (await response.text()).startswith("<svg")
+
+
 async def test_page_never_parses_text_as_html():
     from bot.sandbox.web import STATIC
 
