@@ -187,3 +187,15 @@ def test_make_run_passes_a_port():
     default = subprocess.run(["make", "-n", "-C", str(root), "run"],
                              capture_output=True, text=True, check=True).stdout
     assert "daumoi run" in default and "--port" not in default
+
+
+def test_env_example_names_bot_username_and_plan_event_date():
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for name in ("BOT_USERNAME", "PLAN_EVENT_DATE"):
+        assert f"\n{name}=" in example
+        assert name.lower() in Settings.model_fields
+    assert "--event-date" in example and "t.me/" in example
