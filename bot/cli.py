@@ -7,9 +7,10 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.cli_text import cli_t, translate_argparse
 from bot.errors import StartupError
@@ -161,7 +162,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
                                               screenshot=None))
     plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
+    warn_if_past(plan)
     return run_bot(settings, plan)
+
+
+def warn_if_past(plan: Any, now: datetime | None = None) -> None:
+    """Say in one paragraph that the plan is already over, and how to rehearse it."""
+    from bot.domain.timing import past_plan
+
+    now = now or datetime.now(UTC)
+    past = past_plan(plan, now)
+    if past is None:
+        return
+    when = past.when.astimezone(ZoneInfo(plan.timezone)).strftime("%d/%m/%Y")
+    print(cli_t(f"cli.plan_{past.key}", campaign=plan.title, when=when, days=past.days,
+                rehearse_on=past.rehearse_on.isoformat()), file=sys.stderr)
 
 
 def free_port(value: object) -> int:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -108,6 +109,11 @@ def cmd_invites(args: argparse.Namespace) -> int:
     for invite in issued:
         print(cli_t("cli.invite_line", unit=invite.unit_name, link=invite.link, code=invite.code,
                 expires=invite.expires.strftime("%d/%m/%Y %H:%M")))
+    expired = [invite for invite in issued if invite.expires <= datetime.now(UTC)]
+    if expired:
+        # Born expired: the plan's dates are past (the shipped plan is from 2023).
+        print(cli_t("cli.invites_expired",
+                    expires=expired[0].expires.strftime("%d/%m/%Y %H:%M")), file=sys.stderr)
     return 0
 
 

@@ -45,6 +45,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
     else:
+        from bot.cli import warn_if_past
+
+        # "quá hạn 1099 ngày" reads as negligence unless it is said that the campaign ended.
+        warn_if_past(plan, result.now)
         print("\n".join(_plain(line) for line in summary_lines(result, plan, "vi")))
     return 0
 

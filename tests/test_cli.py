@@ -199,3 +199,53 @@ def test_env_example_names_bot_username_and_plan_event_date():
         assert f"\n{name}=" in example
         assert name.lower() in Settings.model_fields
     assert "--event-date" in example and "t.me/" in example
+
+
+def test_run_with_a_token_on_the_ended_shipped_plan_says_so_and_how_to_rehearse(capsys):
+    from datetime import UTC, datetime
+
+    from bot.cli import warn_if_past
+    from bot.plan import load_plan
+
+    plan = load_plan(KONTUM)
+    warn_if_past(plan, datetime(2026, 3, 1, tzinfo=UTC))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "đã kết thúc" in err
+    assert "--event-date 2026-" in err and "PLAN_EVENT_DATE=2026-" in err
+    rehearsal = err.split("--event-date ")[1].split()[0]
+    moved = load_plan(KONTUM, event_date=__import__("datetime").date.fromisoformat(rehearsal))
+    warn_if_past(moved, datetime(2026, 3, 1, tzinfo=UTC))
+    assert capsys.readouterr().err == ""  # the suggested date is a rehearsal still ahead
+
+
+def test_a_plan_whose_focal_point_deadline_passed_is_said_too(capsys):
+    from datetime import timedelta
+
+    from bot.cli import warn_if_past
+    from bot.domain.plan import DeadlineKind
+    from bot.plan import load_plan
+
+    plan = load_plan(KONTUM)
+    due = max(d.due for d in plan.deadlines if d.kind is DeadlineKind.REGISTRATION)
+    warn_if_past(plan, due + timedelta(days=2))
+    err = capsys.readouterr().err
+    assert "Hạn cử đầu mối" in err and "2 ngày trước" in err and "--event-date" in err
+
+
+def test_summary_of_the_ended_plan_says_the_campaign_ended(capsys):
+    code, out, err = run(capsys, "summary")
+    assert code == 0
+    assert "đã kết thúc" in err and "--event-date" in err
+
+
+def test_invites_born_expired_are_never_printed_without_a_warning(capsys):
+    code, out, err = run(capsys, "invites")
+    assert code == 0 and "t.me/daumoi_kontum_bot" in out
+    assert "đã hết hạn" in err and "PLAN_EVENT_DATE" in err
+
+
+
+def test_invites_of_a_rehearsal_still_ahead_carry_no_warning(capsys, monkeypatch):
+    monkeypatch.setenv("PLAN_EVENT_DATE", "2099-11-25")
+    code, out, err = run(capsys, "invites")
+    assert code == 0 and "t.me/" in out and "đã hết hạn" not in err
