@@ -83,7 +83,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
             f"{figure.metric_id}={format_figure(figure.value)}" for figure in report.figures
         ) or "—"
         print(cli_t(
-            "reports.cli_line", "vi",
+            "reports.cli_line",
             reference=report.reference, version=report.version, unit=report.unit_id,
             task=report.task_id, status=cli_t(f"reports.status_{report.status.value}"),
             when=format_when(report.created_at, plan.timezone), figures=figures,
