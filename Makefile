@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make run PORT=8090` when 8080 is taken (the sandbox page's port).
 run: $(STAMP)
-	$(BIN)/daumoi run
+	$(BIN)/daumoi run $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -33,6 +33,7 @@ from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.inbox import InboxService
+from bot.services.menus import MenuService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -197,6 +198,12 @@ class Runtime:
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
             registration.on_erased(services.preferences.forget_cached)
+            menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
+                                services.preferences)
+            services.menus = menus
+            registration.on_erased(menus.mark_changed)
+            registration.on_seats_changed(menus.mark_changed)
+            services.preferences.on_chosen(menus.mark_changed)
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
             outbox.use_locales(services.preferences.locale_of)

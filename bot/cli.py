@@ -7,12 +7,13 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.cli_text import cli_t, translate_argparse
 from bot.errors import StartupError
-from bot.texts import t
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -37,39 +38,41 @@ def print_json(data: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="daumoi", description=t("cli.description"))
+    translate_argparse()
+    parser = argparse.ArgumentParser(prog="daumoi", description=cli_t("cli.description"))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help=t("cli.help_run"))
-    run.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
-    run.add_argument("--no-sandbox", action="store_true", help=t("cli.help_no_sandbox"))
-    run.add_argument("--port", type=int, default=8080, help=t("cli.help_port"))
+    run = commands.add_parser("run", help=cli_t("cli.help_run"))
+    run.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
+    run.add_argument("--no-sandbox", action="store_true", help=cli_t("cli.help_no_sandbox"))
+    run.add_argument("--port", default="8080", help=cli_t("cli.help_port"))
     run.set_defaults(handler=cmd_run)
 
-    sandbox = commands.add_parser("sandbox", help=t("cli.help_sandbox"))
-    sandbox.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
-    sandbox.add_argument("--port", type=int, default=8080, help=t("cli.help_port"))
-    sandbox.add_argument("--screenshot", type=Path, metavar="DIR", help=t("cli.help_screenshot"))
+    sandbox = commands.add_parser("sandbox", help=cli_t("cli.help_sandbox"))
+    sandbox.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
+    sandbox.add_argument("--port", default="8080", help=cli_t("cli.help_port"))
+    sandbox.add_argument("--screenshot", type=Path, metavar="DIR",
+                         help=cli_t("cli.help_screenshot"))
     sandbox.set_defaults(handler=cmd_sandbox)
 
-    plan = commands.add_parser("plan", help=t("cli.help_plan"))
+    plan = commands.add_parser("plan", help=cli_t("cli.help_plan"))
     plan_commands = plan.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
-    check = plan_commands.add_parser("check", help=t("cli.help_plan_check"))
+    check = plan_commands.add_parser("check", help=cli_t("cli.help_plan_check"))
     check.add_argument("file", type=Path)
-    check.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
-    check.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    check.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
+    check.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     check.set_defaults(handler=cmd_plan_check)
-    schema = plan_commands.add_parser("schema", help=t("cli.help_plan_schema"))
+    schema = plan_commands.add_parser("schema", help=cli_t("cli.help_plan_schema"))
     schema.set_defaults(handler=cmd_plan_schema)
-    load = plan_commands.add_parser("load", help=t("cli.help_plan_load"))
+    load = plan_commands.add_parser("load", help=cli_t("cli.help_plan_load"))
     load.add_argument("file", type=Path, nargs="?")
-    load.add_argument("--event-date", type=_event_date, help=t("cli.help_event_date"))
-    load.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    load.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
+    load.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     load.set_defaults(handler=cmd_plan_load)
 
-    db = commands.add_parser("db", help=t("cli.help_db"))
+    db = commands.add_parser("db", help=cli_t("cli.help_db"))
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help=t("cli.help_db_upgrade"))
+    upgrade = db_commands.add_parser("upgrade", help=cli_t("cli.help_db_upgrade"))
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
     from bot import cli_people
@@ -131,7 +134,7 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_dict())
     else:
-        print(t("cli.plan_loaded", "vi", campaign=plan.id, summary=result.describe()))
+        print(cli_t("cli.plan_loaded", campaign=plan.id, summary=result.describe()))
     return EXIT_OK
 
 
@@ -141,7 +144,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     settings = load_configured_settings()
     asyncio.run(upgrade_database(settings.database_url))
-    print(t("cli.db_upgraded"))
+    print(cli_t("cli.db_upgraded"))
     return EXIT_OK
 
 
@@ -151,24 +154,57 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = load_configured_settings()
     if not (settings.telegram_enabled or settings.zalo_enabled):
-        print(t("cli.no_token"), file=sys.stderr)
+        print(cli_t("cli.no_token"), file=sys.stderr)
         if args.no_sandbox:
             return EXIT_CONFIG
         # Without a token there is nothing to poll: show the bot working locally instead.
-        print(t("cli.sandbox_instead"), file=sys.stderr)
+        print(cli_t("cli.sandbox_instead"), file=sys.stderr)
         return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
                                               screenshot=None))
     plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
+    warn_if_past(plan)
     return run_bot(settings, plan)
+
+
+def warn_if_past(plan: Any, now: datetime | None = None) -> None:
+    """Say in one paragraph that the plan is already over, and how to rehearse it."""
+    from bot.domain.timing import past_plan
+
+    now = now or datetime.now(UTC)
+    past = past_plan(plan, now)
+    if past is None:
+        return
+    when = past.when.astimezone(ZoneInfo(plan.timezone)).strftime("%d/%m/%Y")
+    print(cli_t(f"cli.plan_{past.key}", campaign=plan.title, when=when, days=past.days,
+                rehearse_on=past.rehearse_on.isoformat()), file=sys.stderr)
+
+
+def free_port(value: object) -> int:
+    """The sandbox page's port, checked before anything starts: a number, and free."""
+    import socket
+
+    text = str(value).strip()
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise CliError(cli_t("cli.port_invalid", port=text[:20]), EXIT_CONFIG)
+    port = int(text)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CliError(cli_t("cli.port_busy", port=port), EXIT_CONFIG) from None
+    return port
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """Run the local sandbox: fake Telegram, the real bot, a web chat and a simulated clock."""
     from bot.sandbox.runner import main_sandbox
 
+    port = free_port(args.port)
+
     settings = load_configured_settings()
     plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
-    return main_sandbox(settings, plan, args.port, args.screenshot)
+    return main_sandbox(settings, plan, port, args.screenshot)
 
 
 def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to keep --help fast
@@ -178,7 +214,7 @@ def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to k
     try:
         return load_settings()
     except SettingsError as exc:
-        raise CliError(t("cli.bad_setting", "vi", problem=str(exc))) from None
+        raise CliError(cli_t("cli.bad_setting", problem=str(exc))) from None
 
 
 def load_configured_plan(settings: Any, event_date: date | None = None):  # noqa: ANN201

@@ -6,36 +6,37 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.cli import print_json
+from bot.cli_text import cli_t
 from bot.errors import StartupError
-from bot.texts import t
 
 T = TypeVar("T")
 
 
 def add_parsers(commands: Any) -> None:
     """Register `invites`, `units` and `audit`."""
-    invites = commands.add_parser("invites", help=t("cli.help_invites"))
-    invites.add_argument("--unit", action="append", help=t("cli.help_unit"))
-    invites.add_argument("--deputy", action="store_true", help=t("cli.help_deputy"))
-    invites.add_argument("--json", action="store_true", help=t("cli.help_json"))
-    invites.add_argument("--qr", type=Path, metavar="DIR", help=t("cli.help_qr"))
+    invites = commands.add_parser("invites", help=cli_t("cli.help_invites"))
+    invites.add_argument("--unit", action="append", help=cli_t("cli.help_unit"))
+    invites.add_argument("--deputy", action="store_true", help=cli_t("cli.help_deputy"))
+    invites.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
+    invites.add_argument("--qr", type=Path, metavar="DIR", help=cli_t("cli.help_qr"))
     invites.set_defaults(handler=cmd_invites)
     actions = invites.add_subparsers(dest="invites_action", required=False, metavar="ACTION")
-    revoke = actions.add_parser("revoke", help=t("cli.help_revoke"))
+    revoke = actions.add_parser("revoke", help=cli_t("cli.help_revoke"))
     revoke.add_argument("unit")
     revoke.set_defaults(handler=cmd_revoke)
 
-    units = commands.add_parser("units", help=t("cli.help_units"))
-    units.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    units = commands.add_parser("units", help=cli_t("cli.help_units"))
+    units.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     units.set_defaults(handler=cmd_units)
 
-    audit = commands.add_parser("audit", help=t("cli.help_audit"))
-    audit.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    audit = commands.add_parser("audit", help=cli_t("cli.help_audit"))
+    audit.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     audit.add_argument("--limit", type=int, default=200)
     audit.set_defaults(handler=cmd_audit)
 
@@ -71,12 +72,12 @@ async def _ask_username(settings: Any) -> str:
 
     token = settings.bot_token.get_secret_value()
     if not token:
-        raise StartupError(t("cli.need_username"))
+        raise StartupError(cli_t("cli.need_username"))
     try:
         async with Bot(token, base_url=settings.bot_base_url) as bot:
             return str(bot.username)
     except (TelegramError, OSError) as exc:
-        raise StartupError(t("cli.need_username") + f" ({type(exc).__name__})") from None
+        raise StartupError(cli_t("cli.need_username") + f" ({type(exc).__name__})") from None
 
 
 def cmd_invites(args: argparse.Namespace) -> int:
@@ -90,7 +91,7 @@ def cmd_invites(args: argparse.Namespace) -> int:
         for unit in args.unit or ():
             if unit not in known:
                 listing = ", ".join(sorted(known))
-                raise StartupError(t("cli.unknown_unit", unit=unit, units=listing), 1)
+                raise StartupError(cli_t("cli.unknown_unit", unit=unit, units=listing), 1)
         return await runtime.services.registration.issue_invites(
             args.unit, kind, runtime.services.clock.now()
         )
@@ -106,8 +107,13 @@ def cmd_invites(args: argparse.Namespace) -> int:
         ])
         return 0
     for invite in issued:
-        print(t("cli.invite_line", unit=invite.unit_name, link=invite.link, code=invite.code,
+        print(cli_t("cli.invite_line", unit=invite.unit_name, link=invite.link, code=invite.code,
                 expires=invite.expires.strftime("%d/%m/%Y %H:%M")))
+    expired = [invite for invite in issued if invite.expires <= datetime.now(UTC)]
+    if expired:
+        # Born expired: the plan's dates are past (the shipped plan is from 2023).
+        print(cli_t("cli.invites_expired",
+                    expires=expired[0].expires.strftime("%d/%m/%Y %H:%M")), file=sys.stderr)
     return 0
 
 
@@ -127,13 +133,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
     async def work(runtime: Any) -> int:
         if args.unit not in {unit.id for unit in runtime.plan.units}:
-            raise StartupError(t("cli.unknown_unit", unit=args.unit, units=""), 1)
+            raise StartupError(cli_t("cli.unknown_unit", unit=args.unit, units=""), 1)
         return await runtime.services.registration.revoke(
             args.unit, runtime.services.clock.now()
         )
 
     count = with_runtime(work)
-    print(t("cli.revoked", unit=args.unit, count=count))
+    print(cli_t("cli.revoked", unit=args.unit, count=count))
     return 0
 
 

@@ -8,22 +8,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli import CliError, print_json
-from bot.texts import t
+from bot.cli_text import cli_t
 
 LOG_LIMIT = 10_000
 
 
 def add_parsers(commands: Any) -> None:
     """Register `reminders preview` and `reminders log`."""
-    reminders = commands.add_parser("reminders", help=t("reminders.cli_help"))
+    reminders = commands.add_parser("reminders", help=cli_t("reminders.cli_help"))
     actions = reminders.add_subparsers(dest="reminders_command", required=True, metavar="ACTION")
-    preview = actions.add_parser("preview", help=t("reminders.cli_help_preview"))
+    preview = actions.add_parser("preview", help=cli_t("reminders.cli_help_preview"))
     preview.add_argument("--at", required=True, metavar="DATETIME",
-                         help=t("reminders.cli_help_at"))
-    preview.add_argument("--json", action="store_true", help=t("cli.help_json"))
+                         help=cli_t("reminders.cli_help_at"))
+    preview.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     preview.set_defaults(handler=cmd_preview)
-    log = actions.add_parser("log", help=t("reminders.cli_help_log"))
-    log.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    log = actions.add_parser("log", help=cli_t("reminders.cli_help_log"))
+    log.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     log.set_defaults(handler=cmd_log)
 
 
@@ -32,7 +32,7 @@ def parse_moment(value: str, timezone: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     except ValueError:
-        raise CliError(t("reminders.cli_bad_at", "vi", value=value)) from None
+        raise CliError(cli_t("reminders.cli_bad_at", value=value)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     return moment
@@ -53,7 +53,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return 0
     zone = ZoneInfo(plan.timezone)
     if not planned:
-        print(t("reminders.cli_preview_none", "vi",
+        print(cli_t("reminders.cli_preview_none",
                 at=moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")))
         return 0
     for item in planned:
@@ -62,7 +62,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         recipient = plan.unit(unit).short_name if unit else str(message.address)
         if item.units and not unit:
             recipient += " [" + ", ".join(item.units) + "]"
-        print(t("reminders.cli_preview_line", "vi",
+        print(cli_t("reminders.cli_preview_line",
                 due=message.due_at.astimezone(zone).strftime("%d/%m/%Y %H:%M"),
                 kind=message.kind, recipient=recipient, key=message.key))
     return 0
@@ -80,7 +80,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print(t("reminders.cli_log_none", "vi"))
+        print(cli_t("reminders.cli_log_none"))
         return 0
     zone = ZoneInfo(plan.timezone)
 
@@ -91,6 +91,6 @@ def cmd_log(args: argparse.Namespace) -> int:
 
     for row in rows:
         error = f"  ({row['last_error']})" if row["last_error"] else ""
-        print(t("reminders.cli_log_line", "vi", status=row["status"], due=local(row["due_at"]),
+        print(cli_t("reminders.cli_log_line", status=row["status"], due=local(row["due_at"]),
                 sent=local(row["sent_at"]), key=row["key"], chat=row["address"], error=error))
     return 0

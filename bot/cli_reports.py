@@ -6,14 +6,14 @@ import argparse
 from typing import Any
 
 from bot.cli import EXIT_INVALID, CliError, print_json
-from bot.texts import t
+from bot.cli_text import cli_t
 
 
 def add_parsers(commands: Any) -> None:
     """Register `reports`."""
-    reports = commands.add_parser("reports", help=t("reports.cli_help"))
-    reports.add_argument("--unit", metavar="ID", help=t("reports.cli_help_unit"))
-    reports.add_argument("--json", action="store_true", help=t("cli.help_json"))
+    reports = commands.add_parser("reports", help=cli_t("reports.cli_help"))
+    reports.add_argument("--unit", metavar="ID", help=cli_t("reports.cli_help_unit"))
+    reports.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     reports.set_defaults(handler=cmd_reports)
 
 
@@ -56,7 +56,7 @@ def cmd_reports(args: argparse.Namespace) -> int:
         plan = runtime.plan
         if args.unit is not None and args.unit not in {unit.id for unit in plan.units}:
             units = ", ".join(unit.id for unit in plan.units)
-            raise CliError(t("reports.cli_unknown_unit", "vi", unit=args.unit, units=units),
+            raise CliError(cli_t("reports.cli_unknown_unit", unit=args.unit, units=units),
                            EXIT_INVALID)
         return plan, await runtime.services.reporting.all_reports(args.unit)
 
@@ -76,16 +76,16 @@ def cmd_reports(args: argparse.Namespace) -> int:
         })
         return 0
     if not reports:
-        print(t("reports.cli_none"))
+        print(cli_t("reports.cli_none"))
         return 0
     for report in reports:
         figures = ", ".join(
             f"{figure.metric_id}={format_figure(figure.value)}" for figure in report.figures
         ) or "—"
-        print(t(
-            "reports.cli_line", "vi",
+        print(cli_t(
+            "reports.cli_line",
             reference=report.reference, version=report.version, unit=report.unit_id,
-            task=report.task_id, status=t(f"reports.status_{report.status.value}", "vi"),
+            task=report.task_id, status=cli_t(f"reports.status_{report.status.value}"),
             when=format_when(report.created_at, plan.timezone), figures=figures,
             attachments=len(report.attachments),
         ))

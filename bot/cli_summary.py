@@ -9,21 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import print_json
-from bot.texts import t
+from bot.cli_text import cli_t
 
 FORMATS = ("docx", "xlsx")
 
 
 def add_parsers(commands: Any) -> None:
     """Register `summary` and `export`."""
-    summary = commands.add_parser("summary", help=t("summary.cli_help_summary"))
-    summary.add_argument("--json", action="store_true", help=t("summary.cli_help_json"))
+    summary = commands.add_parser("summary", help=cli_t("summary.cli_help_summary"))
+    summary.add_argument("--json", action="store_true", help=cli_t("summary.cli_help_json"))
     summary.set_defaults(handler=cmd_summary)
 
-    export = commands.add_parser("export", help=t("summary.cli_help_export"))
-    export.add_argument("format", choices=FORMATS, help=t("summary.cli_help_format"))
+    export = commands.add_parser("export", help=cli_t("summary.cli_help_export"))
+    export.add_argument("format", choices=FORMATS, help=cli_t("summary.cli_help_format"))
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
-                        help=t("summary.cli_help_output"))
+                        help=cli_t("summary.cli_help_output"))
     export.set_defaults(handler=cmd_export)
 
 
@@ -45,6 +45,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
     else:
+        from bot.cli import warn_if_past
+
+        # "quá hạn 1099 ngày" reads as negligence unless it is said that the campaign ended.
+        warn_if_past(plan, result.now)
         print("\n".join(_plain(line) for line in summary_lines(result, plan, "vi")))
     return 0
 
@@ -77,5 +81,5 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     content = with_runtime(work)
     args.output.write_bytes(content)
-    print(t("summary.cli_written", "vi", path=str(args.output)))
+    print(cli_t("summary.cli_written", path=str(args.output)))
     return 0

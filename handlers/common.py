@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services.access import MEMBERS, STAFF, Role
+from handlers.menu import commands_for, text_key
 from handlers.turn import Turn
 
 
@@ -27,9 +28,25 @@ async def start(turn: Turn) -> None:
     await turn.say(f"common.start_{_audience(identity.role)}", **values)
 
 
+def _help_header(role: Role) -> str:
+    if role is Role.DEPUTY:
+        return "common.help_header_member"
+    return f"common.help_header_{'member' if role in MEMBERS else role.value}"
+
+
+def help_values(role: Role, *, private: bool) -> tuple[str, dict[str, object]]:
+    """The help text's key and values: one line for each command this person may use here."""
+    lines = [{"key": text_key("help", command, role)}
+             for command in commands_for(role, private=private)]
+    header = {"key": _help_header(role) if private else "common.help_header_group"}
+    return ("common.help_with_hint" if private else "common.help"), {
+        "header": header, "commands": lines}
+
+
 async def help_command(turn: Turn) -> None:
-    """List the commands this user may use."""
-    await turn.say(f"common.help_{_audience(await turn.role())}")
+    """List exactly the commands this person may use, here (a private chat or a group)."""
+    key, values = help_values(await turn.role(), private=turn.private)
+    await turn.say(key, **values)
 
 
 async def whoami(turn: Turn) -> None:

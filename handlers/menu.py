@@ -1,16 +1,29 @@
-"""The commands, with their English and Vietnamese names, in the order of the menu."""
+"""The commands, with their English and Vietnamese names, who may use them and where.
+
+The same table drives the menus a channel shows, `/huongdan`, and the tests that hold both to
+the checks the handlers make, so a menu never offers what the person will be refused.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.access import MEMBERS, STAFF, Role
+from bot.texts import DEFAULT_LOCALE, catalogue
+
+EVERYONE = frozenset(Role)
+SECRETARIAT = frozenset({Role.SECRETARIAT})
+
 
 @dataclass(frozen=True)
 class Command:
-    """A command with its English and Vietnamese names."""
+    """A command with its English and Vietnamese names, its audience and where it works."""
 
     en: str
     vi: str
+    roles: frozenset[Role] = EVERYONE
+    private: bool = True  # offered in a one-to-one chat
+    group: bool = False  # offered in a group chat
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -23,27 +36,48 @@ class Command:
 
 
 START = Command("start", "start")
-HELP = Command("help", "huongdan")
-REGISTER = Command("register", "dangky")
+HELP = Command("help", "huongdan", group=True)
+REGISTER = Command("register", "dangky", frozenset({Role.STRANGER, *MEMBERS}))
 CANCEL = Command("cancel", "huy")
-UNITS = Command("units", "donvi")
-INVITE = Command("invite", "moi")
+UNITS = Command("units", "donvi", STAFF, group=True)
+INVITE = Command("invite", "moi", SECRETARIAT)
 PRIVACY = Command("privacy", "baomat")
-FORGET = Command("forget", "xoadulieu")
+FORGET = Command("forget", "xoadulieu", MEMBERS)
 LANG = Command("lang", "ngonngu")
-SUMMARY = Command("summary", "tonghop")
-EXPORT = Command("export", "xuat")
-TIMELINE = Command("timeline", "lichtrinh")
-REMIND = Command("remind", "nhacnho")
-BROADCAST = Command("broadcast", "thongbao")
-SETGROUP = Command("setgroup", "setgroup")
-TASKS = Command("tasks", "nhiemvu")
-REPORT = Command("report", "baocao")
-MY_REPORTS = Command("myreports", "baocaocuatoi")
-WHOAMI = Command("whoami", "toi")
+SUMMARY = Command("summary", "tonghop", STAFF | MEMBERS, group=True)
+EXPORT = Command("export", "xuat", STAFF)
+TIMELINE = Command("timeline", "lichtrinh", STAFF | MEMBERS, group=True)
+REMIND = Command("remind", "nhacnho", SECRETARIAT, group=True)
+BROADCAST = Command("broadcast", "thongbao", SECRETARIAT)
+SETGROUP = Command("setgroup", "setgroup", SECRETARIAT, private=False, group=True)
+TASKS = Command("tasks", "nhiemvu", MEMBERS)
+REPORT = Command("report", "baocao", MEMBERS)
+MY_REPORTS = Command("myreports", "baocaocuatoi", MEMBERS | STAFF)  # staff: one by reference
+WHOAMI = Command("whoami", "toi", group=True)
 
 # The order a user needs them: joining, the daily work of a unit, then the staff's tools.
 MENU: tuple[Command, ...] = (
     START, HELP, REGISTER, TASKS, REPORT, MY_REPORTS, SUMMARY, TIMELINE, UNITS, EXPORT,
     REMIND, BROADCAST, INVITE, SETGROUP, PRIVACY, FORGET, LANG, CANCEL, WHOAMI,
 )
+
+
+def commands_for(role: Role, *, private: bool) -> tuple[Command, ...]:
+    """The commands a person of `role` may use, in a private chat or in a group, menu order."""
+    return tuple(
+        command for command in MENU
+        if role in command.roles and (command.private if private else command.group)
+    )
+
+
+def group_commands() -> tuple[Command, ...]:
+    """What a group's menu offers: every command that works in a group, whoever asks."""
+    return tuple(command for command in MENU if command.group)
+
+
+def text_key(section: str, command: Command, role: Role) -> str:
+    """The catalogue key describing `command` in `section` ("menu", "help") to this role: a
+    variant for members or staff where the command does something different for them."""
+    audience = "member" if role in MEMBERS else "staff" if role in STAFF else "stranger"
+    variant = f"{section}.{command.en}_{audience}"
+    return variant if variant in catalogue(DEFAULT_LOCALE) else f"{section}.{command.en}"

@@ -13,10 +13,14 @@ from handlers.units import render_directory
 
 async def start_with_code(turn: Turn) -> None:
     """`/start CODE` from a deep link, or `/dangky CODE` typed: open registration."""
+    if not turn.args and turn.inbound.command == "start":
+        await common.start(turn)
+        return
+    if turn.services.access.is_staff(turn.inbound.sender):
+        # Their rights come from ADMIN_IDS/HEAD_IDS; a seat would change nothing for them.
+        await turn.say("registration.staff_no_need")
+        return
     if not turn.args:
-        if turn.inbound.command == "start":
-            await common.start(turn)
-            return
         await turn.say("registration.need_code")
         return
     outcome = await turn.services.registration.start(

@@ -57,3 +57,11 @@ def plain(key: str, locale: str = "vi", /, **values: object) -> str:
 def tg(ident: object) -> Address:
     """The address of a Telegram user or chat id."""
     return Address("telegram", str(ident))
+
+
+def help_text(role: object, locale: str = "vi", *, private: bool = True) -> str:
+    """What `/huongdan` shows a person of `role` (a `Role`), as Telegram shows it."""
+    from handlers.common import help_values
+
+    key, values = help_values(role, private=private)  # type: ignore[arg-type]
+    return plain(key, locale, **values)

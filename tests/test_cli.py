@@ -123,3 +123,129 @@ def test_units_and_audit_json(capsys):
     code, out, _ = run(capsys, "audit", "--json")
     actions = [entry["action"] for entry in json.loads(out)]
     assert code == 0 and "invite.created" in actions
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("vi", ("cách dùng: daumoi run", "tùy chọn:", "hiện trợ giúp này rồi thoát", "dời ngày sự kiện")),
+    ("en", ("usage: daumoi run", "options:", "show this help message and exit",
+            "move the event date")),
+])
+def test_help_speaks_the_command_lines_language_headings_included(capsys, monkeypatch, locale,
+                                                                   words):
+    from bot.cli_text import cli_locale
+
+    monkeypatch.setenv("DEFAULT_LOCALE", locale)
+    cli_locale.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(["run", "--help"])
+    finally:
+        cli_locale.cache_clear()
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    for word in words:
+        assert word in out, (word, out)
+
+
+def test_the_plans_positional_argument_heading_is_vietnamese(capsys):
+    with pytest.raises(SystemExit):
+        main(["plan", "check", "--help"])
+    assert "tham số:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("port", ["abc", "70000", "-1"])
+def test_an_invalid_port_is_one_line_with_the_way_out(capsys, port):
+    code, out, err = run(capsys, "sandbox", "--port", port)
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "--port" in err and "PORT=8090" in err
+
+
+def test_a_busy_port_is_one_line_before_anything_starts(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "sandbox", "--port", str(port))
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0
+    assert str(port) in err and "make run PORT=8090" in err
+
+
+def test_make_run_passes_a_port():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.fail("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    shown = subprocess.run(["make", "-n", "-C", str(root), "run", "PORT=8090"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "daumoi run --port 8090" in shown
+    default = subprocess.run(["make", "-n", "-C", str(root), "run"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "daumoi run" in default and "--port" not in default
+
+
+def test_env_example_names_bot_username_and_plan_event_date():
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for name in ("BOT_USERNAME", "PLAN_EVENT_DATE"):
+        assert f"\n{name}=" in example
+        assert name.lower() in Settings.model_fields
+    assert "--event-date" in example and "t.me/" in example
+
+
+def test_run_with_a_token_on_the_ended_shipped_plan_says_so_and_how_to_rehearse(capsys):
+    from datetime import UTC, datetime
+
+    from bot.cli import warn_if_past
+    from bot.plan import load_plan
+
+    plan = load_plan(KONTUM)
+    warn_if_past(plan, datetime(2026, 3, 1, tzinfo=UTC))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "đã kết thúc" in err
+    assert "--event-date 2026-" in err and "PLAN_EVENT_DATE=2026-" in err
+    rehearsal = err.split("--event-date ")[1].split()[0]
+    moved = load_plan(KONTUM, event_date=__import__("datetime").date.fromisoformat(rehearsal))
+    warn_if_past(moved, datetime(2026, 3, 1, tzinfo=UTC))
+    assert capsys.readouterr().err == ""  # the suggested date is a rehearsal still ahead
+
+
+def test_a_plan_whose_focal_point_deadline_passed_is_said_too(capsys):
+    from datetime import timedelta
+
+    from bot.cli import warn_if_past
+    from bot.domain.plan import DeadlineKind
+    from bot.plan import load_plan
+
+    plan = load_plan(KONTUM)
+    due = max(d.due for d in plan.deadlines if d.kind is DeadlineKind.REGISTRATION)
+    warn_if_past(plan, due + timedelta(days=2))
+    err = capsys.readouterr().err
+    assert "Hạn cử đầu mối" in err and "2 ngày trước" in err and "--event-date" in err
+
+
+def test_summary_of_the_ended_plan_says_the_campaign_ended(capsys):
+    code, out, err = run(capsys, "summary")
+    assert code == 0
+    assert "đã kết thúc" in err and "--event-date" in err
+
+
+def test_invites_born_expired_are_never_printed_without_a_warning(capsys):
+    code, out, err = run(capsys, "invites")
+    assert code == 0 and "t.me/daumoi_kontum_bot" in out
+    assert "đã hết hạn" in err and "PLAN_EVENT_DATE" in err
+
+
+
+def test_invites_of_a_rehearsal_still_ahead_carry_no_warning(capsys, monkeypatch):
+    monkeypatch.setenv("PLAN_EVENT_DATE", "2099-11-25")
+    code, out, err = run(capsys, "invites")
+    assert code == 0 and "t.me/" in out and "đã hết hạn" not in err

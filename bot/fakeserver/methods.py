@@ -314,6 +314,24 @@ class BotApiMethods(World):
         self.commands.pop(self._command_scope(params), None)
         return True
 
+    def visible_commands(
+        self, chat_id: int, language_code: str | None = None
+    ) -> list[dict[str, str]]:
+        """The menu a Telegram app shows in a chat, for a user of that language.
+
+        Telegram picks the first scope set, narrowest first (the chat, then every private chat
+        or every group, then the default), each with the user's language before none.
+        """
+        chat = self.find_chat(chat_id)
+        broad = "all_private_chats" if chat.type == "private" else "all_group_chats"
+        scopes = [{"type": "chat", "chat_id": chat.id}, {"type": broad}, None]
+        for scope in scopes:
+            for language in dict.fromkeys((language_code or "", "")):
+                found = self.commands.get((_scope_key(scope), language))
+                if found:
+                    return list(found)
+        return []
+
     def send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """sendMessage."""
         chat = self.writable_chat(params["chat_id"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import secrets
@@ -430,18 +429,8 @@ class Sandbox:
         persona = self.persona(key)
         if persona.on_zalo:
             return []
-        lang = "" if self.lang == "vi" else self.lang
-        scopes = [
-            {"type": "chat", "chat_id": persona.chat_id},
-            {"type": "all_group_chats" if persona.is_group else "all_private_chats"},
-            {"type": "default"},
-        ]
-        for scope in scopes:
-            for code in dict.fromkeys((lang, "")):
-                found = self.api.commands.get((json.dumps(scope, sort_keys=True), code))
-                if found:
-                    return found
-        return []
+        assert isinstance(persona.chat_id, int)
+        return self.api.visible_commands(persona.chat_id, self.lang)
 
     def chat(self, persona: Persona) -> list[dict[str, Any]]:
         """Return a persona's chat as the page draws it, oldest message first."""

@@ -382,6 +382,11 @@ async def get_stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The tab's icon (browsers ask for /favicon.ico whatever the page says)."""
+    return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
+
+
 def make_web_app(sandbox: Sandbox, *, upload_limit: int = MAX_UPLOAD_BYTES) -> web.Application:
     """Build the sandbox's aiohttp application."""
     # The upload handler streams and enforces the exact limit; this is aiohttp's outer guard.
@@ -391,6 +396,7 @@ def make_web_app(sandbox: Sandbox, *, upload_limit: int = MAX_UPLOAD_BYTES) -> w
     app[STREAMS_KEY] = Streams()
     app.on_shutdown.append(_end_streams)
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC, show_index=False)
     app.router.add_get("/api/texts", get_texts)
     app.router.add_get("/api/state", get_state)

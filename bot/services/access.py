@@ -93,6 +93,10 @@ class AccessService:
             )
             await uow.commit()
 
+    def is_staff(self, user: Address) -> bool:
+        """Whether the user is configured as secretariat or head (no query needed)."""
+        return user in self._admin_ids or user in self._head_ids
+
     def is_secretariat(self, user: Address) -> bool:
         """Whether the user is configured as secretariat."""
         return user in self._admin_ids

@@ -14,6 +14,7 @@ from bot.services.clock import Clock
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.inbox import InboxService
+from bot.services.menus import MenuService
 from bot.services.outbox import OutboxService
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
@@ -45,5 +46,7 @@ class Services:
     quota: QuotaService | None = None
     # Inbound updates stored before they are acknowledged (None: channels process directly).
     inbox: InboxService | None = None
+    # Who should see which command menu (channels with menus publish them).
+    menus: MenuService | None = None
     # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
     wake_outbox: Callable[[], None] = field(default=lambda: None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.domain.address import Address
 from bot.services.ports import UnitOfWorkFactory
 from bot.texts import LOCALES
@@ -13,6 +15,11 @@ class PreferenceService:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
         self._locales: dict[Address, str] = {}
+        self._on_chosen: list[Callable[[Address], None]] = []
+
+    def on_chosen(self, hook: Callable[[Address], None]) -> None:
+        """Call `hook` with the user's address after they chose a language."""
+        self._on_chosen.append(hook)
 
     async def load(self) -> None:
         """Read every stored choice (once, at start-up)."""
@@ -36,4 +43,6 @@ class PreferenceService:
             await uow.prefs.set_locale(user, locale)
             await uow.commit()
         self._locales[user] = locale
+        for hook in self._on_chosen:
+            hook(user)
         return True

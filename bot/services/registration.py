@@ -109,12 +109,17 @@ class RegistrationService:
         self._admin_ids = admin_ids
         self._invite_link = invite_link
         self._on_erased: list[Callable[[frozenset[Address]], None]] = []
+        self._on_seats_changed: list[Callable[[], None]] = []
         dialogue.add_flow(self)
         dialogue.add_flow(ForgetFlow(self))
 
     def on_erased(self, hook: Callable[[frozenset[Address]], None]) -> None:
         """Call `hook` with the addresses of every erased person (to drop cached values)."""
         self._on_erased.append(hook)
+
+    def on_seats_changed(self, hook: Callable[[], None]) -> None:
+        """Call `hook` when a registration changed who holds a seat (before the commit)."""
+        self._on_seats_changed.append(hook)
 
     # --- invites --------------------------------------------------------------------------
 
@@ -379,6 +384,8 @@ class RegistrationService:
             AuditEntry(now, "focal_point.registered", actor.user, self._plan.id, unit.id,
                        {"focal_point_id": saved.id, "role": kind.value})
         )
+        for hook in self._on_seats_changed:
+            hook()
         return Step.end(
             Reply("registration.saved", {"unit": unit.name}),
             self.unit_brief(unit.id),

@@ -123,6 +123,12 @@ class TaskHistory:
     versions: tuple[Report, ...]
 
 
+def _unknown_task(kind: str, given: object, count: int) -> Reply:
+    """A task number or name that names none of the unit's tasks ("from 1 to 1" never said)."""
+    key = "reports.unknown_task" if kind == "number" else "reports.unknown_task_text"
+    return Reply(key + ("_one" if count == 1 else ""), {kind: given, "count": count})
+
+
 class ReportingService:
     """Takes units' progress reports in chat and answers what they reported."""
 
@@ -162,15 +168,14 @@ class ReportingService:
         if number is not None:
             if 1 <= number <= len(tasks):
                 return tasks[number - 1], None
-            return None, Reply("reports.unknown_task", {"number": number, "count": len(tasks)})
+            return None, _unknown_task("number", number, len(tasks))
         for task in self._plan.tasks:
             if task.id == folded:
                 if task.involves(unit_id):
                     return task, None
                 return None, Reply("reports.task_not_yours",
                                    {"task": shorten(task.text, TASK_LABEL)})
-        return None, Reply("reports.unknown_task", {"number": text.strip()[:20],
-                                                    "count": len(tasks)})
+        return None, _unknown_task("text", text.strip()[:20], len(tasks))
 
     # --- starting ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The real Application over HTTP against the fake Bot API: /start, /help and the menus."""
 
-from tests.support import plain
+from bot.services.access import Role
+from tests.support import help_text, plain
 
 
 async def test_start_greets_a_stranger_in_vietnamese(bot, stranger, kontum_plan):
@@ -18,16 +19,16 @@ async def test_english_users_get_english(bot, fake_api, kontum_plan):
 
     alice = Person(fake_api, fake_api.add_user("Alice", language_code="en"))
     message = await alice.say("/help")
-    assert message.text == plain("common.help_stranger", "en")
+    assert message.text == help_text(Role.STRANGER, "en")
 
 
 async def test_vietnamese_command_names_work(bot, stranger):
     message = await stranger.say("/huongdan")
-    assert message.text == plain("common.help_stranger")
+    assert message.text == help_text(Role.STRANGER)
 
 
 async def test_staff_get_the_staff_help(bot, secretariat, head):
-    assert (await secretariat.say("/help")).text == plain("common.help_staff")
+    assert (await secretariat.say("/help")).text == help_text(Role.SECRETARIAT)
     assert (await head.say("/start")).text.startswith("Xin chào")
 
 
@@ -101,15 +102,15 @@ async def test_a_chosen_language_wins_over_telegrams_and_survives_a_restart(
         await runtime.load_plan()
         async with running_bot(runtime):
             assert (await vi_user.say("/ngonngu en")).text == plain("language.chosen", "en")
-            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "en")
+            assert (await vi_user.say("/help")).text == help_text(Role.STRANGER, "en")
             offer = await vi_user.say("/lang")
             fake_api.press_button(vi_user.user, offer, text=plain("language.name", "vi"))
             await fake_api.wait_for_call("answerCallbackQuery")
-            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "vi")
+            assert (await vi_user.say("/help")).text == help_text(Role.STRANGER, "vi")
             await vi_user.say("/lang en")
     async with Runtime.open(settings, kontum_plan, clock) as runtime:
         async with running_bot(runtime):
-            assert (await vi_user.say("/help")).text == plain("common.help_stranger", "en")
+            assert (await vi_user.say("/help")).text == help_text(Role.STRANGER, "en")
 
 
 async def test_a_registered_focal_point_gets_the_member_greeting(bot, fake_api, kontum_plan):
@@ -120,4 +121,4 @@ async def test_a_registered_focal_point_gets_the_member_greeting(bot, fake_api, 
     assert (await lan.say("/start")).text == plain(
         "common.start_member", name="Nguyễn Thị Lan", unit=kontum_plan.unit("bao-kon-tum").name,
         campaign=kontum_plan.title)
-    assert (await lan.say("/huongdan")).text == plain("common.help_member")
+    assert (await lan.say("/huongdan")).text == help_text(Role.FOCAL_POINT)

@@ -233,7 +233,7 @@ async def test_english_toggle_switches_page_and_bot(browser, site, sandbox):
         "(title) => document.title === title", arg=t("sandbox.title", "en"), timeout=WAIT_MS
     )
     assert await tab.page.get_attribute("html", "lang") == "en"
-    await tab.exchange("/help", first_line("common.help_stranger", "en"))
+    await tab.exchange("/help", first_line("common.help_header_stranger", "en"))
 
 
 async def test_two_tabs_as_the_same_persona(browser, site, sandbox, shots):
@@ -470,7 +470,7 @@ async def test_a_zalo_focal_point_types_a_command_and_sees_no_buttons(browser, s
     assert await page.locator("#chat-note").is_visible()
     assert await page.locator("#menu-btn").is_hidden()
 
-    await tab.exchange("/huongdan", first_line("common.help_stranger"))
+    await tab.exchange("/huongdan", first_line("common.help_header_stranger"))
     if persona.invite_code:
         before = await tab.bot_messages()
         await page.click("#invite-btn")

@@ -34,6 +34,15 @@ async def test_page_is_served_with_a_strict_content_policy(client):
         assert (await client.get(asset)).status == 200
 
 
+async def test_the_tab_has_an_icon(client):
+    page = await (await client.get("/")).text()
+    assert 'rel="icon"' in page
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = await client.get(path)
+        assert response.status == 200 and response.content_type == "image/svg+xml"
+        assert (await response.text()).startswith("<svg")
+
+
 async def test_page_never_parses_text_as_html():
     from bot.sandbox.web import STATIC
 
@@ -363,3 +372,27 @@ async def test_screenshots_without_a_browser_stop_with_the_reason(
         await run_sandbox(Settings(_env_file=None), kontum_plan, port=0, screenshot_dir=tmp_path)
     assert str(tmp_path / "no-chromium") in str(raised.value)
     assert list(tmp_path.glob("*.png")) == []
+
+
+def test_the_outbox_names_every_status_and_kind_in_the_pages_language():
+    import re
+    from pathlib import Path
+
+    from bot.domain.records import OutboxStatus
+    from bot.sandbox.web import texts
+
+    services = Path(__file__).resolve().parents[2] / "bot" / "services"
+    source = "\n".join(path.read_text() for path in services.glob("*.py"))
+    kinds = set(re.findall(r'kind="([a-z_.]+)"', source))
+    kinds |= set(re.findall(r'self\._message\(\s*[^,]+,\s*"([a-z_.]+)"', source))
+    assert {"deadline", "deadline.staff", "phase", "broadcast"} <= kinds
+    page_app = (Path(__file__).resolve().parents[2] / "bot/sandbox/static/app.js").read_text()
+    assert 'label("outbox_status_", status)' in page_app and 'label("outbox_kind_"' in page_app
+    for lang in ("vi", "en"):
+        words = texts(lang)
+        for status in OutboxStatus:
+            assert f"outbox_status_{status.value}" in words, (lang, status)
+        for kind in kinds:
+            assert f"outbox_kind_{kind.replace('.', '_')}" in words, (lang, kind)
+    assert texts("vi")["outbox_status_sent"] == "đã gửi"
+    assert texts("vi")["outbox_kind_deadline_staff"] != "deadline.staff"

@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
 from bot.channels.telegram.inbound import address, button_inbound, message_inbound
-from bot.channels.telegram.menu import set_command_menus
+from bot.channels.telegram.menu import TelegramMenus, set_command_menus
 from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
@@ -72,6 +72,9 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if query is not None and inbound.command == "lang" and isinstance(query.message, Message):
         edit = query.message
     await dispatch(services, inbound, TelegramResponder(context.bot, chat.id, edit))
+    menus: TelegramMenus | None = context.application.bot_data.get("menus")
+    if menus is not None:
+        await menus.after_turn(inbound.sender)
 
 
 class TelegramChannel:
@@ -100,6 +103,11 @@ class TelegramChannel:
                                base_url=settings.bot_base_url,
                                base_file_url=settings.bot_file_url)
         self.application.bot_data["services"] = services
+        self._menus: TelegramMenus | None = None
+        if services.menus is not None:
+            self._menus = TelegramMenus(self.application.bot, services.menus,
+                                        services.default_locale)
+            self.application.bot_data["menus"] = self._menus
         self.application.add_handler(TypeHandler(Update, _on_update))
         self.application.add_error_handler(ErrorHandler())
         self._services = services
@@ -152,7 +160,10 @@ class TelegramChannel:
         await self.application.initialize()
         self._started = True
         await self._outbox_bot.initialize()
-        await set_command_menus(self.application.bot)
+        if self._menus is not None:
+            await self._menus.start()
+        else:
+            await set_command_menus(self.application.bot, self._services.default_locale)
         if self._webhook_url and self._worker is not None:
             await self.application.start()
             self._worker.start()

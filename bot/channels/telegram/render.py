@@ -12,6 +12,7 @@ from telegram import (
 )
 
 from bot.channels.common import reply_markup_text
+from bot.presenters.common import shorten
 from bot.services.replies import Reply
 from bot.texts import t
 from handlers.language import LANGUAGE_STEP
@@ -38,6 +39,12 @@ def parse_choice_data(data: str | None) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+def button_label(number: int | None, label: str) -> str:
+    """A button's text, at most BUTTON_LIMIT characters: cut at a word boundary with "…"."""
+    prefix = f"{number}. " if number is not None else ""
+    return prefix + shorten(label, BUTTON_LIMIT - len(prefix))
+
+
 def render_text(reply: Reply, locale: str) -> str:
     """The HTML text of a reply, with its choices numbered so typing alone works."""
     return reply_markup_text(reply, locale, typed=False)
@@ -60,8 +67,7 @@ def render_markup(reply: Reply, locale: str) -> ReplyMarkup | None:
         numbered = reply.step != LANGUAGE_STEP
         rows = [
             [InlineKeyboardButton(
-                (f"{number}. " if numbered else "")
-                + t(choice.key, locale, **choice.values)[:BUTTON_LIMIT],
+                button_label(number if numbered else None, t(choice.key, locale, **choice.values)),
                 callback_data=_data(reply, number - 1),
             )]
             for number, choice in enumerate(reply.choices, start=1)

@@ -837,11 +837,17 @@ function renderOutbox() {
   for (const row of rows) box.append(outboxCard(row));
 }
 
+// A status or kind in the page's language ("sent" → "đã gửi"); an unknown one as it is.
+function label(prefix, value) {
+  const key = prefix + String(value).replace(/\W/g, "_");
+  return Object.prototype.hasOwnProperty.call(S.texts, key) ? S.texts[key] : String(value);
+}
+
 function outboxCard(row) {
   const card = el("article", "ob-card");
   const head = el("div", "ob-head");
   const status = row.status || row.state;
-  if (status) head.append(el("span", "ob-status st-" + String(status).replace(/\W/g, ""), String(status)));
+  if (status) head.append(el("span", "ob-status st-" + String(status).replace(/\W/g, ""), label("outbox_status_", status)));
   const recipientKey = RECIPIENT_FIELDS.find((k) => row[k] !== undefined && row[k] !== null);
   if (typeof row.address === "string" && row.address) {
     // Outbox rows name their recipient by address: "zalo:…", "telegram:…".
@@ -858,7 +864,11 @@ function outboxCard(row) {
       ? (persona.kind === "group" ? tr("group_name") : persona.name)
       : String(row[recipientKey]))));
   }
-  if (typeof row.kind === "string" && row.kind) head.append(el("span", "ob-kind", row.kind));
+  if (typeof row.kind === "string" && row.kind) {
+    const kind = el("span", "ob-kind", label("outbox_kind_", row.kind));
+    kind.title = row.kind;
+    head.append(kind);
+  }
   const timeKey = TIME_FIELDS.find((k) => typeof row[k] === "string" && !Number.isNaN(Date.parse(row[k])));
   if (timeKey) head.append(el("time", "ob-time", formatIso(row[timeKey], FULL)));
   card.append(head);
