@@ -34,7 +34,6 @@ from bot.services.parsing import (
     FigureError,
     choice_number,
     fold,
-    is_cancel,
     is_done,
     is_skip,
     parse_choice,
@@ -412,8 +411,6 @@ class ReportingService:
             return Step.go(LOOSE, data, *((problem,) if problem else ()),
                            self._which_prompt(data))
         text = answer.text or ""
-        if text and is_cancel(text):
-            return Step.end(Reply("drafts.loose_dropped"))
         task, problem = self._pick(data["unit_id"], text) if text else (None, None)
         if task is None:
             return Step.go(LOOSE, data, problem or Reply("reports.choose_again"),
