@@ -79,8 +79,8 @@ def typed_command(text: str | None) -> tuple[str, tuple[str, ...], str] | None:
     words = text.strip().lstrip("/").split()
     if not words:
         return None
-    # "bao cao 3", "dang ky MÃ": a name written in two or three words, at most one word after.
-    for size in (1, 2, 3):
+    # "bao cao 3", "dang ky MÃ", "bao cao cua toi": a name in words, at most one word after.
+    for size in (1, 2, 3, 4):
         name = fold("".join(words[:size]))
         rest_words = words[size:]
         if name in HANDLERS and (size == 1 or len(rest_words) <= 1):

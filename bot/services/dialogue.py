@@ -18,6 +18,8 @@ CONVERSATION_TTL = timedelta(days=1)
 # After this long without an answer the next message is not taken as one: the person is told
 # what is pending first (Friday's report must not swallow Monday's "5" without a word).
 RESUME_AFTER = timedelta(hours=2)
+# A text this long, where the step asks for free text, is an answer even after a pause.
+LONG_TEXT = 120
 # Marks a draft whose next message must not be taken as an answer (a pause, another command).
 HELD = "_held"
 
@@ -69,8 +71,9 @@ class DraftFlow(Flow, Protocol):
         """Until when the draft is worth keeping (its deadline, else the campaign's end)."""
         ...
 
-    def pending(self, conversation: Conversation, *, kept: bool) -> Reply:
-        """What is pending and where the person was; `kept`: said after another command."""
+    def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
+        """What is pending and where the person was; `kept`: said after another command;
+        `key` names another wording of it (a flow may have "mine", "reminder"…)."""
         ...
 
     def finish(self, conversation: Conversation) -> Step | None:
@@ -170,19 +173,20 @@ class DialogueService:
             expires_at=self._expiry(conversation.flow, conversation.data, now),
         ))
 
-    async def hold(self, actor: Actor, now: datetime) -> Reply | None:
-        """Another command is starting: keep the open draft (if any) and say how to return."""
-
-        async def work(uow: UnitOfWork) -> Outcome:
+    async def hold(self, actor: Actor, now: datetime, flow_name: str | None = None,
+                   key: str = "") -> Reply | None:
+        """Another command is starting: keep the open draft (of `flow_name`, if given) and say
+        what it holds and how to return to it; None when there is no such draft."""
+        async with self._uow_factory() as uow:
             conversation = await self.current(uow, actor, now)
             flow = self._flows.get(conversation.flow) if conversation else None
-            if conversation is None or not isinstance(flow, DraftFlow):
-                return Outcome()
+            if conversation is None or not isinstance(flow, DraftFlow) or (
+                    flow_name is not None and conversation.flow != flow_name):
+                return None
             await self.keep(uow, conversation, now)
-            return Outcome([flow.pending(conversation, kept=True)])
-
-        outcome = await self.once(None, now, work)
-        return outcome.replies[0] if outcome.replies else None
+            reply = flow.pending(conversation, kept=True, key=key)
+            await uow.commit()
+        return reply
 
     async def has_draft(self, actor: Actor, now: datetime) -> bool:
         """Whether the person has an open draft (a registration or report left unfinished)."""
@@ -212,6 +216,8 @@ class DialogueService:
             return await self.save(uow, actor, conversation.flow, step, now)
         if answer.upload is not None:
             return None  # a file is never ambiguous: it joins the draft
+        if free_text and len(text.strip()) >= LONG_TEXT:
+            return None  # nor is a long text where a text is asked for (a narrative)
         if typed_command:
             raise _NoConversation  # "tonghop" typed while a draft waits: the command runs
         if text and is_cancel(text):

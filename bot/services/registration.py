@@ -265,8 +265,9 @@ class RegistrationService:
                 and d.due > now]
         return min(dues) if dues else self._plan.end
 
-    def pending(self, conversation: Conversation, *, kept: bool) -> Reply:
-        """The unfinished registration: for which unit, at which step, how to go on."""
+    def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
+        """The unfinished registration: for which unit, at which step, how to go on (it has
+        one wording for a return, one for another command in the middle; `key` is unused)."""
         key = "drafts.registration_kept" if kept else "drafts.registration_pending"
         return Reply(key, {"unit": self._plan.unit(conversation.data["unit_id"]).name,
                            "where": {"key": f"drafts.where_{conversation.step}"}})

@@ -303,16 +303,7 @@ class ReportingService:
 
     async def unsent(self, actor: Actor, now: datetime) -> Reply | None:
         """The person's unsent report draft, for /baocaocuatoi (its next message is held)."""
-
-        async def work(uow: UnitOfWork) -> Outcome:
-            draft = await self._dialogue.current(uow, actor, now)
-            if draft is None or draft.flow != FLOW:
-                return Outcome()
-            await self._dialogue.keep(uow, draft, now)
-            return Outcome([self.pending(draft, kept=True, key="mine")])
-
-        outcome = await self._dialogue.once(None, now, work)
-        return outcome.replies[0] if outcome.replies else None
+        return await self._dialogue.hold(actor, now, FLOW, key="mine")
 
     async def remind_drafts(self, now: datetime) -> int:
         """Queue one reminder per unfinished report left untouched, before its deadline."""
@@ -389,7 +380,9 @@ class ReportingService:
         if is_classified(text):
             await self._refused_classified(uow, data, actor, now, "narrative")
             return Reply("reports.classified")
-        data["narrative"] = text[:NARRATIVE_MAX]
+        # A report forwarded in several messages: its parts one after the other.
+        joined = "\n\n".join(part for part in (data.get("narrative"), text) if part)
+        data["narrative"] = joined[:NARRATIVE_MAX]
         data["narrative_given"] = True
         return None
 

@@ -230,3 +230,16 @@ async def test_on_zalo_a_photo_first_then_a_report_resumed_days_later(zbot, zalo
     [report] = await runtime.services.reporting.all_reports()
     assert len(report.attachments) == 1 and report.attachments[0].channel == "zalo"
     await runtime.services.archive.idle()
+
+
+async def test_a_long_narrative_typed_after_a_pause_is_taken_not_held(bot, fake_api, clock):
+    lan = await member(bot, fake_api)
+    await lan.say(f"/baocao {TASK_NUMBER}")
+    for answer in ("3", "1", "2", "3"):
+        await lan.say(answer)
+    clock.advance(timedelta(hours=5))  # the narrative took an afternoon to write
+    narrative = ("Trong tháng, Báo Kon Tum đã đăng 12 tin bài, 2 phóng sự ảnh về Lễ giao lưu; "
+                 "đăng tải trên báo in, báo điện tử và fanpage, thu hút 4.500 lượt xem.")
+    asked = await lan.say(narrative)
+    assert asked.text.startswith(plain("reports.ask_attachments", count=0))
+    assert narrative in (await lan.say("xong")).text
