@@ -203,9 +203,11 @@ class DialogueService:
         text = answer.text or ""
         resume = bool(text) and is_resume(text)
         held = bool(conversation.data.get(HELD)) or now - conversation.updated_at >= RESUME_AFTER
-        # "hủy" drops the draft, except where it may be the answer itself (a name: "Huy").
         free_text = conversation.step in getattr(flow, "free_text", frozenset())
-        if not held and text and is_cancel(text) and not free_text:
+        # "hủy" drops the draft, except at steps that answer it themselves (a name "Huy", a
+        # "no" to consent, the preview's own cancel choice).
+        own_cancel = conversation.step in getattr(flow, "own_cancel", frozenset())
+        if not held and text and is_cancel(text) and not own_cancel:
             await uow.conversations.delete(actor.chat, actor.user)
             return Outcome([Reply("dialogue.cancelled", remove_keyboard=True)])
         if not held and not resume:

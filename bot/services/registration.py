@@ -107,6 +107,8 @@ class RegistrationService:
     steps = frozenset({"consent", "name", "position", "phone", "confirm"})
     # Steps whose answer is free text: "Huy" there is a name, not a cancellation.
     free_text = frozenset({"name", "position"})
+    # Steps where "hủy" is an answer of their own: a name, a "no" to consent or to the card.
+    own_cancel = frozenset({"consent", "name", "position", "confirm"})
 
     def __init__(
         self,

@@ -139,6 +139,8 @@ class ReportingService:
     steps = frozenset({TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM, LOOSE})
     # Steps whose answer is free text: a "hủy" there is not taken as dropping the draft.
     free_text = frozenset({NARRATIVE})
+    # Steps where "hủy" is an answer of their own (the preview's cancel choice).
+    own_cancel = frozenset({NARRATIVE, CONFIRM})
 
     def __init__(
         self,

@@ -217,6 +217,10 @@ async def test_on_zalo_a_photo_first_then_a_report_resumed_days_later(zbot, zalo
     await say(zalo, lan, "3")
     await zalo.wait_for_message(lan.id)
     await say(zalo, lan, "hoàn thành ạ")
+    # The image URL may not live three days: the draft's file is downloaded at once.
+    await runtime.services.archive.idle()
+    waiting = list((runtime.settings.archive_dir / "drafts").iterdir())
+    assert len(waiting) == 1
     clock.advance(timedelta(days=3))
     held = await say(zalo, lan, "12")
     assert "1 ảnh" in held.text and "«tiếp»" in held.text
@@ -230,6 +234,9 @@ async def test_on_zalo_a_photo_first_then_a_report_resumed_days_later(zbot, zalo
     [report] = await runtime.services.reporting.all_reports()
     assert len(report.attachments) == 1 and report.attachments[0].channel == "zalo"
     await runtime.services.archive.idle()
+    [report] = await runtime.services.reporting.all_reports()
+    assert report.attachments[0].archive_path is not None
+    assert not waiting[0].exists()  # moved into the report's place, not downloaded again
 
 
 async def test_a_long_narrative_typed_after_a_pause_is_taken_not_held(bot, fake_api, clock):
