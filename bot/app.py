@@ -10,6 +10,7 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,6 +93,16 @@ def check_archive_dir(settings: Settings) -> None:
     except OSError as exc:
         raise StartupError(t("cli.archive_unwritable", "vi", folder=str(folder),
                              problem=exc.strerror or type(exc).__name__)) from None
+
+
+def _draft_reminders(reporting: ReportingService, outbox: OutboxService) -> Any:
+    """The periodic use case that reminds people of reports they left unsent."""
+
+    async def chore(now: datetime) -> None:
+        if await reporting.remind_drafts(now):
+            outbox.wake()
+
+    return chore
 
 
 class BotName:
@@ -197,6 +208,7 @@ class Runtime:
             )
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
+            services.reminders.add_chore(_draft_reminders(services.reporting, outbox))
             registration.on_erased(services.preferences.forget_cached)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.services.access import MEMBERS, STAFF, Role
+from bot.texts import t
 from handlers.menu import commands_for, text_key
+from handlers.suggest import nearest
 from handlers.turn import Turn
 
 
@@ -56,8 +58,27 @@ async def whoami(turn: Turn) -> None:
 
 
 async def unknown_command(turn: Turn) -> None:
-    """Answer a command the bot does not have."""
-    await turn.say("common.unknown_command")
+    """Answer a command the bot does not have, with the nearest one the person may use."""
+    typed = turn.inbound.command or ""
+    names = nearest(f"/{typed}", await turn.role(), turn.locale)
+    if not names:
+        await turn.say("common.unknown_command")
+        return
+    await turn.say("drafts.unknown_command_suggest", typed=f"/{typed}"[:40],
+                   commands=_alternatives(turn, names))
+
+
+def _alternatives(turn: Turn, names: list[str]) -> str:
+    return t("drafts.or", turn.locale).join(f"/{name}" for name in names)
+
+
+async def suggest(turn: Turn, text: str, role: Role) -> bool:
+    """A few words outside any flow that look like a mistyped command: name the nearest."""
+    names = nearest(text, role, turn.locale)
+    if not names:
+        return False
+    await turn.say("drafts.did_you_mean", commands=_alternatives(turn, names))
+    return True
 
 
 async def not_understood(turn: Turn) -> None:

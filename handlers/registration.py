@@ -35,10 +35,11 @@ async def cancel(turn: Turn) -> None:
     await turn.send(outcome)
 
 
-async def converse(turn: Turn) -> bool:
-    """The next answer of the user's open conversation; False when there is none."""
+async def converse(turn: Turn, *, typed: bool = False) -> bool:
+    """The next answer of the user's open conversation; False when there is none (or, `typed`,
+    when the message is a command and the draft was paused: the command runs instead)."""
     outcome = await turn.services.dialogue.answer(
-        turn.actor, turn.inbound.answer, turn.now, turn.inbound.key
+        turn.actor, turn.inbound.answer, turn.now, turn.inbound.key, typed_command=typed
     )
     if outcome is None:
         return False

@@ -6,6 +6,7 @@ from bot.domain.plan import Task
 from bot.domain.records import Report
 from bot.presenters.common import format_when, split_messages
 from bot.services.access import Identity, Role
+from bot.services.replies import Outcome
 from bot.services.reporting import TaskHistory, TaskView, format_figure, shorten
 from bot.texts import t_html
 from handlers.turn import Turn, refuse
@@ -185,6 +186,9 @@ async def my_reports(turn: Turn) -> None:
     history = await turn.services.reporting.history(identity_with_unit.unit_id)
     unit_name = turn.services.plan.unit(identity_with_unit.unit_id).name
     await turn.lines(render_history(turn, unit_name, history))
+    unsent = await turn.services.reporting.unsent(turn.actor, turn.now)
+    if unsent is not None:
+        await turn.send(Outcome([unsent]))
 
 
 async def _show_one(turn: Turn, reference: str, unit_id: str | None) -> None:

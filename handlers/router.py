@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.services.container import Services
+from bot.services.parsing import is_resume
+from bot.services.replies import Outcome
 from handlers import common, language, registration, reminders, summary
 from handlers import reports as reports_handlers
 from handlers.inbound import Inbound
@@ -70,17 +72,61 @@ def fold(word: str) -> str:
 
 
 def typed_command(text: str | None) -> tuple[str, tuple[str, ...], str] | None:
-    """A command typed without its slash ("tonghop", "Báo cáo…" no; "baocao 3" yes)."""
+    """A command typed without its slash ("tonghop", "baocao 3", "bao cao", "Báo cáo 2"); a
+    sentence that merely starts with "Báo cáo…" is no command."""
     if not text:
         return None
-    words = text.strip().lstrip("/").split(None, 1)
+    words = text.strip().lstrip("/").split()
     if not words:
         return None
-    name = fold(words[0])
-    if name not in HANDLERS:
-        return None
-    rest = words[1] if len(words) > 1 else ""
-    return name, tuple(rest.split()), rest
+    # "bao cao 3", "dang ky MÃ", "bao cao cua toi": a name in words, at most one word after.
+    for size in (1, 2, 3, 4):
+        name = fold("".join(words[:size]))
+        rest_words = words[size:]
+        if name in HANDLERS and (size == 1 or len(rest_words) <= 1):
+            rest = text.strip().lstrip("/").split(None, size)[size:]
+            return name, tuple(rest_words), rest[0] if rest else ""
+    return None
+
+
+# Commands that deal with an open draft themselves: /huy drops it, /baocao goes on with it,
+# /baocaocuatoi lists it.
+_OWN_DRAFT = {*CANCEL.names, *REPORT.names, *MY_REPORTS.names}
+_WITH_CODE = {*START.names, *REGISTER.names}
+
+
+async def _command(turn: Turn, name: str, handler: Handler) -> None:
+    """Run a command; a draft left open is kept, and the person told how to return."""
+    services = turn.services
+    keeps = turn.private and name not in _OWN_DRAFT and not (name in _WITH_CODE and turn.args)
+    note = await services.dialogue.hold(turn.actor, turn.now) if keeps else None
+    await handler(turn)
+    if note is not None and await services.dialogue.has_draft(turn.actor, turn.now):
+        await turn.send(Outcome([note]))
+
+
+async def _outside_flow(turn: Turn) -> bool:
+    """What is said outside any flow and is no command: a resume, an invite code, report
+    material, a mistyped command; False when it is none of these."""
+    services, inbound = turn.services, turn.inbound
+    text = inbound.text
+    if text and is_resume(text):
+        await turn.say("drafts.nothing_to_resume")
+        return True
+    if text:
+        outcome = await services.registration.start_from_text(
+            turn.actor, text, turn.now, inbound.key)
+        if outcome is not None:
+            await turn.send(outcome)
+            return True
+    identity = await turn.identity()
+    if identity.is_member and identity.unit_id and services.reporting.is_loose(inbound.answer):
+        await turn.send(await services.reporting.loose(
+            turn.actor, identity.unit_id, inbound.answer, turn.now, inbound.key))
+        return True
+    if text and len(text.split()) <= 3:
+        return await common.suggest(turn, text, identity.role)
+    return False
 
 
 async def dispatch(services: Services, inbound: Inbound, responder: Responder) -> None:
@@ -90,16 +136,22 @@ async def dispatch(services: Services, inbound: Inbound, responder: Responder) -
         await registration.press_choice(turn)
         return
     if inbound.command is not None:
-        handler = HANDLERS.get(fold(inbound.command))
-        await (handler or common.unknown_command)(turn)
-        return
-    # An open conversation takes the message first: a name such as "Huy" is an answer there.
-    if turn.private and await registration.converse(turn):
+        name = fold(inbound.command)
+        handler = HANDLERS.get(name)
+        if handler is None:
+            await common.unknown_command(turn)
+            return
+        await _command(turn, name, handler)
         return
     typed = typed_command(inbound.text)
+    # An open conversation takes the message first: a name such as "Huy" is an answer there.
+    if turn.private and await registration.converse(turn, typed=typed is not None):
+        return
     if typed is not None:
         name, args, rest = typed
-        await HANDLERS[name](Turn.of(services, replace(
-            inbound, command=name, args=args, args_text=rest), responder))
+        await _command(Turn.of(services, replace(
+            inbound, command=name, args=args, args_text=rest), responder), name, HANDLERS[name])
+        return
+    if turn.private and await _outside_flow(turn):
         return
     await common.not_understood(turn)

@@ -8,15 +8,21 @@ archived yet, so a restart or a failed download is retried on the next wake.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import mimetypes
 import os
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 from bot.domain.plan import Plan
 from bot.domain.records import Attachment, AttachmentKind, Report
 from bot.services.ports import FileFetcher, UnitOfWorkFactory
+
+# The conversation flow whose drafts hold report attachments (the report flow's name).
+DRAFT_FLOW = "report"
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,25 @@ def archive_path(folder: Path, report: Report, number: int, attachment: Attachme
     """Where an attachment is archived: <folder>/<unit>/<task>/BC-0012-1.jpg."""
     name = f"{report.reference}-{number}{extension(attachment)}"
     return folder / _safe(report.unit_id) / _safe(report.task_id) / name
+
+
+# A draft's file nobody refers to any more (the draft was dropped, or erased) goes after this.
+DRAFT_FILE_GRACE = 3600.0
+
+
+def draft_path(folder: Path, channel: str, unique_ref: str, attachment: Attachment) -> Path:
+    """Where a file of an unsent report waits: <folder>/drafts/<digest of its reference>."""
+    digest = hashlib.sha256(f"{channel}:{unique_ref}".encode()).hexdigest()[:32]
+    return folder / "drafts" / f"{digest}{extension(attachment)}"
+
+
+def _draft_attachment(item: dict[str, Any]) -> Attachment:
+    return Attachment(
+        kind=AttachmentKind(item["kind"]), channel=item.get("channel", ""),
+        source_ref=item.get("source_ref") or "", source_unique_ref=str(
+            item.get("source_unique_ref")), file_name=item.get("file_name"),
+        mime_type=item.get("mime_type"), size=item.get("size"),
+    )
 
 
 class ArchiveService:
@@ -93,6 +118,7 @@ class ArchiveService:
             self._again = False
             try:
                 await self.archive_pending()
+                await self.archive_drafts()
             except Exception:
                 logger.exception("archiving report attachments failed")
             if not self._again:
@@ -119,6 +145,45 @@ class ArchiveService:
                     archived += 1
         return archived
 
+    async def archive_drafts(self) -> int:
+        """Download the files of unsent reports at once (a Zalo image URL may not live until
+        the report is sent); forget those no draft refers to any more. Return how many."""
+        async with self._uow_factory() as uow:
+            drafts = await uow.conversations.of_flow(DRAFT_FLOW)
+        wanted: set[Path] = set()
+        fetched = 0
+        for draft in drafts:
+            for item in draft.data.get("attachments", []):
+                attachment = _draft_attachment(item)
+                if not self._wanted(attachment.channel):
+                    continue
+                target = draft_path(self.folder, attachment.channel,
+                                    attachment.source_unique_ref, attachment)
+                wanted.add(target)
+                if not target.exists() and await self._fetch(attachment, target):
+                    fetched += 1
+        folder = self.folder / "drafts"
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path not in wanted and time.time() - path.stat().st_mtime > DRAFT_FILE_GRACE:
+                    path.unlink(missing_ok=True)
+        return fetched
+
+    async def _fetch(self, attachment: Attachment, target: Path) -> bool:
+        """Download one file to `target` (whole or not at all); False if it failed."""
+        if attachment.size is not None and attachment.size > DOWNLOAD_LIMIT:
+            return False
+        partial = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            await self._fetchers[attachment.channel].fetch(attachment.source_ref, partial)
+            os.replace(partial, target)
+        except Exception as exc:  # retried on the next wake
+            logger.warning("a draft's attachment not archived: %s", type(exc).__name__)
+            partial.unlink(missing_ok=True)
+            return False
+        return True
+
     async def _archive(self, report: Report, number: int, attachment: Attachment) -> bool:
         fetcher = self._fetchers[attachment.channel]
         assert attachment.id is not None
@@ -128,10 +193,15 @@ class ArchiveService:
             return False
         target = archive_path(self.folder, report, number, attachment)
         partial = target.with_name(target.name + ".part")
+        waiting = draft_path(self.folder, attachment.channel, attachment.source_unique_ref,
+                             attachment)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            await fetcher.fetch(attachment.source_ref, partial)
-            os.replace(partial, target)
+            if waiting.exists():  # kept while the report was a draft: no second download
+                os.replace(waiting, target)
+            else:
+                await fetcher.fetch(attachment.source_ref, partial)
+                os.replace(partial, target)
         except Exception as exc:  # a failed download is retried on the next wake
             logger.warning("%s: attachment %d not archived: %s", report.reference,
                            attachment.id, type(exc).__name__)

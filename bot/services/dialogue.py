@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain.records import Conversation
+from bot.services.parsing import is_cancel, is_resume, says_done
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Outcome, Reply
 
+# A question left unanswered this long is dropped (a broadcast being written, a language
+# choice); drafts (registration, report) live until their deadline instead, and never less.
 CONVERSATION_TTL = timedelta(days=1)
+# After this long without an answer the next message is not taken as one: the person is told
+# what is pending first (Friday's report must not swallow Monday's "5" without a word).
+RESUME_AFTER = timedelta(hours=2)
+# A text this long, where the step asks for free text, is an answer even after a pause.
+LONG_TEXT = 120
+# Marks a draft whose next message must not be taken as an answer (a pause, another command).
+HELD = "_held"
 
 
 @dataclass
@@ -49,6 +59,25 @@ class Flow(Protocol):
 
     def prompt(self, conversation: Conversation) -> Reply:
         """The question of the current step again (after a stale button)."""
+        ...
+
+
+@runtime_checkable
+class DraftFlow(Flow, Protocol):
+    """A flow whose state is work of the person's (a registration, a report): it is kept until
+    it no longer matters, and coming back to it the person is told what is pending."""
+
+    def keep_until(self, data: Mapping[str, Any], now: datetime) -> datetime:
+        """Until when the draft is worth keeping (its deadline, else the campaign's end)."""
+        ...
+
+    def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
+        """What is pending and where the person was; `kept`: said after another command;
+        `key` names another wording of it (a flow may have "mine", "reminder"…)."""
+        ...
+
+    def finish(self, conversation: Conversation) -> Step | None:
+        """"xong" after a pause: the draft's last step (the preview), if it has one."""
         ...
 
 
@@ -109,6 +138,13 @@ class DialogueService:
             return None
         return conversation
 
+    def _expiry(self, flow: str, data: Mapping[str, Any], now: datetime) -> datetime:
+        handler = self._flows.get(flow)
+        ttl = now + CONVERSATION_TTL
+        if isinstance(handler, DraftFlow):
+            return max(handler.keep_until(data, now), ttl)
+        return ttl
+
     async def save(
         self, uow: UnitOfWork, actor: Actor, flow: str, step: Step, now: datetime
     ) -> Outcome:
@@ -116,18 +152,85 @@ class DialogueService:
         if step.step is None:
             await uow.conversations.delete(actor.chat, actor.user)
         else:
+            data = {k: v for k, v in step.data.items() if k != HELD}
             await uow.conversations.put(
                 Conversation(
                     chat=actor.chat,
                     user=actor.user,
                     flow=flow,
                     step=step.step,
-                    data=dict(step.data),
+                    data=data,
                     updated_at=now,
-                    expires_at=now + CONVERSATION_TTL,
+                    expires_at=self._expiry(flow, data, now),
                 )
             )
         return step.outcome
+
+    async def keep(self, uow: UnitOfWork, conversation: Conversation, now: datetime) -> None:
+        """Keep the draft as it is, but take its next message as no answer."""
+        await uow.conversations.put(replace(
+            conversation, data={**conversation.data, HELD: True}, updated_at=now,
+            expires_at=self._expiry(conversation.flow, conversation.data, now),
+        ))
+
+    async def hold(self, actor: Actor, now: datetime, flow_name: str | None = None,
+                   key: str = "") -> Reply | None:
+        """Another command is starting: keep the open draft (of `flow_name`, if given) and say
+        what it holds and how to return to it; None when there is no such draft."""
+        async with self._uow_factory() as uow:
+            conversation = await self.current(uow, actor, now)
+            flow = self._flows.get(conversation.flow) if conversation else None
+            if conversation is None or not isinstance(flow, DraftFlow) or (
+                    flow_name is not None and conversation.flow != flow_name):
+                return None
+            await self.keep(uow, conversation, now)
+            reply = flow.pending(conversation, kept=True, key=key)
+            await uow.commit()
+        return reply
+
+    async def has_draft(self, actor: Actor, now: datetime) -> bool:
+        """Whether the person has an open draft (a registration or report left unfinished)."""
+        async with self._uow_factory() as uow:
+            conversation = await uow.conversations.get(actor.chat, actor.user, now)
+        return conversation is not None and isinstance(
+            self._flows.get(conversation.flow), DraftFlow)
+
+    async def _returning(
+        self, uow: UnitOfWork, flow: DraftFlow, conversation: Conversation, actor: Actor,
+        answer: Answer, now: datetime, typed_command: bool,
+    ) -> Outcome | None:
+        """A draft's answer after a pause or another command; None: take it as an answer."""
+        text = answer.text or ""
+        resume = bool(text) and is_resume(text)
+        held = bool(conversation.data.get(HELD)) or now - conversation.updated_at >= RESUME_AFTER
+        free_text = conversation.step in getattr(flow, "free_text", frozenset())
+        # "hủy" drops the draft, except at steps that answer it themselves (a name "Huy", a
+        # "no" to consent, the preview's own cancel choice).
+        own_cancel = conversation.step in getattr(flow, "own_cancel", frozenset())
+        if not held and text and is_cancel(text) and not own_cancel:
+            await uow.conversations.delete(actor.chat, actor.user)
+            return Outcome([Reply("dialogue.cancelled", remove_keyboard=True)])
+        if not held and not resume:
+            return None
+        if resume:
+            step = Step.go(conversation.step, conversation.data, Reply("drafts.resumed"),
+                           flow.prompt(conversation))
+            return await self.save(uow, actor, conversation.flow, step, now)
+        if answer.upload is not None:
+            return None  # a file is never ambiguous: it joins the draft
+        if free_text and len(text.strip()) >= LONG_TEXT:
+            return None  # nor is a long text where a text is asked for (a narrative)
+        if typed_command:
+            raise _NoConversation  # "tonghop" typed while a draft waits: the command runs
+        if text and is_cancel(text):
+            await uow.conversations.delete(actor.chat, actor.user)
+            return Outcome([Reply("drafts.dropped", remove_keyboard=True)])
+        if text and says_done(text):
+            finished = flow.finish(conversation)
+            if finished is not None:
+                return await self.save(uow, actor, conversation.flow, finished, now)
+        await self.keep(uow, conversation, now)
+        return Outcome([flow.pending(conversation, kept=False)])
 
     async def has_open(self, actor: Actor, now: datetime) -> bool:
         """Whether the user is in the middle of a flow."""
@@ -136,9 +239,10 @@ class DialogueService:
 
     async def answer(
         self, actor: Actor, answer: Answer, now: datetime, message_key: str | None = None,
-        button_step: str | None = None,
+        button_step: str | None = None, *, typed_command: bool = False,
     ) -> Outcome | None:
-        """Handle an answer; None when the user has no open conversation."""
+        """Handle an answer; None when the user has no open conversation (or, for a typed
+        command, when the draft waits after a pause)."""
 
         async def work(uow: UnitOfWork) -> Outcome:
             conversation = await self.current(uow, actor, now)
@@ -149,6 +253,11 @@ class DialogueService:
             flow = self._flows[conversation.flow]
             if button_step is not None and button_step != conversation.step:
                 return Outcome([Reply("dialogue.stale_button"), flow.prompt(conversation)])
+            if isinstance(flow, DraftFlow) and button_step is None:
+                returning = await self._returning(uow, flow, conversation, actor, answer, now,
+                                                  typed_command)
+                if returning is not None:
+                    return returning
             step = await flow.advance(uow, conversation, actor, answer, now)
             return await self.save(uow, actor, conversation.flow, step, now)
 

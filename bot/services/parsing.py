@@ -296,6 +296,26 @@ def is_done(text: str) -> bool:
     return fold(text) in _DONE
 
 
+_RESUME = {"tiep", "tiep tuc", "lam tiep", "gui tiep", "bao cao tiep", "nhap tiep", "continue",
+           "resume", "go on"}
+_CANCEL = {"huy", "huy bo", "bo di", "huy bao cao", "xoa ban nhap", "cancel", "discard"}
+
+
+def is_resume(text: str) -> bool:
+    """Whether the answer asks to go on with a paused draft ("tiếp", "tiếp tục ạ")."""
+    return says(text, _RESUME)
+
+
+def is_cancel(text: str) -> bool:
+    """Whether the answer asks to drop a paused draft ("hủy", "hủy bỏ nhé")."""
+    return says(text, _CANCEL)
+
+
+def says_done(text: str) -> bool:
+    """Whether the answer, politeness aside, means "finished" ("xong ạ", "xong rồi")."""
+    return is_done(text) or says(text, _DONE | {"xong roi", "da xong", "xong het"})
+
+
 class FigureError(ValueError):
     """A figure that is not a whole number in range; `reason` names which rule failed."""
 

@@ -92,6 +92,10 @@ class ConversationRepository(Protocol):
         """Delete conversations expired at `now`; return how many."""
         ...
 
+    async def of_flow(self, flow: str) -> list[Conversation]:
+        """Every stored conversation of one flow (the report drafts, for their reminder)."""
+        ...
+
     async def delete_of(self, addresses: Collection[Address]) -> int:
         """Delete every conversation of these people (or in their private chats)."""
         ...

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
-from bot.domain.plan import Plan
+from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.privacy import PersonTraces, erased_address
 from bot.domain.records import (
     AuditEntry,
@@ -43,6 +43,17 @@ CONFIRM_CHOICES = (
     Choice("registration.choice_edit_phone"),
 )
 YES_NO = (Choice("registration.choice_agree"), Choice("registration.choice_decline"))
+
+
+# A code inside a longer text: a long run of code characters that is not a plain word.
+_CODE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,64}(?![A-Za-z0-9_-])")
+
+
+def codes_in(text: str) -> list[str]:
+    """The invite codes a text may hold (at most five), in the order written."""
+    found = [match for match in _CODE_IN_TEXT.findall(text)
+             if not match.isalpha() or not match.islower()]
+    return list(dict.fromkeys(found))[:5]
 
 
 def hash_code(code: str) -> str:
@@ -94,6 +105,10 @@ class RegistrationService:
 
     name = FLOW
     steps = frozenset({"consent", "name", "position", "phone", "confirm"})
+    # Steps whose answer is free text: "Huy" there is a name, not a cancellation.
+    free_text = frozenset({"name", "position"})
+    # Steps where "hủy" is an answer of their own: a name, a "no" to consent or to the card.
+    own_cancel = frozenset({"consent", "name", "position", "confirm"})
 
     def __init__(
         self,
@@ -211,6 +226,27 @@ class RegistrationService:
 
         return await self._dialogue.once(message_key, now, work)
 
+    async def start_from_text(
+        self, actor: Actor, text: str, now: datetime, message_key: str | None = None
+    ) -> Outcome | None:
+        """Registration from a code found in what was typed or forwarded (the bare code, the
+        invite letter, a link); None when the text holds no code."""
+        candidates = codes_in(text)
+        if not candidates:
+            return None
+        async with self._uow_factory() as uow:
+            found = None
+            for code in candidates:
+                invite = await uow.invites.by_hash(hash_code(code))
+                if invite is not None and invite.campaign_id == self._plan.id:
+                    found = code
+                    break
+        if found is not None:
+            return await self.start(actor, found, now, message_key)
+        if text.strip() in candidates:  # only a code, and a wrong one: say why
+            return await self.start(actor, text.strip(), now, message_key)
+        return None
+
     async def _check_invite(
         self, uow: UnitOfWork, code: str, now: datetime
     ) -> tuple[Invite | None, str]:
@@ -226,6 +262,26 @@ class RegistrationService:
         if invite.expires_at <= now:
             return None, "expired"
         return invite, ""
+
+    # --- a registration left unfinished is kept until the focal-point deadline -------------
+
+    def keep_until(self, data: Any, now: datetime) -> datetime:
+        """Until the unit's registration deadline; once that is past, the campaign's end."""
+        dues = [d.due for d in self._plan.deadlines
+                if d.kind is DeadlineKind.REGISTRATION and data.get("unit_id") in d.units
+                and d.due > now]
+        return min(dues) if dues else self._plan.end
+
+    def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
+        """The unfinished registration: for which unit, at which step, how to go on (it has
+        one wording for a return, one for another command in the middle; `key` is unused)."""
+        key = "drafts.registration_kept" if kept else "drafts.registration_pending"
+        return Reply(key, {"unit": self._plan.unit(conversation.data["unit_id"]).name,
+                           "where": {"key": f"drafts.where_{conversation.step}"}})
+
+    def finish(self, conversation: Conversation) -> Step | None:
+        """"xong" after a pause: the question where the person stopped."""
+        return Step.go(conversation.step, conversation.data, self.prompt(conversation))
 
     def _consent_prompt(self) -> Reply:
         secretariat = self._plan.unit(self._plan.secretariat).name
@@ -280,8 +336,9 @@ class RegistrationService:
     def _on_consent(self, uow, data, answer, now, actor) -> Step:  # noqa: ANN001
         choice = parse_yes_no(answer.text or "") if answer.text else None
         if choice is None:
+            # The notice is long: only its question and the choices are asked again.
             return Step.go("consent", data, Reply("registration.consent_again"),
-                           self._consent_prompt())
+                           Reply("drafts.consent_question", {}, YES_NO, step="consent"))
         if not choice:
             return Step.end(Reply("registration.declined"))
         data["consent_at"] = now.isoformat()

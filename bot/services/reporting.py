@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.address import LEGACY_CHANNEL, Address
-from bot.domain.plan import Deadline, Phase, Plan, Task
+from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan, Task
 from bot.domain.records import (
     Attachment,
     AttachmentKind,
@@ -27,7 +28,7 @@ from bot.domain.records import (
     ReportStatus,
     TaskRole,
 )
-from bot.services.dialogue import DialogueService, Step
+from bot.services.dialogue import RESUME_AFTER, DialogueService, Step
 from bot.services.parsing import (
     MAX_FIGURE,
     FigureError,
@@ -53,6 +54,14 @@ TASK_LABEL = 90
 TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM = (
     "r-task", "r-status", "r-fig", "r-narr", "r-attach", "r-confirm",
 )
+# A photo, file or long text sent outside any flow: which task's report does it belong to?
+LOOSE = "r-which"
+# A text this long sent outside any flow is a report being forwarded, not a stray word.
+LOOSE_TEXT_MIN = 120
+# An unfinished report is worth one reminder: after a day untouched, or sooner when its
+# deadline is this close.
+DRAFT_REMIND_IDLE = timedelta(hours=24)
+DRAFT_REMIND_LAST = timedelta(hours=24)
 
 STATUSES = (
     ReportStatus.NOT_STARTED,
@@ -133,7 +142,11 @@ class ReportingService:
     """Takes units' progress reports in chat and answers what they reported."""
 
     name = FLOW
-    steps = frozenset({TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM})
+    steps = frozenset({TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM, LOOSE})
+    # Steps whose answer is free text: a "hủy" there is not taken as dropping the draft.
+    free_text = frozenset({NARRATIVE})
+    # Steps where "hủy" is an answer of their own (the preview's cancel choice).
+    own_cancel = frozenset({NARRATIVE, CONFIRM})
 
     def __init__(
         self,
@@ -194,7 +207,17 @@ class ReportingService:
                 return Outcome([Reply("reports.private_only")])
             if not self.tasks_of(unit_id):
                 return Outcome([Reply("reports.no_tasks")])
-            data: dict[str, Any] = {"unit_id": unit_id}
+            data: dict[str, Any] = {"unit_id": unit_id, "started_at": now.isoformat()}
+            existing = await self._dialogue.current(uow, actor, now)
+            if existing is not None and existing.flow == FLOW and \
+                    existing.data.get("unit_id") == unit_id:
+                resumed = self._reopen(existing, choice)
+                if resumed is None:  # a draft for another task: it is not overwritten
+                    await self._dialogue.keep(uow, existing, now)
+                    return Outcome([self.pending(existing, kept=False)])
+                if resumed.step is not None:
+                    return await self._dialogue.save(uow, actor, FLOW, resumed, now)
+                data = {k: v for k, v in existing.data.items() if k not in ("task_id",)}
             if choice:
                 task, problem = self._pick(unit_id, choice)
                 if task is not None:
@@ -208,6 +231,194 @@ class ReportingService:
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
         return await self._dialogue.once(message_key, now, work)
+
+    def _reopen(self, draft: Conversation, choice: str | None) -> Step | None:
+        """/baocao over an open draft: go on with it (an empty Step: it has no task yet, choose
+        one keeping its files), or None when it is another task's."""
+        data = dict(draft.data)
+        task_id = data.get("task_id")
+        if task_id is None:
+            return Step()
+        if choice:
+            task, _ = self._pick(data["unit_id"], choice)
+            if task is None or task.id != task_id:
+                return None
+        return Step.go(draft.step, data, self.pending(draft, kept=False, key="continue"),
+                       self.prompt(draft))
+
+    # --- drafts: kept until their deadline, described when the person comes back ----------
+
+    def _deadline(self, data: Any) -> Deadline | None:
+        """The deadline a draft serves: its task's, else the unit's next report deadline."""
+        task = self._task(data["unit_id"], data.get("task_id") or "")
+        if task is not None and task.deadline:
+            return next((d for d in self._plan.deadlines if d.id == task.deadline), None)
+        reports = [d for d in self._plan.deadlines
+                   if d.kind is DeadlineKind.REPORT and data["unit_id"] in d.units]
+        return min(reports, key=lambda d: d.due) if reports else None
+
+    def keep_until(self, data: Any, now: datetime) -> datetime:
+        """A draft is kept until its deadline; once that is past, until the campaign ends."""
+        deadline = self._deadline(data)
+        if deadline is not None and deadline.due > now:
+            return deadline.due
+        return self._plan.end
+
+    def _contents(self, data: Any) -> dict[str, Any]:
+        """What a draft holds, as one phrase of catalogue parts ("2 ảnh, 3 số liệu")."""
+        attachments = data.get("attachments", [])
+        photos = sum(1 for item in attachments if item.get("kind") == "photo")
+        files = len(attachments) - photos
+        figures = sum(1 for value in data.get("figures", {}).values() if value is not None)
+        items: list[dict[str, Any]] = []
+        if data.get("status") and data.get("task_id"):
+            items.append({"key": "drafts.status", "values": {
+                "status": {"key": f"reports.status_{data['status']}"}}})
+        items += [{"key": f"drafts.{name}", "values": {"count": count}}
+                  for name, count in (("photos", photos), ("files", files), ("figures", figures))
+                  if count]
+        if data.get("narrative"):
+            items.append({"key": "drafts.narrative"})
+        return {"join": ", ", "items": items or [{"key": "drafts.empty"}]}
+
+    def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
+        """The unsent draft: its task, what it holds, where the person was, how to go on."""
+        data = conversation.data
+        task = self._task(data["unit_id"], data.get("task_id") or "")
+        key = key or ("kept" if kept else "pending")
+        values: dict[str, Any] = {"contents": self._contents(data)}
+        step = conversation.step
+        where: dict[str, Any] = {"key": f"drafts.where_{step}"}
+        if step == FIGURE and task is not None:
+            where["values"] = {"number": int(data.get("figure", 0)) + 1,
+                               "count": len(task.metrics)}
+        values["where"] = where
+        if task is None:
+            return Reply(f"drafts.report_{key}_no_task", values)
+        values["task"] = shorten(task.text, TASK_LABEL)
+        return Reply(f"drafts.report_{key}", values)
+
+    def finish(self, conversation: Conversation) -> Step | None:
+        """"xong" after a pause: straight to the preview, once the status is known."""
+        data = dict(conversation.data)
+        if data.get("task_id") is None or "status" not in data:
+            return None
+        data.pop("editing", None)
+        data.pop("figure", None)
+        data.setdefault("attachments", [])
+        return Step.go(CONFIRM, data, self._preview(data, data.get("locale", "vi")))
+
+    async def unsent(self, actor: Actor, now: datetime) -> Reply | None:
+        """The person's unsent report draft, for /baocaocuatoi (its next message is held)."""
+        return await self._dialogue.hold(actor, now, FLOW, key="mine")
+
+    async def remind_drafts(self, now: datetime) -> int:
+        """Queue one reminder per unfinished report left untouched, before its deadline."""
+        zone = ZoneInfo(self._plan.timezone)
+        async with self._uow_factory() as uow:
+            planned: list[OutboxMessage] = []
+            for draft in await uow.conversations.of_flow(FLOW):
+                deadline = self._deadline(draft.data)
+                if draft.expired(now) or deadline is None or deadline.due <= now:
+                    continue
+                idle = now - draft.updated_at
+                if idle < DRAFT_REMIND_IDLE and not (
+                        idle >= RESUME_AFTER and deadline.due - now <= DRAFT_REMIND_LAST):
+                    continue
+                started = draft.data.get("started_at") or draft.updated_at.isoformat()
+                reply = self.pending(draft, kept=False, key="reminder")
+                planned.append(OutboxMessage(
+                    key=f"draft:{draft.user.key}:{started}",
+                    kind="draft_reminder",
+                    address=draft.chat,
+                    text_key=reply.key,
+                    payload={**reply.values,
+                             "due": deadline.due.astimezone(zone).strftime("%H:%M %d/%m/%Y")},
+                    locale=draft.data.get("locale", self._feed_locale),
+                    due_at=now,
+                    created_at=now,
+                    recipient_unit_id=draft.data["unit_id"],
+                    campaign_id=self._plan.id,
+                ))
+            existing = await uow.outbox.existing_keys([m.key for m in planned])
+            fresh = [message for message in planned if message.key not in existing]
+            for message in fresh:
+                await uow.outbox.enqueue(message)
+            await uow.commit()
+        return len(fresh)
+
+    # --- what a focal point sends outside any flow ------------------------------------------
+
+    @staticmethod
+    def is_loose(answer: Answer) -> bool:
+        """Whether a message outside any flow is report material (a file, a long text)."""
+        if answer.upload is not None:
+            return True
+        return answer.text is not None and len(answer.text.strip()) >= LOOSE_TEXT_MIN
+
+    async def loose(
+        self, actor: Actor, unit_id: str, answer: Answer, now: datetime,
+        message_key: str | None = None,
+    ) -> Outcome:
+        """Keep a photo, file or long text sent outside any flow and ask which report it is
+        for; the answer opens the report flow with it attached."""
+
+        async def work(uow: UnitOfWork) -> Outcome:
+            if not self.tasks_of(unit_id):
+                return Outcome([Reply("reports.no_tasks")])
+            data: dict[str, Any] = {"unit_id": unit_id, "started_at": now.isoformat(),
+                                    "attachments": [], "locale": actor.locale}
+            problem = await self._keep_loose(uow, data, answer, actor, now)
+            if problem is not None:
+                return Outcome([problem])
+            step = Step.go(LOOSE, data, self._which_prompt(data))
+            return await self._dialogue.save(uow, actor, FLOW, step, now)
+
+        return await self._dialogue.once(message_key, now, work)
+
+    async def _keep_loose(
+        self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, actor: Actor, now: datetime
+    ) -> Reply | None:
+        """Put a loose file or text into the draft; a reply when it cannot be taken."""
+        if answer.upload is not None:
+            reply = await self._take_upload(uow, data, answer, actor, now)
+            return None if reply.key == "reports.attachment_added" else reply
+        text = (answer.text or "").strip()
+        if is_classified(text):
+            await self._refused_classified(uow, data, actor, now, "narrative")
+            return Reply("reports.classified")
+        # A report forwarded in several messages: its parts one after the other.
+        joined = "\n\n".join(part for part in (data.get("narrative"), text) if part)
+        data["narrative"] = joined[:NARRATIVE_MAX]
+        data["narrative_given"] = True
+        return None
+
+    def _which_prompt(self, data: dict[str, Any]) -> Reply:
+        choices = tuple(
+            Choice("reports.task_choice", {"text": shorten(task.text, TASK_LABEL)})
+            for task in self.tasks_of(data["unit_id"])
+        )
+        what = "text" if not data.get("attachments") else (
+            "photo" if all(a.get("kind") == "photo" for a in data["attachments"]) else "file")
+        return Reply(f"drafts.which_task_{what}", {"contents": self._contents(data)}, choices,
+                     step=LOOSE)
+
+    async def _on_loose(
+        self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, actor: Actor, now: datetime
+    ) -> Step:
+        if answer.upload is not None or (answer.text and self.is_loose(answer)):
+            problem = await self._keep_loose(uow, data, answer, actor, now)
+            return Step.go(LOOSE, data, *((problem,) if problem else ()),
+                           self._which_prompt(data))
+        text = answer.text or ""
+        task, problem = self._pick(data["unit_id"], text) if text else (None, None)
+        if task is None:
+            return Step.go(LOOSE, data, problem or Reply("reports.choose_again"),
+                           self._which_prompt(data))
+        data["task_id"] = task.id
+        return Step.go(STATUS, data, Reply("drafts.loose_joined", {
+            "task": shorten(task.text, TASK_LABEL), "contents": self._contents(data)}),
+            self._status_prompt(task))
 
     # --- prompts ----------------------------------------------------------------------------
 
@@ -265,6 +476,8 @@ class ReportingService:
         """The question of the conversation's current step."""
         data = dict(conversation.data)
         step = conversation.step
+        if step == LOOSE:
+            return self._which_prompt(data)
         if step == TASK:
             return self._task_prompt(data["unit_id"])
         task = self._task(data["unit_id"], data["task_id"])
@@ -290,6 +503,15 @@ class ReportingService:
         data = dict(conversation.data)
         data["locale"] = actor.locale
         step = conversation.step
+        if step == LOOSE:
+            return await self._on_loose(uow, data, answer, actor, now)
+        if answer.upload is not None and step != ATTACH:
+            # A photo sent before its step is kept for the report, not refused.
+            reply = await self._take_upload(uow, data, answer, actor, now)
+            if reply.key == "reports.attachment_added":
+                reply = Reply("drafts.attachment_kept",
+                              {"count": len(data["attachments"])})
+            return Step.go(step, data, reply, self.prompt(replace(conversation, data=data)))
         if step == TASK:
             return self._on_task(data, answer)
         task = self._task(data["unit_id"], data.get("task_id", ""))
@@ -327,8 +549,11 @@ class ReportingService:
             data["figures"] = {}
             data["figure"] = 0
             return Step.go(FIGURE, data, self._figure_prompt(task, 0))
-        if done in (STATUS, FIGURE):
+        if done in (STATUS, FIGURE) and not data.get("narrative_given"):
             return Step.go(NARRATIVE, data, self._narrative_prompt())
+        if done in (STATUS, FIGURE):  # the forwarded text is the narrative already
+            data.setdefault("attachments", [])
+            return Step.go(ATTACH, data, self._attach_prompt(data))
         if done == NARRATIVE:
             data.setdefault("attachments", [])
             return Step.go(ATTACH, data, self._attach_prompt(data))
@@ -397,37 +622,13 @@ class ReportingService:
     async def _on_attachment(
         self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, actor: Actor, now: datetime
     ) -> Step:
-        attachments = list(data.get("attachments", []))
         task = self._task(data["unit_id"], data["task_id"])
         assert task is not None
         if answer.upload is not None:
-            upload = answer.upload
-            if is_classified(answer.caption) or is_classified(upload.file_name):
-                await self._refused_classified(uow, data, actor, now, "attachment")
-                return Step.go(ATTACH, data, Reply("reports.classified"),
-                               self._attach_prompt(data))
-            if any(_unique_ref(item) == upload.source_unique_ref for item in attachments):
-                return Step.go(ATTACH, data, Reply("reports.attachment_duplicate"),
-                               self._attach_prompt(data))
-            if len(attachments) >= ATTACHMENTS_MAX:
-                return Step.go(ATTACH, data,
-                               Reply("reports.attachments_full", {"limit": ATTACHMENTS_MAX}),
-                               self._attach_prompt(data))
-            attachments.append({
-                "kind": upload.kind,
-                "channel": upload.channel,
-                "source_ref": upload.source_ref,
-                "source_unique_ref": upload.source_unique_ref,
-                "file_name": upload.file_name,
-                "mime_type": upload.mime_type,
-                "size": upload.size,
-                "caption": (answer.caption or "").strip() or None,
-            })
-            data["attachments"] = attachments
-            return Step.go(ATTACH, data, Reply(
-                "reports.attachment_added", {"count": len(attachments)},
-                (Choice("reports.choice_done"),), step=ATTACH,
-            ))
+            reply = await self._take_upload(uow, data, answer, actor, now)
+            if reply.key != "reports.attachment_added":
+                return Step.go(ATTACH, data, reply, self._attach_prompt(data))
+            return Step.go(ATTACH, data, reply)
         if answer.text is not None:
             folded = fold(answer.text)
             if is_done(answer.text) or is_skip(answer.text) or folded == "1":
@@ -440,6 +641,34 @@ class ReportingService:
                            self._attach_prompt(data))
         return Step.go(ATTACH, data, Reply("reports.attachment_refused"),
                        self._attach_prompt(data))
+
+    async def _take_upload(
+        self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, actor: Actor, now: datetime
+    ) -> Reply:
+        """Add a photo or file to the draft; the reply says it was added, or why not."""
+        attachments = list(data.get("attachments", []))
+        upload = answer.upload
+        assert upload is not None
+        if is_classified(answer.caption) or is_classified(upload.file_name):
+            await self._refused_classified(uow, data, actor, now, "attachment")
+            return Reply("reports.classified")
+        if any(_unique_ref(item) == upload.source_unique_ref for item in attachments):
+            return Reply("reports.attachment_duplicate")
+        if len(attachments) >= ATTACHMENTS_MAX:
+            return Reply("reports.attachments_full", {"limit": ATTACHMENTS_MAX})
+        attachments.append({
+            "kind": upload.kind,
+            "channel": upload.channel,
+            "source_ref": upload.source_ref,
+            "source_unique_ref": upload.source_unique_ref,
+            "file_name": upload.file_name,
+            "mime_type": upload.mime_type,
+            "size": upload.size,
+            "caption": (answer.caption or "").strip() or None,
+        })
+        data["attachments"] = attachments
+        return Reply("reports.attachment_added", {"count": len(attachments)},
+                     (Choice("reports.choice_done"),), step=ATTACH)
 
     async def _on_confirm(
         self, uow: UnitOfWork, data: dict[str, Any], task: Task, answer: Answer, actor: Actor,
@@ -455,8 +684,10 @@ class ReportingService:
         if index is None and parse_yes_no(text) is True:
             index = 0
         if index is None:
+            # The preview may hold a long narrative: only the question and choices again.
+            choices = tuple(Choice(f"reports.choice_{action}") for action in actions)
             return Step.go(CONFIRM, data, Reply("reports.choose_again"),
-                           self._preview(data, actor.locale))
+                           Reply("drafts.confirm_question", {}, choices, step=CONFIRM))
         action = actions[index]
         if action == "send":
             return await self._save(uow, data, task, actor, now)

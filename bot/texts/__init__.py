@@ -59,6 +59,11 @@ def _render(key: str, locale: str, values: Mapping[str, object], escape: bool) -
         if _is_ref(value):
             ref = value  # type: ignore[assignment]
             rendered[name] = _render(ref["key"], locale, ref.get("values", {}), escape)
+        elif isinstance(value, Mapping) and "join" in value:
+            # Parts of one phrase ("2 ảnh, 3 số liệu"), each a key, joined on one line.
+            rendered[name] = str(value["join"]).join(
+                _render(v["key"], locale, v.get("values", {}), escape) for v in value["items"]
+            )
         elif isinstance(value, list | tuple) and all(_is_ref(v) for v in value):
             rendered[name] = "\n".join(
                 _render(v["key"], locale, v.get("values", {}), escape) for v in value

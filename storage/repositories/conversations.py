@@ -88,6 +88,14 @@ class SqlConversationRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
+    async def of_flow(self, flow: str) -> list[Conversation]:
+        """Every conversation of one flow, oldest change first."""
+        rows = await self._session.scalars(
+            select(ConversationRow).where(ConversationRow.flow == flow)
+            .order_by(ConversationRow.updated_at)
+        )
+        return [_conversation(row) for row in rows]
+
     async def delete_of(self, addresses: Collection[Address]) -> int:
         """Delete every conversation of these people, or held in their private chats."""
         if not addresses:

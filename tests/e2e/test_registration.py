@@ -311,14 +311,23 @@ async def test_privacy_and_forget(bot, fake_api, secretariat):
     assert seat_history == []
 
 
-async def test_a_conversation_expires_after_a_day_of_silence(bot, fake_api, clock):
+async def test_an_unfinished_registration_waits_until_the_focal_point_deadline(
+        bot, fake_api, clock):
     lan = newcomer(fake_api)
     await lan.say(f"/dangky {await invite(bot)}")
     await lan.reply()
     await lan.say("1")
     clock.advance(timedelta(hours=25))
+    # Back a day later: told where they were; the name typed is not taken without a word.
     reply = await lan.say("Nguyễn Thị Lan")
-    assert reply.text != plain("registration.ask_position")
+    assert reply.text == plain("drafts.registration_pending", unit="Báo Kon Tum",
+                               where=plain("drafts.where_name"))
+    assert (await lan.say("tiếp")).text == plain("drafts.resumed")
+    assert (await lan.reply()).text == plain("registration.ask_name")
+    assert (await lan.say("Nguyễn Thị Lan")).text == plain("registration.ask_position")
+    # Past the focal-point deadline (28/11 17:00) the draft no longer matters: it is gone.
+    clock.advance(timedelta(days=9))
+    reply = await lan.say("Phó Tổng Biên tập")
     assert "daumoi" in reply.text  # a stranger again: the explanation, nothing stored
     assert await seats(bot) == []
 

@@ -550,17 +550,6 @@ async def test_cancel_drops_a_half_finished_report(bot, fake_api):
     assert await reports(bot) == []
 
 
-async def test_a_report_left_for_a_day_expires(bot, fake_api, clock):
-    from datetime import timedelta
-
-    lan = await member(bot, fake_api)
-    await lan.say(f"/baocao {TASK_NUMBER}")
-    await lan.say("3")
-    clock.advance(timedelta(days=1, minutes=1))
-    assert (await lan.say("12")).text == plain("common.not_understood")
-    assert await reports(bot) == []
-
-
 async def test_a_focal_point_replaced_before_confirming_cannot_save(bot, fake_api):
     lan = await member(bot, fake_api)
     await to_preview(lan)

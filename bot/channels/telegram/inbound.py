@@ -40,10 +40,13 @@ def _command(message: Message, bot_username: str) -> dict[str, object] | None:
                    and e.type == MessageEntityType.BOT_COMMAND), None)
     if entity is None:
         return None
-    name, _, target = text[1:entity.length].partition("@")
+    # Telegram ends the command at the first non-ASCII letter ("/dangký" is "/dangk" + "ý"):
+    # the whole first word is the command as the person typed it.
+    length = len(text.split(None, 1)[0])
+    name, _, target = text[1:length].partition("@")
     if target and target.lower() != bot_username.lower():
         return {"ignore": True}  # a command for another bot in the same group
-    rest = text[entity.length:].strip()
+    rest = text[length:].strip()
     return {"command": name.lower(), "args": tuple(rest.split()), "args_text": rest}
 
 
