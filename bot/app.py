@@ -190,10 +190,16 @@ class Runtime:
                     enabled=settings.archive_attachments,
                 ),
                 summary=SummaryService(plan, uow_factory),
-                wake_outbox=outbox.wake,
                 quota=quota,
                 inbox=InboxService(uow_factory, the_clock),
             )
+            # Cached roles: this process's own seat changes drop them after their commit;
+            # another process's are seen through the version read with each update.
+            uow_factory.on_directory_change(services.access.directory_changed)
+            # The dispatcher is woken by a commit that queued a row, never for nothing.
+            uow_factory.on_outbox_queued(outbox.wake)
+            if services.inbox is not None:
+                services.inbox.watch_directory(services.access.observed)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
             registration.on_erased(services.preferences.forget_cached)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10.0
+PG_POOL_RECYCLE_S = 1800
 _AIOSQLITE_SETTLE_S = 0.1
 
 # Execution option: on SQLite, start the transaction with a plain (deferred) BEGIN, which
@@ -60,10 +61,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
+    # No pre-ping: it costs round trips on every checkout. A connection the server dropped
+    # fails its statement once, SQLAlchemy then discards the whole pool (a disconnect
+    # invalidates every pooled connection) and the caller's retry gets a fresh one; the inbox
+    # and outbox workers retry by design. Connections are also renewed before idle timeouts
+    # of proxies and servers can cut them.
     return create_async_engine(
         parsed,
         echo=echo,
-        pool_pre_ping=True,
+        pool_recycle=PG_POOL_RECYCLE_S,
         connect_args={"timeout": CONNECT_TIMEOUT_S},
     )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
@@ -45,5 +44,3 @@ class Services:
     quota: QuotaService | None = None
     # Inbound updates stored before they are acknowledged (None: channels process directly).
     inbox: InboxService | None = None
-    # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
-    wake_outbox: Callable[[], None] = field(default=lambda: None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -112,6 +112,10 @@ class ProcessedUpdateRepository(Protocol):
         """What the bot answered to an update, if it was remembered."""
         ...
 
+    async def seen(self, message_key: str) -> bool:
+        """Whether the message was recorded (handled before)."""
+        ...
+
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff`; return how many."""
         ...
@@ -201,6 +205,10 @@ class FocalPointRepository(Protocol):
 
     async def held_by(self, user: Address) -> list[FocalPoint]:
         """Every seat a person holds or held, in any campaign."""
+        ...
+
+    async def version(self) -> int:
+        """A number that grows with every add, end or erase (cached roles compare to it)."""
         ...
 
 
@@ -540,4 +548,9 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh, not yet opened unit of work per use case."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; `read_only=True` promises it never writes (no write lock taken)."""
+        ...

@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "bot_state",
     "user_prefs",
     "inbox",
+    "directory_version",
 }
 
 
@@ -36,7 +37,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0003"
+    assert await current_async(database_url) == head() == "0004"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
