@@ -60,6 +60,8 @@ class Identity:
         return self.role in MEMBERS
 
 
+CACHE_MAX = 50_000
+
 # The directory version read after the update being handled arrived (None: not read yet).
 _OBSERVED: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "directory_version_observed", default=None
@@ -125,6 +127,8 @@ class AccessService:
         identity = self._identity(user, seats)
         self.directory_changed(version)
         if version == self._version:
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()  # strangers writing from ever new ids cannot grow it
             self._cache[user] = identity
         return identity
 

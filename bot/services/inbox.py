@@ -74,11 +74,10 @@ class InboxService:
     ) -> list[bool]:
         """Commit a batch of updates in one transaction; for each, whether it is to process."""
         async with self._uow_factory() as uow:
-            stored = [
-                await uow.inbox.add(channel, item.key, item.payload, now, seq=item.seq,
-                                    replay=replay)
-                for item in received
-            ]
+            stored = await uow.inbox.add_many(
+                channel, [(item.key, item.payload, item.seq) for item in received], now,
+                replay=replay,
+            )
             await uow.commit()
         return stored
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -137,6 +137,13 @@ class InboxRepository(Protocol):
         *, seq: int | None = None, replay: bool = False,
     ) -> bool:
         """Store an update unless its key is stored; True if it is (again) to be processed."""
+        ...
+
+    async def add_many(
+        self, channel: str, items: Sequence[tuple[str, Any, int | None]], now: datetime,
+        *, replay: bool = False,
+    ) -> list[bool]:
+        """`add` for (key, payload, seq) items in one statement (two with `replay`)."""
         ...
 
     async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
