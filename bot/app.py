@@ -47,7 +47,7 @@ from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
 from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, check_writable, create_engine
-from storage.migrate import upgrade
+from storage.revision import head_revision, stored_revision
 from storage.uow import make_uow_factory
 
 logger = logging.getLogger(__name__)
@@ -61,13 +61,18 @@ async def upgrade_database(url: str) -> None:
         raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     try:
         await check_connection(engine)
+        current = await stored_revision(engine)
     except StorageUnavailable as exc:
         raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     finally:
         await engine.dispose()
     try:
-        # Alembic drives its own event loop in env.py, so keep it off ours.
-        await asyncio.to_thread(upgrade, url)
+        if current != head_revision():
+            # Imported only when there is something to migrate: Alembic is slow to import.
+            from storage.migrate import upgrade
+
+            # Alembic drives its own event loop in env.py, so keep it off ours.
+            await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
         try:
             await check_writable(engine)
