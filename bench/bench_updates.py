@@ -1,8 +1,19 @@
-"""Benchmark: updates per second through the fake Bot API to a polling python-telegram-bot.
+"""Benchmark: updates per second, the bare python-telegram-bot echo bot next to daumoi.
 
-Run from the repository root: ``python bench/bench_updates.py [-n 2000] [--users 50]``.
-``measure`` takes any factory that builds a PTB Application for a base URL, so a real bot can be
-measured next to the bare echo bot.
+Run from the repository root::
+
+    python bench/bench_updates.py [-n 1000] [--rounds 5] [--users 50]
+        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_test]
+
+Both bots poll the same kind of fake Bot API server over HTTP, in interleaved rounds (echo,
+daumoi, echo, daumoi…), so both see the same machine load; the medians of the rounds and their
+ratio are printed. daumoi runs as deployed (`bot.app.running_bot`): updates stored in the
+durable inbox before they are confirmed, the outbox worker and the ticker running, PTB's
+AIORateLimiter in place (its overall rate raised so that the limiter never waits: the bench
+measures the bot, not Telegram's 30 msg/s). Each daumoi round starts on a freshly migrated
+database: a new SQLite file by default; with --database-url pointing at PostgreSQL, its public
+schema is dropped and recreated, so only a database whose name says it is for tests or
+benchmarks (`bench`, `speed_test`, …) is accepted.
 """
 
 from __future__ import annotations
@@ -11,136 +22,179 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dtm
-import inspect
 import itertools
 import logging
+import re
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-)
+from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler
 
 if __package__ in (None, ""):
     # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.fakeserver import FakeBotApi, FloodLimits  # noqa: E402
+from bot.fakeserver import FakeBotApi  # noqa: E402
 
 TOKEN = "123456:BENCH"
+# The mix: a greeting, the help, and free text from someone in no conversation.
 MESSAGES = ("/start", "/help", "Xin chào, tôi muốn đăng ký làm đầu mối")
+ROOT = Path(__file__).resolve().parents[1]
 
-AppFactory = Callable[[str], Application]
+# Starts a bot polling the fake server at the given URL, for as long as the context is open.
+Runner = Callable[[FakeBotApi], contextlib.AbstractAsyncContextManager[None]]
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
-def echo_bot(base_url: str, *, concurrent: bool | int = False) -> Application:
-    """Build a bare echo bot: every /start, /help and text gets one reply."""
-    builder = ApplicationBuilder().token(TOKEN).base_url(base_url)
-    app = builder.concurrent_updates(concurrent).build()
+@contextlib.asynccontextmanager
+async def echo_bot(api: FakeBotApi) -> AsyncIterator[None]:
+    """The bare echo bot: PTB's own Updater; every /start, /help and text gets one reply."""
+    app = ApplicationBuilder().token(TOKEN).base_url(api.base_url).build()
     app.add_handler(CommandHandler(["start", "help"], _echo))
     app.add_handler(MessageHandler(None, _echo))
-    return app
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=10))
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
 
 
-async def measure(
-    app_factory: AppFactory,
-    n: int,
-    *,
-    users: int = 50,
-    replies_per_update: int = 1,
-    flood: FloodLimits | None = None,
-    timeout: float = 300.0,
-) -> float:
-    """Push ``n`` updates to the app built by ``app_factory``; return updates per second.
+def is_bench_database(url: str) -> bool:
+    """Whether a PostgreSQL database's name says it may be emptied (tests, benchmarks)."""
+    from sqlalchemy.engine import make_url
 
-    The clock runs from the first enqueued update to the last reply seen, where
-    ``n * replies_per_update`` replies are expected.
+    name = make_url(url).database or ""
+    return re.search(r"(^|[_-])(tests?|bench\w*)([_-]|$)", name) is not None
+
+
+async def fresh_database(url: str | None, folder: Path) -> str:
+    """A URL of an empty database for one round (a new SQLite file, or PG's schema reset)."""
+    if url is None or url.startswith("sqlite"):
+        path = folder / f"bench-{time.monotonic_ns()}.sqlite3"
+        return f"sqlite+aiosqlite:///{path}"
+    from sqlalchemy import text
+
+    from storage.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+    return url
+
+
+def daumoi_bot(database_url: str | None, folder: Path) -> Runner:
+    """The real daumoi bot as deployed (Kon Tum plan), on a fresh database each round."""
+    from bot.app import Runtime, running_bot
+    from bot.plan import load_plan
+    from bot.settings import Settings
+
+    plan = load_plan(ROOT / "plans" / "kontum-2023.yaml")
+
+    @contextlib.asynccontextmanager
+    async def run(api: FakeBotApi) -> AsyncIterator[None]:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,
+            telegram_api_url=api.url,
+            database_url=await fresh_database(database_url, folder),
+            send_rate_limit=100_000,
+        )
+        async with Runtime.open(settings, plan) as runtime:
+            await runtime.load_plan()
+            async with running_bot(runtime):
+                yield
+
+    return run
+
+
+async def measure(runner: Runner, n: int, *, users: int = 50, timeout: float = 300.0) -> float:
+    """Push ``n`` updates to the bot started by ``runner``; return updates per second.
+
+    The clock runs from the first update enqueued to the last of the ``n`` replies seen.
     """
-    async with FakeBotApi(check_results=False, flood_limits=flood) as api:
-        app = app_factory(api.base_url)
-        if inspect.isawaitable(app):
-            app = await app
+    async with FakeBotApi(token=TOKEN, check_results=False) as api:
         people = [api.add_user(f"Người {i}") for i in range(users)]
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=10))
+        async with runner(api):
             await api.wait_for_poll()
             texts = itertools.cycle(MESSAGES)
-            expected = n * replies_per_update
             started = time.perf_counter()
             for i in range(n):
                 api.send_text(people[i % users], next(texts))
             await api.activity.wait_for(
-                lambda: True if len(api.sent_messages()) >= expected else None, timeout
+                lambda: True if len(api.sent_messages()) >= n else None, timeout
             )
             elapsed = time.perf_counter() - started
-            await app.updater.stop()
-            await app.stop()
-        polls = len(api.calls_to("getUpdates"))
-        print(
-            f"    {n} updates, {len(api.sent_messages())} replies, {polls} getUpdates calls, "
-            f"{api.retry_after_count} answers 429, {elapsed:.2f} s"
-        )
         return n / elapsed
 
 
-def daumoi_bot(stack: contextlib.AsyncExitStack, *, rate_limited: bool):  # noqa: ANN201
-    """A factory for the real daumoi bot (Kon Tum plan, a fresh SQLite file) on a base URL."""
-    from bot.app import Runtime, build_application
-    from bot.plan import load_plan
-    from bot.settings import Settings
-
-    plan = load_plan(Path(__file__).resolve().parents[1] / "plans" / "kontum-2023.yaml")
-
-    async def build(base_url: str) -> Application:
-        folder = stack.enter_context(tempfile.TemporaryDirectory())
-        settings = Settings(
-            _env_file=None,
-            bot_token=TOKEN,
-            telegram_api_url=base_url.removesuffix("/bot"),
-            database_url=f"sqlite+aiosqlite:///{folder}/bench.sqlite3",
-        )
-        runtime = await stack.enter_async_context(Runtime.open(settings, plan))
-        await runtime.load_plan()
-        return build_application(runtime, rate_limited=rate_limited)
-
-    return build
+async def compare(runners: dict[str, Runner], n: int, rounds: int, users: int) -> dict[str, float]:
+    """Interleaved rounds of every runner; the median rate of each, printed as it goes."""
+    rates: dict[str, list[float]] = {name: [] for name in runners}
+    for round_no in range(1, rounds + 1):
+        # Alternate who goes first, so neither bot always runs on a warmer machine.
+        order = list(runners) if round_no % 2 else list(reversed(runners))
+        for name in order:
+            rate = await measure(runners[name], n, users=users)
+            rates[name].append(rate)
+            print(f"  round {round_no}: {name:8} {rate:7.0f} updates/s", flush=True)
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
-async def main(argv: list[str] | None = None) -> None:
-    """Measure the echo bot, sequential and with concurrent updates, and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", type=int, default=2000, help="updates to push")
+def _installed(module: str) -> str:
+    try:
+        __import__(module)
+    except ImportError:
+        return "no"
+    return "yes"
+
+
+async def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Measure both bots side by side and print their rates and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=1000, help="updates per round (default 1000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per bot (default 5)")
     parser.add_argument("--users", type=int, default=50, help="distinct users sending them")
+    parser.add_argument("--database-url", default=None,
+                        help="daumoi's database (default: a new SQLite file per round); a "
+                        "PostgreSQL database is emptied, so its name must contain test or bench")
     args = parser.parse_args(argv)
+    if args.database_url and not args.database_url.startswith("sqlite"):
+        if not is_bench_database(args.database_url):
+            parser.error("--database-url: the database is emptied each round; use one named "
+                         "like bench or speed_test")
     logging.basicConfig(level=logging.WARNING)
-    rates: dict[str, float] = {}
-    async with contextlib.AsyncExitStack() as stack:
-        bots: dict[str, AppFactory] = {
-            "echo bot (sequential)": echo_bot,
-            "daumoi (sequential, no rate limiter)": daumoi_bot(stack, rate_limited=False),
-            "daumoi (as deployed, AIORateLimiter 30 msg/s)": daumoi_bot(stack, rate_limited=True),
-        }
-        for name, factory in bots.items():
-            print(f"{name}:")
-            count = args.n if "30 msg/s" not in name else min(args.n, 300)
-            rates[name] = await measure(factory, count, users=args.users)
-            print(f"    {rates[name]:.0f} updates/s")
-    echo = rates["echo bot (sequential)"]
-    for name, rate in rates.items():
-        print(f"ratio {name} / echo: {rate / echo:.2f}")
+    backend = "SQLite file" if not args.database_url or args.database_url.startswith(
+        "sqlite") else "PostgreSQL"
+    print(f"daumoi as deployed: durable inbox, outbox worker and ticker running, "
+          f"AIORateLimiter (rate raised); database: {backend}")
+    print(f"mix: {', '.join(MESSAGES)}; {args.n} updates per round from {args.users} users, "
+          f"{args.rounds} interleaved rounds; sniffio installed: {_installed('sniffio')}")
+    with tempfile.TemporaryDirectory() as folder:
+        runners = {"echo": echo_bot, "daumoi": daumoi_bot(args.database_url, Path(folder))}
+        medians = await compare(runners, args.n, args.rounds, args.users)
+    ratio = medians["daumoi"] / medians["echo"]
+    print(f"median echo bot: {medians['echo']:.0f} updates/s")
+    print(f"median daumoi:   {medians['daumoi']:.0f} updates/s")
+    print(f"ratio daumoi / echo: {ratio:.2f} ({backend})")
+    return {**medians, "ratio": ratio}
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
 from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, check_writable, create_engine
-from storage.migrate import upgrade
+from storage.revision import head_revision, stored_revision
 from storage.uow import make_uow_factory
 
 logger = logging.getLogger(__name__)
@@ -63,13 +63,18 @@ async def upgrade_database(url: str) -> None:
         raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     try:
         await check_connection(engine)
+        current = await stored_revision(engine)
     except StorageUnavailable as exc:
         raise StartupError(t("cli.db_unreachable", "vi", problem=str(exc))) from None
     finally:
         await engine.dispose()
     try:
-        # Alembic drives its own event loop in env.py, so keep it off ours.
-        await asyncio.to_thread(upgrade, url)
+        if current != head_revision():
+            # Imported only when there is something to migrate: Alembic is slow to import.
+            from storage.migrate import upgrade
+
+            # Alembic drives its own event loop in env.py, so keep it off ours.
+            await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
         try:
             await check_writable(engine)
@@ -202,10 +207,16 @@ class Runtime:
                     enabled=settings.archive_attachments,
                 ),
                 summary=SummaryService(plan, uow_factory),
-                wake_outbox=outbox.wake,
                 quota=quota,
                 inbox=InboxService(uow_factory, the_clock),
             )
+            # Cached roles: this process's own seat changes drop them after their commit;
+            # another process's are seen through the version read with each update.
+            uow_factory.on_directory_change(services.access.directory_changed)
+            # The dispatcher is woken by a commit that queued a row, never for nothing.
+            uow_factory.on_outbox_queued(outbox.wake)
+            if services.inbox is not None:
+                services.inbox.watch_directory(services.access.observed)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
             services.reminders.add_chore(_draft_reminders(services.reporting, outbox))

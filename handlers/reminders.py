@@ -59,7 +59,6 @@ async def remind(turn: Turn) -> None:
             await turn.say("reminders.remind_without", units=names)
     if result.held_until is not None:
         await turn.say("reminders.remind_held", at=_short(turn, result.held_until))
-    turn.services.wake_outbox()
 
 
 async def broadcast(turn: Turn) -> None:

@@ -105,10 +105,9 @@ class Turn:
             await self.responder.send(Reply("", lines=tuple(chunk.split("\n"))), self.locale)
 
     async def send(self, outcome: Outcome) -> None:
-        """Send every reply of an outcome in order, then wake the outbox."""
+        """Send every reply of an outcome in order."""
         for reply in outcome.replies:
             await self.responder.send(reply, self.locale)
-        self.services.wake_outbox()
 
 
 async def refuse(turn: Turn, identity: Identity, key: str) -> None:

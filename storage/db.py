@@ -10,9 +10,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10.0
+PG_POOL_RECYCLE_S = 1800
 _AIOSQLITE_SETTLE_S = 0.1
 
 # Execution option: on SQLite, start the transaction with a plain (deferred) BEGIN, which
@@ -60,10 +62,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
+    # No pre-ping: it costs round trips on every checkout. A connection the server dropped
+    # fails its statement once, SQLAlchemy then discards the whole pool (a disconnect
+    # invalidates every pooled connection) and the caller's retry gets a fresh one; the inbox
+    # and outbox workers retry by design. Connections are also renewed before idle timeouts
+    # of proxies and servers can cut them.
     return create_async_engine(
         parsed,
         echo=echo,
-        pool_pre_ping=True,
+        pool_recycle=PG_POOL_RECYCLE_S,
         connect_args={"timeout": CONNECT_TIMEOUT_S},
     )
 
@@ -91,9 +98,12 @@ def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:
         # isolation_level=None stops the sqlite3 module from issuing its own (deferred)
         # BEGIN; the "begin" listener below issues ours.
         connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # Reset by `_sqlite_on_reset`: a rollback only when a transaction is open.
+        pool_reset_on_return=None,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    event.listen(engine.sync_engine, "reset", _sqlite_on_reset)
     return engine
 
 
@@ -108,13 +118,33 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _driver(dbapi_connection: Any) -> Any:
+    """The aiosqlite connection under SQLAlchemy's adapter (None if it is not one)."""
+    return getattr(dbapi_connection, "_connection", None)
+
+
 def _sqlite_on_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes gets SQLITE_BUSY at once, whatever
     # the busy timeout; IMMEDIATE takes the write lock up front and waits for it instead.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    statement = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else (
+        "BEGIN IMMEDIATE")
+    driver = _driver(connection.connection.dbapi_connection)
+    if driver is None:
+        connection.exec_driver_sql(statement)
+        return
+    # One trip to aiosqlite's thread instead of three (cursor, execute, close): each trip
+    # costs as much as the statement itself.
+    await_(driver.execute(statement))
+
+
+def _sqlite_on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+    # The default reset rolls back on every return to the pool, a trip to aiosqlite's
+    # thread even after a commit; only an open transaction needs one.
+    if reset_state.terminate_only:
+        return
+    driver = _driver(dbapi_connection)
+    if driver is None or driver.in_transaction:
+        dbapi_connection.rollback()
 
 
 async def check_connection(engine: AsyncEngine, timeout: float = CONNECT_TIMEOUT_S) -> None:

@@ -485,6 +485,16 @@ class BotStateRow(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class DirectoryVersionRow(Base):
+    """One row counting changes of who holds a seat (cached roles compare against it)."""
+
+    __tablename__ = "directory_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class UserPrefRow(Base):
     """A user's chosen language."""
 

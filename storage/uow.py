@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -43,10 +44,14 @@ class SqlUnitOfWork:
     reports: SqlReportRepository
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
+        self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
+        directory_listeners: Sequence[Callable[[int], None]] = (),
+        outbox_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
+        self._directory_listeners = directory_listeners
+        self._outbox_listeners = outbox_listeners
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -94,12 +99,22 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Make everything done so far permanent."""
+        """Make everything done so far permanent (then tell who caches roles, if seats changed)."""
         await self.session.commit()
+        bumped, self.focal_points.bumped_to = self.focal_points.bumped_to, None
+        queued, self.outbox.queued = self.outbox.queued, 0
+        if bumped is not None:
+            for listener in self._directory_listeners:
+                listener(bumped)
+        if queued:
+            for wake in self._outbox_listeners:
+                wake()
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
         await self.session.rollback()
+        self.focal_points.bumped_to = None
+        self.outbox.queued = 0
 
 
 class SqlUnitOfWorkFactory:
@@ -107,10 +122,22 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+        self._directory_listeners: list[Callable[[int], None]] = []
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    def on_directory_change(self, listener: Callable[[int], None]) -> None:
+        """Call `listener(version)` after each commit that changed who holds a seat."""
+        self._directory_listeners.append(listener)
+
+    def on_outbox_queued(self, wake: Callable[[], None]) -> None:
+        """Call `wake()` after each commit that queued an outbox row (and only then)."""
+        self._outbox_listeners.append(wake)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         """A new, not yet opened unit of work."""
-        return SqlUnitOfWork(self.session_factory, read_only=read_only)
+        return SqlUnitOfWork(self.session_factory, read_only=read_only,
+                             directory_listeners=self._directory_listeners,
+                             outbox_listeners=self._outbox_listeners)
 
 
 def make_uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:

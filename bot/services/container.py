@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
@@ -48,5 +47,3 @@ class Services:
     inbox: InboxService | None = None
     # Who should see which command menu (channels with menus publish them).
     menus: MenuService | None = None
-    # Set by the outbox dispatcher: handlers call it after a commit that queued a notice.
-    wake_outbox: Callable[[], None] = field(default=lambda: None)

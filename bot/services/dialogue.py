@@ -234,8 +234,22 @@ class DialogueService:
 
     async def has_open(self, actor: Actor, now: datetime) -> bool:
         """Whether the user is in the middle of a flow."""
-        async with self._uow_factory() as uow:
-            return await self.current(uow, actor, now) is not None
+        async with self._uow_factory(read_only=True) as uow:
+            conversation = await uow.conversations.get(actor.chat, actor.user, now)
+        return conversation is not None
+
+    async def _may_answer(self, actor: Actor, now: datetime, message_key: str | None) -> bool:
+        """Whether an answer needs the write transaction: the user has a live conversation of a
+        known flow, or the message was handled before (its stored answer is replayed).
+
+        Read without the write lock, so free text from someone in no conversation (the most
+        common message) changes nothing and waits for nobody.
+        """
+        async with self._uow_factory(read_only=True) as uow:
+            if message_key is not None and await uow.updates.seen(message_key):
+                return True
+            conversation = await uow.conversations.get(actor.chat, actor.user, now)
+        return conversation is not None and conversation.flow in self._flows
 
     async def answer(
         self, actor: Actor, answer: Answer, now: datetime, message_key: str | None = None,
@@ -261,6 +275,8 @@ class DialogueService:
             step = await flow.advance(uow, conversation, actor, answer, now)
             return await self.save(uow, actor, conversation.flow, step, now)
 
+        if not await self._may_answer(actor, now, message_key):
+            return None
         try:
             return await self.once(message_key, now, work)
         except _NoConversation:

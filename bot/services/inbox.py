@@ -34,6 +34,7 @@ PRUNE_EVERY = timedelta(hours=1)
 MAX_ATTEMPTS = 3
 
 Handle = Callable[[InboxEntry], Awaitable[None]]
+Observe = Callable[[int], contextlib.AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class InboxService:
         self.max_attempts = max_attempts
         self.keep = keep
         self._pruned_at: datetime | None = None
+        self._observe: Observe | None = None
 
     async def store(
         self, channel: str, key: str, payload: Any, now: datetime, *, seq: int | None = None,
@@ -72,24 +74,53 @@ class InboxService:
     ) -> list[bool]:
         """Commit a batch of updates in one transaction; for each, whether it is to process."""
         async with self._uow_factory() as uow:
-            stored = [
-                await uow.inbox.add(channel, item.key, item.payload, now, seq=item.seq,
-                                    replay=replay)
-                for item in received
-            ]
+            stored = await uow.inbox.add_many(
+                channel, [(item.key, item.payload, item.seq) for item in received], now,
+                replay=replay,
+            )
             await uow.commit()
         return stored
 
     async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
         """The channel's updates still to process, oldest first."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             return await uow.inbox.pending(channel, limit)
 
-    async def attempt(self, entry_id: int) -> None:
-        """Count an attempt before processing (an update that kills the process is given up)."""
+    def watch_directory(self, observe: Observe) -> None:
+        """Read the directory version with each attempt and handle the update inside
+        `observe(version)` (cached roles are checked against it, at no extra transaction)."""
+        self._observe = observe
+
+    async def settle_and_fetch(self, channel: str, done_id: int | None,
+                               limit: int = 100) -> list[InboxEntry]:
+        """Record `done_id` processed (if any) and read the pending updates, in one commit."""
+        if done_id is None:
+            return await self.pending(channel, limit)
         async with self._uow_factory() as uow:
-            await uow.inbox.attempt(entry_id)
+            await uow.inbox.done(done_id, self._clock.now())
+            pending = await uow.inbox.pending(channel, limit)
             await uow.commit()
+        return pending
+
+    async def attempt(self, entry_id: int, done_id: int | None = None) -> int | None:
+        """Count an attempt before processing (an update that kills the process is given up),
+        with the previous update's done mark in the same commit; return the directory version
+        read in it (None when nobody watches the directory)."""
+        version = None
+        async with self._uow_factory() as uow:
+            if done_id is not None:
+                await uow.inbox.done(done_id, self._clock.now())
+            await uow.inbox.attempt(entry_id)
+            if self._observe is not None:
+                version = await uow.focal_points.version()
+            await uow.commit()
+        return version
+
+    def observing(self, version: int | None) -> contextlib.AbstractContextManager[None]:
+        """The context an update is handled in (see `watch_directory`)."""
+        if version is None or self._observe is None:
+            return contextlib.nullcontext()
+        return self._observe(version)
 
     async def done(self, entry_id: int) -> None:
         """Record an update as processed, in its own commit."""
@@ -97,9 +128,11 @@ class InboxService:
             await uow.inbox.done(entry_id, self._clock.now())
             await uow.commit()
 
-    async def failed(self, entry_id: int, error: str) -> None:
-        """Give up on an update."""
+    async def failed(self, entry_id: int, error: str, done_id: int | None = None) -> None:
+        """Give up on an update (and record `done_id` processed in the same commit)."""
         async with self._uow_factory() as uow:
+            if done_id is not None:
+                await uow.inbox.done(done_id, self._clock.now())
             await uow.inbox.failed(entry_id, self._clock.now(), error)
             await uow.commit()
 
@@ -111,12 +144,12 @@ class InboxService:
 
     async def last_seq(self, channel: str) -> int | None:
         """The highest sequence number stored for a channel (where polling resumes)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             return await uow.inbox.last_seq(channel)
 
     async def entries(self, channel: str | None = None) -> list[InboxEntry]:
         """Every stored update, oldest first (for tests and operators)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             return await uow.inbox.all(channel)
 
     async def prune(self, now: datetime | None = None) -> int:
@@ -202,31 +235,46 @@ class InboxWorker:
             await self._wake.wait()
 
     async def run_pending(self) -> int:
-        """Process every pending update of the channel, oldest first; return how many."""
-        count = 0
-        while not self._stopping:
-            batch = await self._inbox.pending(self.channel)
-            if not batch:
-                return count
-            for entry in batch:
-                if self._stopping:
-                    return count
-                await self._process(entry)
-                count += 1
-        return count
+        """Process every pending update of the channel, oldest first; return how many.
 
-    async def _process(self, entry: InboxEntry) -> None:
+        An update's done mark is committed with the next one's attempt (or with the next read
+        of the inbox), so each update costs one commit; it is always committed before the
+        worker goes idle or stops.
+        """
+        count = 0
+        finished: int | None = None  # processed, its done mark not yet committed
+        try:
+            while not self._stopping:
+                batch = await self._inbox.settle_and_fetch(self.channel, finished)
+                finished = None
+                if not batch:
+                    return count
+                for entry in batch:
+                    if self._stopping:
+                        return count
+                    finished, done = None, finished
+                    if await self._process(entry, done):
+                        finished = entry.id
+                    count += 1
+            return count
+        finally:
+            if finished is not None:
+                await self._inbox.done(finished)
+
+    async def _process(self, entry: InboxEntry, done_id: int | None) -> bool:
+        """Handle one update; True when it is to be recorded done (by the caller)."""
         inbox = self._inbox
         if entry.attempts >= inbox.max_attempts:
             # Each earlier attempt ended with the process (or raised): do not try forever.
             logger.error("inbox %s: update %d given up after %d attempts", self.channel,
                          entry.id, entry.attempts)
             await inbox.failed(entry.id, entry.last_error or "the process stopped while "
-                               "processing it")
-            return
-        await inbox.attempt(entry.id)
+                               "processing it", done_id)
+            return False
+        version = await inbox.attempt(entry.id, done_id)
         try:
-            await self._handle(entry)
+            with inbox.observing(version):
+                await self._handle(entry)
         except Exception as exc:
             logger.exception("inbox %s: update %d failed", self.channel, entry.id)
             if entry.attempts + 1 >= inbox.max_attempts:
@@ -234,5 +282,5 @@ class InboxWorker:
             else:
                 await inbox.note_error(entry.id, repr(exc))
                 raise
-            return
-        await inbox.done(entry.id)
+            return False
+        return True

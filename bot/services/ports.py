@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -116,6 +116,10 @@ class ProcessedUpdateRepository(Protocol):
         """What the bot answered to an update, if it was remembered."""
         ...
 
+    async def seen(self, message_key: str) -> bool:
+        """Whether the message was recorded (handled before)."""
+        ...
+
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff`; return how many."""
         ...
@@ -137,6 +141,13 @@ class InboxRepository(Protocol):
         *, seq: int | None = None, replay: bool = False,
     ) -> bool:
         """Store an update unless its key is stored; True if it is (again) to be processed."""
+        ...
+
+    async def add_many(
+        self, channel: str, items: Sequence[tuple[str, Any, int | None]], now: datetime,
+        *, replay: bool = False,
+    ) -> list[bool]:
+        """`add` for (key, payload, seq) items in one statement (two with `replay`)."""
         ...
 
     async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
@@ -205,6 +216,10 @@ class FocalPointRepository(Protocol):
 
     async def held_by(self, user: Address) -> list[FocalPoint]:
         """Every seat a person holds or held, in any campaign."""
+        ...
+
+    async def version(self) -> int:
+        """A number that grows with every add, end or erase (cached roles compare to it)."""
         ...
 
 
@@ -544,4 +559,9 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh, not yet opened unit of work per use case."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; `read_only=True` promises it never writes (no write lock taken)."""
+        ...

@@ -10,10 +10,12 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot.domain.address import Address
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 ROUTE = "/files/{file_id}/{owner}/{expires}/{signature}"
 
@@ -64,6 +66,7 @@ class FileLinks:
 
     async def handle(self, request: web.Request) -> web.Response:
         """GET a file by its link: 403 for a forged, expired or someone else's link."""
+        from aiohttp import web  # only a bot serving files imports aiohttp
         info = request.match_info
         found = self.open(info["file_id"], info["owner"], info["expires"], info["signature"])
         if found is None:

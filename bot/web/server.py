@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import StartupError
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
 class WebServer:
@@ -16,16 +18,26 @@ class WebServer:
 
     def __init__(self, host: str, port: int) -> None:
         self._host, self._port = host, port
-        self._app = web.Application(client_max_size=1024 * 1024)
+        # aiohttp is imported with the first route: a bot on Telegram alone never loads it
+        # (a third of a second of its start).
+        self._app: Any = None
         self._runner: web.AppRunner | None = None
         self.port = port
 
     def add(self, method: str, path: str, handler: Handler) -> None:
         """Serve a route."""
+        if self._app is None:
+            from aiohttp import web
+
+            self._app = web.Application(client_max_size=1024 * 1024)
         self._app.router.add_route(method, path, handler)
 
     async def start(self) -> None:
         """Listen; a busy port is one clear line."""
+        from aiohttp import web
+
+        if self._app is None:
+            self._app = web.Application(client_max_size=1024 * 1024)
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)

@@ -52,6 +52,9 @@ class SqlOutboxRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Rows queued in this transaction (the unit of work wakes the dispatcher after the
+        # commit only when there are some).
+        self.queued = 0
 
     async def enqueue(self, message: OutboxMessage) -> bool:
         """Queue a message unless its key is already queued; True if it was new."""
@@ -77,7 +80,9 @@ class SqlOutboxRepository:
             .returning(OutboxRow.id)
         )
         result = await self._session.execute(statement)
-        return result.scalar_one_or_none() is not None
+        new = result.scalar_one_or_none() is not None
+        self.queued += new
+        return new
 
     async def existing_keys(self, keys: Collection[str]) -> set[str]:
         """Which of these keys are already in the outbox (whatever their status)."""

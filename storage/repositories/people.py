@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.address import Address
 from bot.domain.records import FocalPoint, FocalPointRole, Invite
-from storage.models import FocalPointRow, InviteRow
+from storage.models import DirectoryVersionRow, FocalPointRow, InviteRow
 
 
 def _focal_point(row: FocalPointRow) -> FocalPoint:
@@ -51,6 +51,23 @@ class SqlFocalPointRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The version this transaction bumped the directory to (the unit of work reports it
+        # after the commit, so this process drops its cached roles at once).
+        self.bumped_to: int | None = None
+
+    async def version(self) -> int:
+        """The directory version: it grows with every change of who holds a seat."""
+        return int(await self._session.scalar(select(DirectoryVersionRow.version)) or 0)
+
+    async def _bump(self) -> None:
+        # In the changing transaction: a process caching roles sees the new version no later
+        # than it can see the change (and, on PostgreSQL, concurrent changes queue on the row).
+        result = await self._session.execute(
+            update(DirectoryVersionRow)
+            .values(version=DirectoryVersionRow.version + 1)
+            .returning(DirectoryVersionRow.version)
+        )
+        self.bumped_to = result.scalar_one()
 
     async def _active(self, *conditions: object) -> list[FocalPoint]:
         statement = (
@@ -102,6 +119,7 @@ class SqlFocalPointRepository:
         )
         self._session.add(row)
         await self._session.flush()
+        await self._bump()
         return _focal_point(row)
 
     async def end(self, focal_point_id: int, now: datetime, reason: str) -> None:
@@ -111,6 +129,7 @@ class SqlFocalPointRepository:
             .where(FocalPointRow.id == focal_point_id, FocalPointRow.ended_at.is_(None))
             .values(ended_at=now, ended_reason=reason)
         )
+        await self._bump()
 
     async def erase(self, focal_point_id: int, now: datetime) -> None:
         """Forget the person (name, position, phone, chat ids) and close the seat.
@@ -130,6 +149,7 @@ class SqlFocalPointRepository:
                 ended_reason=func.coalesce(FocalPointRow.ended_reason, "erased"),
             )
         )
+        await self._bump()
 
 
 class SqlInviteRepository:

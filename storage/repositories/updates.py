@@ -48,6 +48,15 @@ class SqlProcessedUpdateRepository:
             )
         ).scalar_one_or_none()
 
+    async def seen(self, message_key: str) -> bool:
+        """Whether the update was recorded (handled before)."""
+        found = await self._session.scalar(
+            select(ProcessedUpdateRow.message_key).where(
+                ProcessedUpdateRow.message_key == message_key
+            )
+        )
+        return found is not None
+
     async def delete_older_than(self, cutoff: datetime) -> int:
         """Forget updates processed before `cutoff` (platforms redeliver for 24 h at most)."""
         result = await self._session.execute(

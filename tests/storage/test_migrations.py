@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "bot_state",
     "user_prefs",
     "inbox",
+    "directory_version",
 }
 
 
@@ -36,7 +37,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0003"
+    assert await current_async(database_url) == head() == "0004"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
@@ -70,3 +71,25 @@ async def test_models_and_migrations_describe_the_same_schema(engine):
         differences = await connection.run_sync(diff)
 
     assert differences == []
+
+
+def test_the_newest_revision_is_known_without_alembic():
+    from storage.revision import head_revision
+
+    assert head_revision() == head()
+
+
+def test_a_restart_on_a_migrated_database_does_not_load_alembic(database_file):
+    """Alembic is slow to import: a restart with nothing to migrate leaves it alone."""
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from bot.app import upgrade_database\n"
+        f"asyncio.run(upgrade_database({f'sqlite+aiosqlite:///{database_file}'!r}))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.strip() == "False"

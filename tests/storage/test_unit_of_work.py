@@ -43,3 +43,45 @@ async def test_a_unit_of_work_is_used_once_at_a_time(uow_factory):
             await uow.__aenter__()
     with pytest.raises(RuntimeError, match="not open"):
         await uow.commit()
+
+
+async def test_the_outbox_is_woken_only_by_a_commit_that_queued_a_row(uow_factory):
+    from tests.storage.test_outbox_repository import _message
+
+    woken: list[bool] = []
+    uow_factory.on_outbox_queued(lambda: woken.append(True))
+    async with uow_factory() as uow:
+        await uow.audit.append(AuditEntry(at=NOW, action="nothing.queued"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(_message("dropped"))  # rolled back: nothing to send
+    assert woken == []
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(_message("kept"))
+        await uow.commit()
+    assert woken == [True]
+
+
+async def test_every_seat_change_bumps_the_directory_version_after_its_commit(uow_factory):
+    from bot.domain.records import FocalPoint, FocalPointRole
+    from tests.support import tg
+
+    seen: list[int] = []
+    uow_factory.on_directory_change(seen.append)
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(build_plan(), NOW)
+        before = await uow.focal_points.version()
+        await uow.commit()
+    assert seen == []  # a plan load changes no seat
+    async with uow_factory() as uow:
+        seat = await uow.focal_points.add(FocalPoint(
+            "kontum-2023", "bdbp", FocalPointRole.FOCAL_POINT, tg(5), tg(5), "A", "B", None,
+            "vi", NOW, NOW))
+        await uow.commit()
+        await uow.focal_points.end(seat.id, NOW, "handover")
+        await uow.commit()
+        await uow.focal_points.erase(seat.id, NOW)
+        await uow.rollback()  # an erasure not kept tells nobody
+    assert seen == [before + 1, before + 2]
+    async with uow_factory(read_only=True) as uow:
+        assert await uow.focal_points.version() == before + 2
