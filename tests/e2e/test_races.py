@@ -1,5 +1,6 @@
 """Races with real concurrent sessions (SQLite here; PostgreSQL with E2E_DATABASE_URL in CI):
-two people redeeming one invite, and one report confirmed twice at the same moment."""
+two people redeeming one invite, one report confirmed twice at the same moment, and a focal
+point handed over while the old one is confirming a report."""
 
 from __future__ import annotations
 
@@ -64,3 +65,69 @@ async def test_one_report_confirmed_twice_at_the_same_moment_is_stored_once(runt
     assert len(await services.reporting.all_reports()) == 1
     answered = [outcome for outcome in outcomes if outcome is not None and outcome.replies]
     assert len(answered) == 1  # the other found the report already sent: nothing to answer
+
+
+async def _mid_report(runtime, actor: Actor, key: str) -> None:
+    """The actor has answered every question of a report and sees the preview."""
+    services = runtime.services
+    now = services.clock.now()
+    await services.reporting.start(actor, UNIT, "3", now, f"{key}:report")
+    for step, text in enumerate(("3", "12", "1.200", "bỏ qua", "Đã đăng 12 bài.", "xong")):
+        await services.dialogue.answer(actor, Answer(text=text), now, f"{key}:step:{step}")
+
+
+async def _reports_by(runtime, actor: Actor) -> list:
+    return [report for report in await runtime.services.reporting.all_reports()
+            if report.submitted_by == actor.user]
+
+
+async def test_a_focal_point_replaced_mid_report_is_refused_politely_and_nothing_is_stored(
+        runtime):
+    services = runtime.services
+    old, new = _actor(4), _actor(5)
+    [first] = await services.registration.issue_invites(
+        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
+    await _to_card(runtime, old, first.code, "old")
+    await services.dialogue.answer(old, Answer(text="1"), services.clock.now(), "old:save")
+    await _mid_report(runtime, old, "old")
+    # While the old focal point looks at the preview, the secretariat hands the seat over.
+    [second] = await services.registration.issue_invites(
+        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
+    await _to_card(runtime, new, second.code, "new")
+    saved = await services.dialogue.answer(new, Answer(text="1"), services.clock.now(), "new:save")
+    assert saved.replies[0].key == "registration.saved"
+    outcome = await services.dialogue.answer(old, Answer(text="1"), services.clock.now(),
+                                             "old:confirm")
+    assert [reply.key for reply in outcome.replies] == ["reports.no_longer_member"]
+    assert await _reports_by(runtime, old) == []
+    assert await services.reporting.all_reports() == []
+
+
+async def test_a_handover_at_the_moment_of_confirming_never_stores_a_report_after_it(runtime):
+    services = runtime.services
+    old, new = _actor(6), _actor(7)
+    [first] = await services.registration.issue_invites(
+        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
+    await _to_card(runtime, old, first.code, "old")
+    await services.dialogue.answer(old, Answer(text="1"), services.clock.now(), "old:save")
+    await _mid_report(runtime, old, "old")
+    [second] = await services.registration.issue_invites(
+        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
+    await _to_card(runtime, new, second.code, "new")
+    now = services.clock.now()
+    # The new focal point saves and the old one confirms at the same moment, in two sessions.
+    confirmed, handed_over = await asyncio.gather(
+        services.dialogue.answer(old, Answer(text="1"), now, "old:confirm"),
+        services.dialogue.answer(new, Answer(text="1"), now, "new:save"),
+    )
+    assert handed_over.replies[0].key == "registration.saved"
+    stored = await _reports_by(runtime, old)
+    if confirmed.replies[0].key == "reports.saved":
+        # The confirmation came first: the report was the old focal point's to send.
+        assert len(stored) == 1 and stored[0].submitted_by_name == f"Cán bộ {old.display_name}"
+    else:
+        assert [reply.key for reply in confirmed.replies] == ["reports.no_longer_member"]
+        assert stored == []
+    async with runtime.uow_factory() as uow:
+        seats = await uow.focal_points.active_for_unit(runtime.plan.id, UNIT)
+    assert [seat.user for seat in seats] == [new.user]

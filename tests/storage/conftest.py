@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -71,8 +72,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    """The database, migrated to head."""
+async def migrated_url(database_url: str, _template_db: Path) -> str:
+    """The database, migrated to head (SQLite: a copy of the suite's migrated template)."""
+    if database_url.startswith("sqlite"):
+        target = Path(make_url(database_url).database or "")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_template_db, target)
+        return database_url
     await upgrade_async(database_url)
     return database_url
 
