@@ -8,7 +8,7 @@ import hashlib
 import logging
 import signal
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -372,8 +372,10 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
         await web.stop()
 
 
-async def serve(settings: Settings, plan: Plan) -> None:
-    """Run the bot until SIGINT or SIGTERM."""
+async def serve(
+    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None
+) -> None:
+    """Run the bot until SIGINT or SIGTERM; `on_started` once every channel is up."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -386,6 +388,8 @@ async def serve(settings: Settings, plan: Plan) -> None:
                     logger.info("daumoi is running on Telegram as @%s", running.telegram.username)
                 if running.zalo is not None:
                     logger.info("daumoi is running on Zalo as %s", running.zalo.display_name)
+                if on_started is not None:
+                    on_started()
                 await stop.wait()
         except InvalidToken:
             raise StartupError(t("cli.token_rejected")) from None
@@ -394,12 +398,14 @@ async def serve(settings: Settings, plan: Plan) -> None:
     logger.info("daumoi stopped")
 
 
-def run_bot(settings: Settings, plan: Plan) -> int:
+def run_bot(
+    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None
+) -> int:
     """Configure logging and serve; return the process exit code."""
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
                                            settings.zalo_bot_token.get_secret_value(),
                                            settings.zalo_webhook_secret.get_secret_value(),
                                            settings.telegram_webhook_secret.get_secret_value()],
                       settings.log_libraries or None)
-    asyncio.run(serve(settings, plan))
+    asyncio.run(serve(settings, plan, on_started))
     return 0

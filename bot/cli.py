@@ -162,8 +162,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
                                               screenshot=None))
     plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
-    warn_if_past(plan)
-    return run_bot(settings, plan)
+    # Said once the bot is up, so that a startup error stays the one line it is.
+    return run_bot(settings, plan, lambda: warn_if_past(plan))
 
 
 def warn_if_past(plan: Any, now: datetime | None = None) -> None:

@@ -338,13 +338,15 @@ async def test_registration_by_buttons(browser, site, sandbox, shots):
 
 async def test_report_with_a_figure_and_a_photo(browser, site, sandbox, shots, kontum_plan):
     needs_registration(sandbox)
-    needs_command(sandbox, FOCAL, "baocao", "report")
+    # A stranger's menu has no /baocao; the focal point's own menu has it once registered.
+    assert not {c["command"] for c in sandbox.menu(FOCAL)} & {"baocao", "report"}
     tab = await new_tab(browser)
     await tab.open(site, FOCAL)
     await register_by_typing(tab, sandbox, "Lê Minh Tuấn", "Trưởng phòng Tuyên truyền")
     task = kontum_plan.tasks_of(FOCAL.removeprefix("focal-"))[0]
     metrics = task.metrics
     await tab.exchange("/baocao 1", first_line("reports.ask_status", task="…").split("…")[0])
+    needs_command(sandbox, FOCAL, "baocao", "report")
     first = metrics[0].label if metrics else ""
     await tab.exchange("3", first if metrics else first_line("reports.ask_narrative", limit=4000))
     for number, _metric in enumerate(metrics, start=1):
