@@ -42,7 +42,7 @@ MEMBER_ROWS = [
     (0, "tiep tuc a", plain("drafts.nothing_to_resume")),
     (0, "hello", plain("common.not_understood")),
     (0, "ok", plain("common.not_understood")),
-    (0, "huong dan", first_line("common.help_member")),
+    (0, "huong dan", first_line("common.help_header_member")),
     (0, LETTER, plain("drafts.which_task_text")),
     (0, "hủy", plain("dialogue.cancelled")),
     (0, f"/baocao {TASK_NUMBER}", "Nhiệm vụ:"),
