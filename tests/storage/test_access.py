@@ -38,6 +38,7 @@ async def test_the_configured_secretariat_and_head_are_staff_and_no_one_else(uow
     assert access.is_secretariat(ADMIN) and not access.is_secretariat(HEAD)
     assert not access.is_secretariat(LAN)
     assert admin.seat is None and admin.unit_id is None
+    assert (admin.user, head.user) == (ADMIN, HEAD)  # a refusal is audited under their name
 
 
 async def test_a_stranger_has_no_unit_and_no_seat(uow_factory):
