@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench mutants clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,4 +27,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_updates.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants
+
+# Mutation testing of the guarding modules (optional, slow; not part of `make test`).
+# `make mutants` runs every group; `make mutants MODULE=erasure` one of: secrecy, access,
+# invites, erasure, progress, outbox, phone.
+MODULE ?= all
+mutants: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutants]'
+	env -u TEST_DATABASE_URL -u E2E_DATABASE_URL $(BIN)/python bench/mutants.py $(MODULE)

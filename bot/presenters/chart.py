@@ -36,15 +36,23 @@ def _outstanding(unit: UnitSummary) -> int:
     return unit.total - unit.tasks.get("done", 0)
 
 
-def status_chart(summary: Summary, plan: Plan, locale: str) -> bytes:
-    """PNG bytes of the chart."""
+def chart_units(summary: Summary) -> list[UnitSummary]:
+    """The units the chart shows, top to bottom: in plan order, at most MAX_UNITS of them."""
     units = [unit for unit in summary.units if unit.total]
-    title = t("summary.chart_title", locale)
     if len(units) > MAX_UNITS:
         # The units with the most work left are the ones the head needs to see.
         chosen = {u.unit_id for u in sorted(units, key=_outstanding, reverse=True)[:MAX_UNITS]}
-        title = t("summary.chart_title_top", locale, shown=MAX_UNITS, total=len(units))
         units = [unit for unit in units if unit.unit_id in chosen]
+    return units
+
+
+def status_chart(summary: Summary, plan: Plan, locale: str) -> bytes:
+    """PNG bytes of the chart."""
+    total = len([unit for unit in summary.units if unit.total])
+    units = chart_units(summary)
+    title = t("summary.chart_title", locale)
+    if total > len(units):
+        title = t("summary.chart_title_top", locale, shown=len(units), total=total)
     units.reverse()  # barh draws bottom-up; the plan's first unit belongs on top
     names = [_literal(unit_name(plan, unit.unit_id)) for unit in units]
 

@@ -132,7 +132,7 @@ async def test_backoff_resets_after_a_good_answer(client, fake, stopping) -> Non
     assert poller.backoffs == [1, 2, 1]
 
 
-async def test_stops_on_401(client, fake: FakeZaloApi, stopping) -> None:
+async def test_the_poller_stops_without_retrying_when_the_token_is_refused(client, fake: FakeZaloApi, stopping) -> None:
     clock = FakeTime()
     fake.fail_next("getUpdates", 401, "Unauthorized")
     poller = make(client, Inbox(), stopping, sleep=clock.sleep)

@@ -56,7 +56,7 @@ def test_the_documented_sample() -> None:
     ],
     ids=["wrapped", "unwrapped", "list", "list-of-wrapped", "result-list"],
 )
-def test_every_shape(body) -> None:
+def test_every_webhook_body_shape_yields_the_message_text(body) -> None:
     events = parse_events(body)
     assert [e.text for e in events] == ["Xin chào"]
 

@@ -122,7 +122,7 @@ async def test_reply_markup_structure(api: FakeBotApi, app) -> None:
         ([BotCommand(f"c{i}", "d") for i in range(101)], "Bad Request: BOT_COMMANDS_TOO_MUCH"),
     ],
 )
-async def test_bad_commands(api: FakeBotApi, app, commands, description: str) -> None:
+async def test_a_command_menu_the_bot_api_refuses_is_refused_with_its_reason(api: FakeBotApi, app, commands, description: str) -> None:
     with pytest.raises(BadRequest):
         await app.bot.set_my_commands(commands)
     assert last_error(api) == description
@@ -238,7 +238,7 @@ async def test_injected_5xx(api: FakeBotApi, app) -> None:
     assert [c.status for c in api.calls_to("sendMessage")] == [502, 502, 200]
 
 
-async def test_slow_answers(api: FakeBotApi, app) -> None:
+async def test_an_injected_delay_slows_the_answer_by_at_least_that_long(api: FakeBotApi, app) -> None:
     import asyncio
 
     user = api.add_user()

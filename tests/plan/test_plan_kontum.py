@@ -208,7 +208,7 @@ def test_recipients_from_noi_nhan(plan: Plan) -> None:
     assert len(plan.recipients) == 10
 
 
-def test_text_is_nfc(plan: Plan) -> None:
+def test_every_title_unit_name_and_task_of_the_plan_is_nfc_normalised(plan: Plan) -> None:
     texts = [plan.title, *(u.name for u in plan.units), *(t.text for t in plan.tasks)]
     assert all(unicodedata.normalize("NFC", text) == text for text in texts)
 

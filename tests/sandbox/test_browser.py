@@ -268,7 +268,7 @@ async def test_upload_of_50_mb_is_refused_before_sending(browser, site, sandbox)
     assert not any(key[0] == chat for key in sandbox.api.messages)
 
 
-async def test_phone_layout(browser, site, sandbox, shots):
+async def test_on_a_phone_screen_the_people_list_and_the_chat_are_visible(browser, site, sandbox, shots):
     tab = await new_tab(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2)
     await tab.open(site)
     assert await tab.page.locator("#people").is_visible()

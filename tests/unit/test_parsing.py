@@ -7,6 +7,7 @@ from bot.services.parsing import (
     PhoneError,
     choice_number,
     fold,
+    format_phone,
     is_done,
     is_skip,
     parse_choice,
@@ -224,12 +225,23 @@ def test_other_networks(text, e164):
     [("abc", "invalid"), ("123", "invalid"), ("+33612345678", "foreign"),
      ("02603862123", "landline"), ("0912", "invalid"), ("", "invalid"),
      ("số điện thoại của em", "invalid"), ("năm 2024", "invalid"), ("091234567", "invalid"),
-     ("sđt cơ quan 0260 3862 123", "landline"), ("+33 6 12 34 56 78 (Pháp)", "foreign")],
+     ("sđt cơ quan 0260 3862 123", "landline"), ("+33 6 12 34 56 78 (Pháp)", "foreign"),
+     # An impossible number first does not hide why the real one cannot be used.
+     ("0123 456 789 hoặc 0260 3862 123", "landline")],
 )
 def test_unusable_phone_numbers(text, reason):
     with pytest.raises(PhoneError) as exc:
         parse_phone(text)
     assert exc.value.reason == reason
+    assert str(exc.value) == reason  # what the log line shows
+
+
+@pytest.mark.parametrize(
+    ("e164", "shown"),
+    [("+84912345678", "0912 345 678"), ("+842603862123", "0260 3862 123")],
+)
+def test_a_stored_number_is_shown_the_vietnamese_way(e164, shown):
+    assert format_phone(e164) == shown
 
 
 @pytest.mark.parametrize(

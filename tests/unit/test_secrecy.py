@@ -270,7 +270,7 @@ def test_the_table_is_large_both_ways():
     assert len({t for t, _ in PASS}) == len(PASS)
 
 
-def test_none_passes():
+def test_no_text_at_all_is_not_classified():
     assert not is_classified(None)
 
 

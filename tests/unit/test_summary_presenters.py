@@ -17,7 +17,7 @@ from bot.domain.plan import Plan, Task, Unit
 from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
-from bot.presenters.chart import MAX_UNITS, status_chart
+from bot.presenters.chart import MAX_UNITS, chart_units, status_chart
 from bot.presenters.common import MESSAGE_LIMIT, split_messages
 from bot.presenters.docx_report import (
     consolidated_docx,
@@ -150,10 +150,19 @@ def test_the_chart_is_a_png():
 
 
 def test_the_chart_keeps_the_units_with_most_work_left_when_there_are_many():
-    units = tuple(UnitSummary(f"u{n}", _tasks(done=n % 5, not_reported=n % 7), None)
+    # Unit n has n tasks left: the last MAX_UNITS are the ones with the most work left.
+    units = tuple(UnitSummary(f"u{n}", _tasks(done=1, not_reported=n), None)
                   for n in range(3 * MAX_UNITS))
     summary = replace(sample().summary, units=units)
+    shown = [unit.unit_id for unit in chart_units(summary)]
+    assert shown == [f"u{n}" for n in range(2 * MAX_UNITS, 3 * MAX_UNITS)]  # in plan order
     assert status_chart(summary, PLAN, "en").startswith(b"\x89PNG")
+
+
+def test_the_chart_lists_every_unit_with_tasks_in_plan_order_when_there_are_few():
+    summary = sample().summary
+    expected = [unit.unit_id for unit in summary.units if unit.total]
+    assert [unit.unit_id for unit in chart_units(summary)] == expected
 
 
 @pytest.mark.parametrize("short_name", ["Ban $x^{2", "$$", "Giá $5 $10", r"\$a$"])
