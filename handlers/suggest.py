@@ -4,40 +4,7 @@ from __future__ import annotations
 
 from bot.services.access import Role
 from bot.services.parsing import fold as fold_text
-from handlers.menu import (
-    BROADCAST,
-    CANCEL,
-    EXPORT,
-    FORGET,
-    HELP,
-    INVITE,
-    LANG,
-    MY_REPORTS,
-    PRIVACY,
-    REGISTER,
-    REMIND,
-    REPORT,
-    SETGROUP,
-    START,
-    SUMMARY,
-    TASKS,
-    TIMELINE,
-    UNITS,
-    WHOAMI,
-    Command,
-)
-
-_EVERYONE = (START, HELP, LANG, CANCEL, PRIVACY, WHOAMI)
-_STAFF = (*_EVERYONE, UNITS, SUMMARY, EXPORT, TIMELINE, MY_REPORTS)
-# What each role may use, as /huongdan lists it for them (a suggestion never names a command
-# that would be refused).
-ALLOWED: dict[Role, tuple[Command, ...]] = {
-    Role.STRANGER: (*_EVERYONE, REGISTER),
-    Role.FOCAL_POINT: (*_EVERYONE, TASKS, REPORT, MY_REPORTS, SUMMARY, TIMELINE, FORGET),
-    Role.DEPUTY: (*_EVERYONE, TASKS, REPORT, MY_REPORTS, SUMMARY, TIMELINE, FORGET),
-    Role.HEAD: _STAFF,
-    Role.SECRETARIAT: (*_STAFF, INVITE, REMIND, BROADCAST, SETGROUP),
-}
+from handlers.menu import commands_for
 
 
 def distance(a: str, b: str) -> int:
@@ -71,7 +38,8 @@ def nearest(typed: str, role: Role, locale: str) -> list[str]:
     if not word or not word.isalnum():
         return []
     scored: dict[str, int] = {}
-    for command in ALLOWED[role]:
+    # Only what /huongdan lists for this person: a suggestion never names a refused command.
+    for command in commands_for(role, private=True):
         best = min(distance(word, name) for name in command.names)
         if best <= _tolerance(word, slash) and best < len(word):
             # Suggest the name in the language the person typed in, else in theirs.
