@@ -8,14 +8,12 @@ again, and the inbox's key (the update_id) keeps a repeat from being handled twi
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
-from bot.channels.http import read_capped
+from bot.channels.http import WebhookGate
 from bot.channels.telegram.polling import update_key
 from bot.services.inbox import InboxService, InboxWorker, Received
 
@@ -37,26 +35,15 @@ class TelegramWebhook:
 
     def __init__(self, secret: str, inbox: InboxService, worker: InboxWorker, clock: Any,
                  *, channel: str = "telegram", max_body: int = MAX_BODY) -> None:
-        self._secret = secret.encode()
+        self._gate = WebhookGate("Telegram", SECRET_HEADER, secret.encode(), max_body)
         self._inbox, self._worker, self._clock = inbox, worker, clock
         self._channel = channel
-        self.max_body = max_body
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer 200 once the update is stored; 4xx for what Telegram would never send."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
-            logger.warning("Telegram webhook: wrong or missing secret, refused")
-            return web.Response(status=403, text="Forbidden")
-        if request.content_type != "application/json":
-            return web.Response(status=415, text="Unsupported Media Type")
-        raw = await read_capped(request, self.max_body)
-        if raw is None:
-            return web.Response(status=413, text="Payload Too Large")
-        try:
-            update = json.loads(raw)
-        except ValueError:
-            return web.Response(status=400, text="Bad Request")
+        update = await self._gate.body(request)
+        if isinstance(update, web.Response):
+            return update
         update_id = update.get("update_id") if isinstance(update, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return web.Response(status=400, text="Bad Request: no update_id")

@@ -24,14 +24,12 @@ In both modes events are handled one at a time, in the order the requests arrive
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.channels.http import read_capped
+from bot.channels.http import WebhookGate
 
 from .updates import ZaloEvent, parse_events
 
@@ -61,33 +59,22 @@ class ZaloWebhook:
         low, high = SECRET_LENGTHS
         if not low <= len(secret) <= high:
             raise ValueError(f"the webhook secret must be {low}-{high} characters")
-        self._secret = secret.encode()
+        self._gate = WebhookGate("Zalo", SECRET_HEADER, secret.encode(), max_body)
         self.on_event = on_event
         self.path = path
         self.ack_after = ack_after
-        self.max_body = max_body
         self.tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
 
     def authorised(self, request: web.Request) -> bool:
         """Return True if the request carries the secret (constant-time compare)."""
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        return hmac.compare_digest(given, self._secret)
+        return self._gate.authorised(request)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer one webhook POST (see the module docstring for the statuses)."""
-        if not self.authorised(request):
-            log.warning("Zalo webhook: wrong or missing secret, refused")
-            return web.Response(status=403, text="Forbidden")
-        if request.content_type != "application/json":
-            return web.Response(status=415, text="Unsupported Media Type")
-        raw = await read_capped(request, self.max_body)
-        if raw is None:
-            return web.Response(status=413, text="Payload Too Large")
-        try:
-            body = json.loads(raw)
-        except ValueError:  # includes bad UTF-8
-            return web.Response(status=400, text="Bad Request")
+        body = await self._gate.body(request)
+        if isinstance(body, web.Response):
+            return body
         events = parse_events(body)
         if not self.ack_after:
             self._spawn(events)
