@@ -41,6 +41,7 @@ from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import ReminderService
 from bot.services.reporting import ReportingService
+from bot.services.retention import RetentionService
 from bot.services.schedule import policy_from_settings
 from bot.services.summary import SummaryService
 from bot.settings import Settings
@@ -221,6 +222,9 @@ class Runtime:
             services.reminders.add_chore(housekeeping.prune)
             services.reminders.add_chore(_draft_reminders(services.reporting, outbox))
             registration.on_erased(services.preferences.forget_cached)
+            services.retention = RetentionService(uow_factory, registration,
+                                                  settings.retention_months)
+            services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences)
             services.menus = menus

@@ -35,6 +35,10 @@ def add_parsers(commands: Any) -> None:
     units.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     units.set_defaults(handler=cmd_units)
 
+    retention = commands.add_parser("retention", help=cli_t("cli.help_retention"))
+    retention.add_argument("--dry-run", action="store_true", help=cli_t("cli.help_dry_run"))
+    retention.set_defaults(handler=cmd_retention)
+
     audit = commands.add_parser("audit", help=cli_t("cli.help_audit"))
     audit.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
     audit.add_argument("--limit", type=int, default=200)
@@ -183,4 +187,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
         when = entry.at.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S")
         print(f"{when}  {entry.action:<24} {entry.unit_id or '-':<18} {dict(entry.detail)}",
               file=sys.stdout)
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Erase (or with --dry-run list) the people kept past the retention period."""
+
+    async def work(runtime: Any) -> tuple[list[Any], int, str]:
+        retention = runtime.services.retention
+        now = runtime.services.clock.now()
+        cases = await (retention.due(now) if args.dry_run else retention.erase_due(now))
+        return cases, retention.months, runtime.plan.timezone
+
+    cases, months, timezone = with_runtime(work)
+    zone = ZoneInfo(timezone)
+    for case in cases:
+        for seat in case.seats:
+            print(cli_t("cli.retention_row", campaign=seat.campaign_id, unit=seat.unit_id,
+                        role=seat.role.value, seat=seat.id, name=seat.full_name,
+                        until=case.retained_until.astimezone(zone).strftime("%d/%m/%Y")))
+    key = "cli.retention_would" if args.dry_run else "cli.retention_done"
+    print(cli_t(key, people=len(cases), seats=sum(len(case.seats) for case in cases),
+                months=months))
     return 0

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     skip_sundays: bool = True
     skip_holidays: bool = True
     digest_time: str = "17:00"
+    # Personal data of people serving in no campaign still kept goes this long after the
+    # campaign's end (Law 91/2025: kept no longer than its purpose needs).
+    retention_months: int = Field(default=12, ge=1, le=120)
     reminder_tick_seconds: float = Field(default=30.0, gt=0)
     send_rate_limit: float = Field(default=30.0, gt=0)
     # Progress reports: where each confirmed report is announced, and the attachment archive.

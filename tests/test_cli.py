@@ -249,3 +249,44 @@ def test_invites_of_a_rehearsal_still_ahead_carry_no_warning(capsys, monkeypatch
     monkeypatch.setenv("PLAN_EVENT_DATE", "2099-11-25")
     code, out, err = run(capsys, "invites")
     assert code == 0 and "t.me/" in out and "đã hết hạn" not in err
+
+
+def _seed_focal_point(name: str) -> None:
+    """A focal point registered during the Kon Tum campaign (2023), straight into the database."""
+    import asyncio
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.app import Runtime
+    from bot.cli import load_configured_plan, load_configured_settings
+    from bot.domain.records import FocalPoint, FocalPointRole
+    from tests.support import tg
+
+    settings = load_configured_settings()
+    plan = load_configured_plan(settings)
+    when = datetime(2023, 11, 25, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+    async def seed() -> None:
+        async with Runtime.open(settings, plan) as runtime:
+            await runtime.load_plan()
+            async with runtime.uow_factory() as uow:
+                await uow.focal_points.add(FocalPoint(
+                    plan.id, "cong-an", FocalPointRole.FOCAL_POINT, tg(99), tg(99), name,
+                    "Trung tá", "+84912000999", "vi", when, when))
+                await uow.commit()
+
+    asyncio.run(seed())
+
+
+def test_retention_dry_run_lists_then_the_real_run_erases(capsys):
+    _seed_focal_point("Y Blông Niê")
+    code, out, _ = run(capsys, "retention", "--dry-run")
+    assert code == 0 and "cong-an" in out and "Y Blông Niê" in out and "Chưa xóa gì" in out
+    code, out, _ = run(capsys, "retention", "--dry-run")
+    assert "Y Blông Niê" in out  # a dry run changed nothing
+    code, out, _ = run(capsys, "retention")
+    assert code == 0 and "Đã xóa dữ liệu cá nhân của 1 người" in out
+    code, out, _ = run(capsys, "retention", "--dry-run")
+    assert "Y Blông Niê" not in out and "của 0 người" in out
+    code, out, _ = run(capsys, "audit", "--json")
+    assert "retention.erased" in [entry["action"] for entry in json.loads(out)]

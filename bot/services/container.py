@@ -20,6 +20,7 @@ from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import ReminderService
 from bot.services.reporting import ReportingService
+from bot.services.retention import RetentionService
 from bot.services.summary import SummaryService
 
 
@@ -47,3 +48,5 @@ class Services:
     inbox: InboxService | None = None
     # Who should see which command menu (channels with menus publish them).
     menus: MenuService | None = None
+    # Who is forgotten once the campaigns they served in are past retention.
+    retention: RetentionService | None = None

@@ -218,6 +218,10 @@ class FocalPointRepository(Protocol):
         """Every seat a person holds or held, in any campaign."""
         ...
 
+    async def with_person(self) -> list[FocalPoint]:
+        """Every seat, current or past, that still holds a person (not erased), by id."""
+        ...
+
     async def version(self) -> int:
         """A number that grows with every add, end or erase (cached roles compare to it)."""
         ...

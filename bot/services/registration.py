@@ -542,17 +542,7 @@ class RegistrationService:
         seats = await uow.focal_points.held_by(actor.user)
         if not seats:
             return Reply("registration.erased")
-        placeholder = erased_address(min(seat.id or 0 for seat in seats))
-        addresses = {actor.user, *(seat.user for seat in seats), *(seat.chat for seat in seats)}
-        if actor.private:
-            addresses.add(actor.chat)
-        traces = PersonTraces.of(
-            addresses, [seat.full_name for seat in seats], [seat.phone_e164 for seat in seats]
-        )
-        for seat in seats:
-            assert seat.id is not None
-            await uow.focal_points.erase(seat.id, now)
-        await forget_person(uow, traces, placeholder)
+        await self.forget_seats(uow, seats, {actor.chat} if actor.private else set(), now)
         for seat in seats:
             if seat.ended_at is not None or seat.campaign_id != self._plan.id:
                 continue  # only a seat held now leaves a unit without its focal point
@@ -576,9 +566,27 @@ class RegistrationService:
                         campaign_id=self._plan.id,
                     )
                 )
+        return Reply("registration.erased")
+
+    async def forget_seats(
+        self, uow: UnitOfWork, seats: list[FocalPoint], also: set[Address], now: datetime
+    ) -> PersonTraces:
+        """Erase one person's seats and every trace of them (``also``: more of their addresses).
+
+        Shared by `/xoadulieu` and the retention rule, so both erase exactly the same things.
+        """
+        placeholder = erased_address(min(seat.id or 0 for seat in seats))
+        addresses = [*also, *(seat.user for seat in seats), *(seat.chat for seat in seats)]
+        traces = PersonTraces.of(
+            addresses, [seat.full_name for seat in seats], [seat.phone_e164 for seat in seats]
+        )
+        for seat in seats:
+            assert seat.id is not None
+            await uow.focal_points.erase(seat.id, now)
+        await forget_person(uow, traces, placeholder)
         for hook in self._on_erased:
             hook(traces.addresses)
-        return Reply("registration.erased")
+        return traces
 
 
 class ForgetFlow:

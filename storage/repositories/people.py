@@ -102,6 +102,15 @@ class SqlFocalPointRepository:
         )
         return [_focal_point(row) for row in await self._session.scalars(statement)]
 
+    async def with_person(self) -> list[FocalPoint]:
+        """Every seat, current or past, that still holds a person (not erased), by id."""
+        statement = (
+            select(FocalPointRow)
+            .where(FocalPointRow.user_address.is_not(None))
+            .order_by(FocalPointRow.id)
+        )
+        return [_focal_point(row) for row in await self._session.scalars(statement)]
+
     async def add(self, focal_point: FocalPoint) -> FocalPoint:
         """Store a new seat holder and return it with its id."""
         row = FocalPointRow(
