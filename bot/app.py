@@ -48,8 +48,10 @@ from bot.settings import Settings
 from bot.texts import t
 from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
+from scheduler.leader import Leadership
 from scheduler.ticker import Ticker
 from storage.db import StorageUnavailable, check_connection, check_writable, create_engine
+from storage.leader import leader_lock
 from storage.revision import head_revision, stored_revision
 from storage.uow import make_uow_factory
 
@@ -286,6 +288,8 @@ class RunningBot:
     zalo: Any = None
     web: Any = None
     links: Any = None
+    # Whether this instance sends reminders and queued messages (see scheduler/leader.py).
+    leadership: Any = None
     errors: list[Any] = field(default_factory=list)
 
     def add_error_handler(self, callback: Any) -> None:
@@ -342,7 +346,24 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
     running.web = web
     outbox = runtime.services.outbox
     archive = runtime.services.archive
-    ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
+    tickers: list[Ticker] = []
+
+    async def lead() -> None:
+        outbox.start()
+        archive.wake()  # attachments left over from before a restart
+        ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
+        tickers.append(ticker)
+        ticker.start()
+
+    async def step_down() -> None:
+        # The outbox first (it stops claiming rows), then the tick in progress, if any.
+        await outbox.pause()
+        while tickers:
+            await tickers.pop().stop()
+
+    leadership = running.leadership = Leadership(
+        leader_lock(runtime.engine), lead, step_down, runtime.settings.leader_retry_seconds
+    )
     try:
         links = running.links = file_links(runtime.settings)
         channels = channels_for(runtime, web, links)
@@ -360,17 +381,14 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
                 running.zalo = channel
             outbox.attach(channel.notifier())
             archive.bind(channel.name, channel.fetcher(), always=channel.name == "zalo")
-        outbox.start()
-        archive.wake()  # attachments left over from before a restart
-        ticker.start()
+        await leadership.start()
         yield running
     finally:
         await archive.idle()
         for channel in started:
             archive.bind(channel.name, None)
-        # The outbox first (it stops claiming rows), then the tick in progress, if any.
+        await leadership.stop()
         await outbox.stop()
-        await ticker.stop()
         for channel in reversed(started):
             await channel.stop()
         await web.stop()

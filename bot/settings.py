@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=12, ge=1, le=120)
     reminder_tick_seconds: float = Field(default=30.0, gt=0)
     send_rate_limit: float = Field(default=30.0, gt=0)
+    # Several instances on one database: only the one holding the leader lock sends reminders
+    # and queued messages; the others try to take over this often (seconds).
+    leader_retry_seconds: float = Field(default=5.0, gt=0)
     # Progress reports: where each confirmed report is announced, and the attachment archive.
     report_feed_chat_ids: Annotated[tuple[Address, ...], NoDecode] = ()
     archive_attachments: bool = False

@@ -353,15 +353,25 @@ class OutboxService:
 
     async def stop(self) -> None:
         """Finish the messages in flight, stop the loop and detach the notifier."""
+        await self._stop_loop()
+        async with self._lock:  # wait for a drain started by a tick
+            self._notifiers = {}
+            self._pacers = {}
+
+    async def pause(self) -> None:
+        """Finish the messages in flight and stop the loop; `start` resumes (another
+        instance leads meanwhile)."""
+        await self._stop_loop()
+        async with self._lock:  # wait for a drain started by a tick
+            self._stopping = False
+
+    async def _stop_loop(self) -> None:
         self._stopping = True
         self._wake.set()
         task, self._loop_task = self._loop_task, None
         if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        async with self._lock:  # wait for a drain started by a tick
-            self._notifiers = {}
-            self._pacers = {}
 
     async def _run(self) -> None:
         try:

@@ -207,6 +207,8 @@ class ReportingService:
                 return Outcome([Reply("reports.private_only")])
             if not self.tasks_of(unit_id):
                 return Outcome([Reply("reports.no_tasks")])
+            if now >= self._plan.end:
+                return Outcome([self.campaign_ended()])
             data: dict[str, Any] = {"unit_id": unit_id, "started_at": now.isoformat()}
             existing = await self._dialogue.current(uow, actor, now)
             if existing is not None and existing.flow == FLOW and \
@@ -231,6 +233,13 @@ class ReportingService:
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
         return await self._dialogue.once(message_key, now, work)
+
+    def campaign_ended(self) -> Reply:
+        """An ended campaign takes no more reports; what it holds stays readable."""
+        zone = ZoneInfo(self._plan.timezone)
+        return Reply("reports.campaign_ended", {
+            "campaign": self._plan.title,
+            "ended": self._plan.end.astimezone(zone).strftime("%d/%m/%Y")})
 
     def _reopen(self, draft: Conversation, choice: str | None) -> Step | None:
         """/baocao over an open draft: go on with it (an empty Step: it has no task yet, choose
