@@ -103,11 +103,12 @@ def check_archive_dir(settings: Settings) -> None:
                              problem=exc.strerror or type(exc).__name__)) from None
 
 
-def _draft_reminders(reporting: ReportingService, outbox: OutboxService) -> Any:
-    """The periodic use case that reminds people of reports they left unsent."""
+def _draft_reminders(flows: list[Any], outbox: OutboxService) -> Any:
+    """The periodic use case that reminds people of registrations and reports left unsent."""
 
     async def chore(now: datetime) -> None:
-        if await reporting.remind_drafts(now):
+        queued = [await flow.remind_drafts(now) for flow in flows]
+        if any(queued):
             outbox.wake()
 
     return chore
@@ -222,7 +223,8 @@ class Runtime:
                 services.inbox.watch_directory(services.access.observed)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
-            services.reminders.add_chore(_draft_reminders(services.reporting, outbox))
+            services.reminders.add_chore(
+                _draft_reminders([services.registration, services.reporting], outbox))
             registration.on_erased(services.preferences.forget_cached)
             services.retention = RetentionService(uow_factory, registration,
                                                   settings.retention_months)

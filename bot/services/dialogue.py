@@ -18,6 +18,18 @@ CONVERSATION_TTL = timedelta(days=1)
 # After this long without an answer the next message is not taken as one: the person is told
 # what is pending first (Friday's report must not swallow Monday's "5" without a word).
 RESUME_AFTER = timedelta(hours=2)
+# An unfinished registration or report gets one reminder before its deadline: once it has
+# been left untouched a day, or two hours when the deadline is less than a day away.
+DRAFT_REMIND_IDLE = timedelta(hours=24)
+DRAFT_REMIND_LAST = timedelta(hours=24)
+
+
+def draft_reminder_due(draft: Conversation, due: datetime, now: datetime) -> bool:
+    """Whether a draft serving a deadline `due` is to be reminded of at `now`."""
+    if draft.expired(now) or due <= now:
+        return False
+    idle = now - draft.updated_at
+    return idle >= DRAFT_REMIND_IDLE or (idle >= RESUME_AFTER and due - now <= DRAFT_REMIND_LAST)
 # A text this long, where the step asks for free text, is an answer even after a pause.
 LONG_TEXT = 120
 # Marks a draft whose next message must not be taken as an answer (a pause, another command).

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.domain.records import FocalPointRole, OutboxMessage
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.schedule import ReminderPolicy
 from bot.texts import t_html
 
@@ -264,6 +264,15 @@ class OutboxOptions:
     def batch_size(self) -> int:
         """How many rows are claimed at once."""
         return self.batch or max(20, int(self.pacing.overall_per_second * 2))
+
+
+async def enqueue_new(uow: UnitOfWork, messages: list[OutboxMessage]) -> int:
+    """Queue the messages whose key was never queued before; return how many were new."""
+    existing = await uow.outbox.existing_keys([message.key for message in messages])
+    fresh = [message for message in messages if message.key not in existing]
+    for message in fresh:
+        await uow.outbox.enqueue(message)
+    return len(fresh)
 
 
 class OutboxService:

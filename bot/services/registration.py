@@ -23,7 +23,8 @@ from bot.domain.records import (
     Invite,
     OutboxMessage,
 )
-from bot.services.dialogue import DialogueService, Step
+from bot.services.dialogue import DialogueService, Step, draft_reminder_due
+from bot.services.outbox import enqueue_new
 from bot.services.parsing import PhoneError, format_phone, parse_choice, parse_phone, parse_yes_no
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
@@ -272,10 +273,38 @@ class RegistrationService:
                 and d.due > now]
         return min(dues) if dues else self._plan.end
 
+    async def remind_drafts(self, now: datetime) -> int:
+        """Queue one reminder per unfinished registration left untouched, before its
+        deadline (once: the key names the invite it began with)."""
+        zone = ZoneInfo(self._plan.timezone)
+        async with self._uow_factory() as uow:
+            planned: list[OutboxMessage] = []
+            for draft in await uow.conversations.of_flow(FLOW):
+                due = self.keep_until(draft.data, now)
+                if due == self._plan.end or not draft_reminder_due(draft, due, now):
+                    continue  # no registration deadline ahead: nothing to be in time for
+                reply = self.pending(draft, kept=False, key="reminder")
+                planned.append(OutboxMessage(
+                    key=f"draft:{draft.user.key}:invite:{draft.data.get('invite_id')}",
+                    kind="draft_reminder",
+                    address=draft.chat,
+                    text_key=reply.key,
+                    payload={**reply.values,
+                             "due": due.astimezone(zone).strftime("%H:%M %d/%m/%Y")},
+                    locale=draft.data.get("locale", "vi"),
+                    due_at=now,
+                    created_at=now,
+                    recipient_unit_id=draft.data.get("unit_id"),
+                    campaign_id=self._plan.id,
+                ))
+            count = await enqueue_new(uow, planned)
+            await uow.commit()
+        return count
+
     def pending(self, conversation: Conversation, *, kept: bool, key: str = "") -> Reply:
-        """The unfinished registration: for which unit, at which step, how to go on (it has
-        one wording for a return, one for another command in the middle; `key` is unused)."""
-        key = "drafts.registration_kept" if kept else "drafts.registration_pending"
+        """The unfinished registration: for which unit, at which step, how to go on (one
+        wording for a return, one for another command in the middle, one for the reminder)."""
+        key = f"drafts.registration_{key or ('kept' if kept else 'pending')}"
         return Reply(key, {"unit": self._plan.unit(conversation.data["unit_id"]).name,
                            "where": {"key": f"drafts.where_{conversation.step}"}})
 

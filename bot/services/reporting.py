@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,8 @@ from bot.domain.records import (
     ReportStatus,
     TaskRole,
 )
-from bot.services.dialogue import RESUME_AFTER, DialogueService, Step
+from bot.services.dialogue import DialogueService, Step, draft_reminder_due
+from bot.services.outbox import enqueue_new
 from bot.services.parsing import (
     MAX_FIGURE,
     FigureError,
@@ -58,10 +59,6 @@ TASK, STATUS, FIGURE, NARRATIVE, ATTACH, CONFIRM = (
 LOOSE = "r-which"
 # A text this long sent outside any flow is a report being forwarded, not a stray word.
 LOOSE_TEXT_MIN = 120
-# An unfinished report is worth one reminder: after a day untouched, or sooner when its
-# deadline is this close.
-DRAFT_REMIND_IDLE = timedelta(hours=24)
-DRAFT_REMIND_LAST = timedelta(hours=24)
 
 STATUSES = (
     ReportStatus.NOT_STARTED,
@@ -328,11 +325,7 @@ class ReportingService:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
                 deadline = self._deadline(draft.data)
-                if draft.expired(now) or deadline is None or deadline.due <= now:
-                    continue
-                idle = now - draft.updated_at
-                if idle < DRAFT_REMIND_IDLE and not (
-                        idle >= RESUME_AFTER and deadline.due - now <= DRAFT_REMIND_LAST):
+                if deadline is None or not draft_reminder_due(draft, deadline.due, now):
                     continue
                 started = draft.data.get("started_at") or draft.updated_at.isoformat()
                 reply = self.pending(draft, kept=False, key="reminder")
@@ -349,12 +342,9 @@ class ReportingService:
                     recipient_unit_id=draft.data["unit_id"],
                     campaign_id=self._plan.id,
                 ))
-            existing = await uow.outbox.existing_keys([m.key for m in planned])
-            fresh = [message for message in planned if message.key not in existing]
-            for message in fresh:
-                await uow.outbox.enqueue(message)
+            count = await enqueue_new(uow, planned)
             await uow.commit()
-        return len(fresh)
+        return count
 
     # --- what a focal point sends outside any flow ------------------------------------------
 

@@ -162,6 +162,43 @@ async def test_an_unfinished_report_is_reminded_once_before_its_deadline(bot, fa
     assert len(drafts) == 1
 
 
+async def test_an_unfinished_registration_is_reminded_once_before_the_focal_point_deadline(
+        bot, fake_api, clock):
+    lan = newcomer(fake_api)
+    await lan.say(f"/dangky {await invite(bot)}")
+    await lan.reply()  # the consent notice
+    await lan.say("đồng ý")
+    await lan.say("Nguyễn Thị Lan")  # then nothing: the position is never typed
+    await lan.silence()
+    clock.advance(timedelta(hours=25))
+    await bot.runtime.tick()
+    expected = plain("drafts.registration_reminder", unit="Báo Kon Tum",
+                     where=plain("drafts.where_position"), due="17:00 28/11/2023")
+    reminder = await fake_api.wait_for_message(
+        lan.id, predicate=lambda m: (m.text or "").startswith("📝"))
+    assert reminder.text == expected
+    clock.advance(timedelta(hours=25))
+    await bot.runtime.tick()
+    await lan.silence()
+    assert [m.text for m in fake_api.sent_messages(lan.id)].count(expected) == 1
+    # «tiếp» goes on where she stopped.
+    await lan.say("tiếp")
+    assert (await lan.reply()).text == plain("registration.ask_position")
+
+
+async def test_no_registration_reminder_once_the_deadline_has_passed(bot, fake_api, clock):
+    lan = newcomer(fake_api)
+    await lan.say(f"/dangky {await invite(bot)}")
+    await lan.reply()
+    await lan.say("đồng ý")
+    await lan.silence()
+    clock.set(bot.runtime.plan.deadlines[0].due + timedelta(hours=30))
+    assert bot.runtime.plan.deadlines[0].kind.value == "registration"
+    await bot.runtime.tick()
+    await lan.silence()
+    assert not [m for m in fake_api.sent_messages(lan.id) if (m.text or "").startswith("📝")]
+
+
 @pytest.mark.parametrize("message", [
     "{code}",
     "dangky {code}",

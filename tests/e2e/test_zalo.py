@@ -372,3 +372,29 @@ async def test_eleven_units_register_by_typing_on_zalo(zbot, zalo, kontum_plan):
     async with runtime.uow_factory() as uow:
         seats = await uow.focal_points.active(kontum_plan.id)
     assert {seat.user.channel for seat in seats} == {"zalo"}
+
+
+@pytest.mark.parametrize("message", [
+    "{code}",
+    "dang ky {code}",
+    "Đăng ký {code}",
+    "Kính gửi các đơn vị. Sở TT&TT gửi mã mời đầu mối của Báo Kon Tum: {code} (hạn dùng đến "
+    "hết kế hoạch). Trân trọng.",
+])
+async def test_an_invite_code_typed_or_forwarded_on_zalo_registers(zbot, zalo, message):
+    runtime, _ = zbot
+    codes = await runtime.invite_codes()
+    person = zalo.add_user("Lan")
+    welcome = await say(zalo, person, message.format(code=codes[UNIT]))
+    assert welcome.text == plain("registration.welcome_focal_point", unit="Báo Kon Tum")
+
+
+async def test_a_report_text_forwarded_on_zalo_is_kept_and_asked_about(zbot, zalo):
+    runtime, _ = zbot
+    person = zalo.add_user("Lan")
+    await register(zalo, runtime, person)
+    letter = ("Báo Kon Tum báo cáo kết quả tuyên truyền: đã đăng 15 tin bài, 3 phóng sự ảnh "
+              "về Lễ giao lưu hữu nghị quốc phòng biên giới; chia sẻ trên fanpage 4.500 lượt.")
+    which = await say(zalo, person, letter)
+    assert which.text.startswith(plain("drafts.which_task_text"))
+    assert "1." in which.text  # numbered choices: Zalo has no buttons
