@@ -114,6 +114,17 @@ def _draft_reminders(flows: list[Any], outbox: OutboxService) -> Any:
     return chore
 
 
+def _observe_directory(access: AccessService, menus: MenuService) -> Any:
+    """Each update's directory version goes to the role cache and to the menus, so a seat
+    changed by another process (the CLI, another instance) shows in both."""
+
+    def observe(version: int) -> Any:
+        menus.directory_seen(version)
+        return access.observed(version)
+
+    return observe
+
+
 class BotName:
     """The bot's Telegram @username: configured, or learned from getMe once the bot starts."""
 
@@ -219,8 +230,6 @@ class Runtime:
             uow_factory.on_directory_change(services.access.directory_changed)
             # The dispatcher is woken by a commit that queued a row, never for nothing.
             uow_factory.on_outbox_queued(outbox.wake)
-            if services.inbox is not None:
-                services.inbox.watch_directory(services.access.observed)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
             services.reminders.add_chore(
@@ -235,6 +244,8 @@ class Runtime:
             registration.on_erased(menus.mark_changed)
             registration.on_seats_changed(menus.mark_changed)
             services.preferences.on_chosen(menus.mark_changed)
+            if services.inbox is not None:
+                services.inbox.watch_directory(_observe_directory(services.access, menus))
             await services.preferences.load()
             services.reminders.use_locales(services.preferences.locale_of)
             outbox.use_locales(services.preferences.locale_of)

@@ -37,6 +37,7 @@ class MenuService:
         self._uow_factory = uow_factory
         self._preferences = preferences
         self._changed = True
+        self._built_from: int | None = None
 
     @property
     def changed(self) -> bool:
@@ -47,6 +48,12 @@ class MenuService:
         """Note that someone's role or language changed (a hook: its arguments are ignored)."""
         self._changed = True
 
+    def directory_seen(self, version: int) -> None:
+        """The directory is at `version`: if the menus were built from another, they change
+        (a seat changed by another process: the CLI, another instance)."""
+        if self._built_from is not None and version != self._built_from:
+            self._changed = True
+
     def is_staff(self, user: Address) -> bool:
         """Whether the user is configured as secretariat or head (their menu needs no query)."""
         return user in self._admin_ids or user in self._head_ids
@@ -56,6 +63,7 @@ class MenuService:
         self._changed = False
         roles: dict[Address, Role] = {}
         async with self._uow_factory() as uow:
+            self._built_from = await uow.focal_points.version()
             seats = await uow.focal_points.active(self._campaign_id)
         # A person holding both seats of a unit acts as its focal point (as AccessService).
         for seat in sorted(seats, key=lambda seat: seat.role is FocalPointRole.FOCAL_POINT):

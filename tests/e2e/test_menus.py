@@ -129,3 +129,25 @@ async def test_help_and_menu_list_exactly_what_each_role_may_do(
         shown = {line.split()[0].lstrip("/") for line in help_text(role).splitlines()
                  if line.startswith("/")}
         assert shown == offered, role
+
+
+async def test_a_seat_closed_by_another_process_takes_the_menu_back_at_the_next_message(
+        bot, fake_api, database_url, clock):
+    from storage.db import create_engine
+    from storage.uow import make_uow_factory
+
+    lan = newcomer(fake_api, "Lan")
+    await register_by_typing(lan, await invite(bot), name="Nguyễn Thị Lan")
+    await menu_becomes(fake_api, lan.user.id, names(Role.FOCAL_POINT))
+    # The CLI (or another instance) closes her seat: this bot process hears nothing of it.
+    engine = create_engine(database_url)
+    try:
+        async with make_uow_factory(engine)() as uow:
+            [seat] = await uow.focal_points.held_by(tg(lan.user.id))
+            await uow.focal_points.end(seat.id, clock.now(), "revoked")
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    other = newcomer(fake_api, "Ai đó")
+    await other.say("/start")  # anyone's next message
+    await menu_becomes(fake_api, lan.user.id, names(Role.STRANGER))
