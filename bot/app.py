@@ -50,7 +50,13 @@ from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
 from scheduler.leader import Leadership
 from scheduler.ticker import Ticker
-from storage.db import StorageUnavailable, check_connection, check_writable, create_engine
+from storage.db import (
+    StorageUnavailable,
+    check_connection,
+    check_writable,
+    create_engine,
+    describe_url,
+)
 from storage.leader import leader_lock
 from storage.revision import head_revision, stored_revision
 from storage.uow import make_uow_factory
@@ -374,9 +380,14 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
         while tickers:
             await tickers.pop().stop()
 
+    lock = leader_lock(runtime.engine)
     leadership = running.leadership = Leadership(
-        leader_lock(runtime.engine), lead, step_down, runtime.settings.leader_retry_seconds
+        lock, lead, step_down, runtime.settings.leader_retry_seconds
     )
+    if not lock.shared and not await lock.acquire():
+        # Before any channel starts: a second poller would fight the first for the updates.
+        raise StartupError(t("cli.second_instance", "vi",
+                             database=describe_url(runtime.engine.url)))
     try:
         links = running.links = file_links(runtime.settings)
         channels = channels_for(runtime, web, links)

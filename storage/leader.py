@@ -3,8 +3,9 @@
 Several instances can serve one database (webhooks land on whichever is behind the proxy), but
 reminders and queued messages must leave from one of them, so the platforms' rate limits hold
 and nothing is computed twice. PostgreSQL: a session advisory lock on a connection kept open;
-the server frees it when the holder dies, even by kill -9. SQLite (one machine): an exclusive
-`flock` on a file next to the database, freed by the kernel when the process ends.
+the server frees it when the holder dies, even by kill -9. SQLite serves one instance: an
+exclusive `flock` on a file next to the database, freed by the kernel when the process ends,
+tells a second one to stay away.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ ADVISORY_KEY = 0x6461756D6F69
 class LeaderLock(Protocol):
     """A lock at most one process holds; never blocks."""
 
+    #: Whether several instances may share the database (the others wait as followers);
+    #: False for SQLite, where a second instance is refused.
+    shared: bool
+
     async def acquire(self) -> bool:
         """Take the lock if it is free; True if this process now holds it."""
         ...
@@ -45,6 +50,8 @@ class LeaderLock(Protocol):
 
 class PgAdvisoryLock:
     """A PostgreSQL session advisory lock on a connection of its own."""
+
+    shared = True
 
     def __init__(self, engine: AsyncEngine, key: int = ADVISORY_KEY) -> None:
         self._engine = engine
@@ -104,7 +111,9 @@ async def _close(connection: AsyncConnection) -> None:
 
 
 class FileLock:
-    """An exclusive, non-blocking ``flock`` on a file (SQLite: one machine, several processes)."""
+    """An exclusive, non-blocking ``flock`` on a file next to a SQLite database."""
+
+    shared = False
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -138,6 +147,8 @@ class FileLock:
 
 class SoleLock:
     """For a database only this process can open (SQLite in memory): always held."""
+
+    shared = False
 
     async def acquire(self) -> bool:
         """Always granted."""

@@ -1,8 +1,9 @@
-"""Two instances of the real bot on one database: queued messages leave once, from one of them,
-and when that one is killed (SIGKILL) the other takes over within seconds.
+"""Several instances of the real bot (as processes) on one database.
 
-Both run in webhook mode (several instances cannot share one long poll); the database is the
-suite's (a SQLite file, or PostgreSQL when E2E_DATABASE_URL is set, as in CI).
+On PostgreSQL (E2E_DATABASE_URL, as in CI): both run in webhook mode (several instances cannot
+share one long poll); an update delivered to both has one effect; queued messages leave once,
+from the leader, and when it is killed (SIGKILL) the other takes over within seconds. On SQLite a
+second instance is refused at start with one clear line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -28,6 +30,7 @@ from tests.support import tg
 
 pytestmark = pytest.mark.timeout(120)
 LEADS = "now sends the reminders"
+SECRET = "instances-test-secret"
 
 
 def _free_port() -> int:
@@ -36,8 +39,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _start(fake: FakeBotApi, database_url: str, log: Path) -> asyncio.subprocess.Process:
-    port = _free_port()
+async def _start(fake: FakeBotApi, database_url: str, log: Path,
+                 port: int | None = None) -> asyncio.subprocess.Process:
+    port = port or _free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("BOT_TOKEN", "DATABASE_URL", "ZALO_BOT_TOKEN", "ADMIN_IDS", "HEAD_IDS")}
     env.update(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
@@ -45,7 +49,7 @@ async def _start(fake: FakeBotApi, database_url: str, log: Path) -> asyncio.subp
                DATABASE_URL=database_url, PYTHONPATH=str(ROOT), LOG_LEVEL="INFO",
                WEB_LISTEN=f"127.0.0.1:{port}",
                TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
-               TELEGRAM_WEBHOOK_SECRET="instances-test-secret",
+               TELEGRAM_WEBHOOK_SECRET=SECRET,
                QUIET_HOURS="off", LEADER_RETRY_SECONDS="0.3")
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--no-sandbox", cwd=log.parent, env=env,
@@ -85,23 +89,101 @@ async def _status(database_url: str, key: str) -> str | None:
         await engine.dispose()
 
 
+async def _refusals(database_url: str, user_id: int) -> int:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(
+                text("SELECT count(*) FROM audit_log WHERE action = 'invite.refused' "
+                     "AND actor = :actor"), {"actor": f"telegram:{user_id}"}))
+    finally:
+        await engine.dispose()
+
+
 def _texts(fake: FakeBotApi, user_id: int) -> list[str]:
     return [message.text or "" for message in fake.sent_messages(user_id)]
 
 
-async def test_one_instance_sends_and_the_other_takes_over_when_it_is_killed(tmp_path,
-                                                                             database_url):
+async def _post_update(port: int, update: dict) -> int:
+    async with aiohttp.ClientSession() as session, session.post(
+            f"http://127.0.0.1:{port}/telegram/webhook", json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+        return response.status
+
+
+@pytest.fixture
+async def postgres_url(database_url: str) -> str:
+    """The suite's PostgreSQL database, clean and migrated (E2E_DATABASE_URL, else
+    TEST_DATABASE_URL): several instances need one."""
+    if not database_url.startswith("sqlite"):
+        return database_url
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("several instances need PostgreSQL: set TEST_DATABASE_URL (as .ci/run does)")
+    from storage.migrate import upgrade_async
+    from tests.storage.conftest import _reset_postgres
+
+    await _reset_postgres(url)
+    await upgrade_async(url)
+    return url
+
+
+async def test_a_second_instance_on_one_sqlite_file_is_refused_with_one_line(tmp_path):
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'daumoi.sqlite3'}"
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     async with FakeBotApi(token=TOKEN, bot_username="daumoi_bot") as fake:
-        user = fake.add_user("Thư ký")
         first = await _start(fake, database_url, first_log)
+        try:
+            await _until(lambda: LEADS in first_log.read_text(), 60, "the first instance")
+            second = await _start(fake, database_url, second_log)
+            assert await asyncio.wait_for(second.wait(), 60) == 2
+            assert "Một phiên bản khác của bot đang chạy" in second_log.read_text()
+            assert first.returncode is None  # the first one is untouched
+        finally:
+            await _stop(first)
+
+
+async def _stop(process) -> None:
+    if process is not None and process.returncode is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def test_one_instance_sends_and_the_other_takes_over_when_it_is_killed(tmp_path,
+                                                                             postgres_url):
+    database_url = postgres_url
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first_port, second_port = _free_port(), _free_port()
+    async with FakeBotApi(token=TOKEN, bot_username="daumoi_bot") as fake:
+        user = fake.add_user("Thư ký")
+        first = await _start(fake, database_url, first_log, first_port)
         second = None
         try:
             await _until(lambda: LEADS in first_log.read_text(), 60, "the first instance to lead")
-            second = await _start(fake, database_url, second_log)
+            second = await _start(fake, database_url, second_log, second_port)
             await _until(lambda: "daumoi is running" in second_log.read_text(), 60,
                          "the second instance to run")
             assert LEADS not in second_log.read_text()  # it waits: one sender only
+
+            # The same update reaches both instances (a proxy retrying elsewhere): one effect
+            # (the refused code is recorded once); a repeat gets the same answer again, as a
+            # redelivery does (tests/e2e/test_redelivery.py).
+            stranger = fake.add_user("Khách")
+            update = {"update_id": 990001, "message": {
+                "message_id": 1, "date": int(time.time()), "text": "/dangky SAIMA123",
+                "chat": {"id": stranger.id, "type": "private", "first_name": "Khách"},
+                "from": {"id": stranger.id, "is_bot": False, "first_name": "Khách"}}}
+            assert await _post_update(first_port, update) == 200
+            await _until(lambda: len(fake.sent_messages(stranger.id)) >= 1, 30, "the answer")
+            assert await _post_update(second_port, update) == 200
+            await _until(lambda: len(fake.sent_messages(stranger.id)) >= 2, 30, "the replay")
+            answers = _texts(fake, stranger.id)
+            assert len(set(answers)) == 1, answers
+            assert await _refusals(database_url, stranger.id) == 1
 
             await _queue(database_url, "truoc-khi-tat", user.id)
             await _until(lambda: any("truoc-khi-tat" in t for t in _texts(fake, user.id)), 30,
@@ -124,11 +206,5 @@ async def test_one_instance_sends_and_the_other_takes_over_when_it_is_killed(tmp
             assert sum("truoc-khi-tat" in t for t in texts) == 1
             assert sum("sau-khi-tat" in t for t in texts) == 1
         finally:
-            for process in (first, second):
-                if process is not None and process.returncode is None:
-                    process.send_signal(signal.SIGINT)
-                    try:
-                        await asyncio.wait_for(process.wait(), 20)
-                    except TimeoutError:
-                        process.kill()
-                        await process.wait()
+            await _stop(first)
+            await _stop(second)
