@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help=cli_t("cli.help_db_upgrade"))
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    backup = db_commands.add_parser("backup", help=cli_t("cli.help_db_backup"))
+    backup.add_argument("file", type=Path, help=cli_t("cli.help_db_backup_file"))
+    backup.set_defaults(handler=cmd_db_backup)
 
     from bot import cli_people
 
@@ -145,6 +148,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_configured_settings()
     asyncio.run(upgrade_database(settings.database_url))
     print(cli_t("cli.db_upgraded"))
+    return EXIT_OK
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """Back up the database while the bot runs (SQLite online backup, or pg_dump)."""
+    from storage.backup import BackupError, StorageUnavailable, backup
+
+    settings = load_configured_settings()
+    try:
+        backup(settings.database_url, args.file)
+    except (BackupError, StorageUnavailable) as exc:
+        raise CliError(cli_t("cli.db_backup_failed", problem=str(exc)), EXIT_INVALID) from None
+    print(cli_t("cli.db_backed_up", file=str(args.file)))
     return EXIT_OK
 
 

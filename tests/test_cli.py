@@ -290,3 +290,32 @@ def test_retention_dry_run_lists_then_the_real_run_erases(capsys):
     assert "Y Blông Niê" not in out and "của 0 người" in out
     code, out, _ = run(capsys, "audit", "--json")
     assert "retention.erased" in [entry["action"] for entry in json.loads(out)]
+
+
+def test_db_backup_copies_the_live_database_and_never_overwrites(capsys, tmp_path):
+    import sqlite3
+
+    _seed_focal_point("Y Blông Niê")
+    target = tmp_path / "backups" / "daumoi-2026-12-02.sqlite3"
+    code, out, _ = run(capsys, "db", "backup", str(target))
+    assert code == 0 and str(target) in out
+    with sqlite3.connect(target) as copy:
+        [(name,)] = copy.execute("SELECT full_name FROM focal_points").fetchall()
+    assert name == "Y Blông Niê"
+    code, _, err = run(capsys, "db", "backup", str(target))
+    assert code == 1 and "Không sao lưu được" in err and "exists already" in err
+
+
+def test_db_backup_on_postgresql_uses_pg_dump(capsys, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url or shutil.which("pg_dump") is None:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL) and pg_dump")
+    monkeypatch.setenv("DATABASE_URL", url)
+    run(capsys, "db", "upgrade")
+    target = tmp_path / "daumoi.dump"
+    code, out, err = run(capsys, "db", "backup", str(target))
+    assert code == 0, err
+    assert target.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
