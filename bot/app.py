@@ -8,7 +8,7 @@ import hashlib
 import logging
 import signal
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +59,7 @@ from storage.db import (
 )
 from storage.leader import leader_lock
 from storage.revision import head_revision, stored_revision
+from storage.send_slots import PgSendSlots
 from storage.uow import make_uow_factory
 
 logger = logging.getLogger(__name__)
@@ -341,12 +342,26 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def channels_for(runtime: Runtime, web: WebServer, links: FileLinks) -> list[Any]:
+def shared_rates(runtime: Runtime) -> dict[str, Callable[[], Awaitable[None]]]:
+    """On PostgreSQL (several instances may send): each channel's rate, shared by them all."""
+    if runtime.engine.url.get_backend_name() != "postgresql":
+        return {}
+    from bot.channels.zalo.notifier import ZALO_PACING
+
+    rates = {"telegram": runtime.settings.send_rate_limit,
+             "zalo": ZALO_PACING.overall_per_second}
+    return {channel: PgSendSlots(runtime.engine, channel, rate).take
+            for channel, rate in rates.items()}
+
+
+def channels_for(runtime: Runtime, web: WebServer, links: FileLinks,
+                 shared: dict[str, Callable[[], Awaitable[None]]] | None = None) -> list[Any]:
     """Every channel whose token is set; a new channel is one more line here."""
     settings, services = runtime.settings, runtime.services
     channels: list[Any] = []
     if settings.telegram_enabled:
-        channels.append(TelegramChannel(settings, services, web=web))
+        channels.append(TelegramChannel(settings, services, web=web,
+                                        shared_rate=(shared or {}).get("telegram")))
     if settings.zalo_enabled:
         from bot.channels.zalo import ZaloChannel
 
@@ -390,7 +405,10 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
                              database=describe_url(runtime.engine.url)))
     try:
         links = running.links = file_links(runtime.settings)
-        channels = channels_for(runtime, web, links)
+        shared = shared_rates(runtime)
+        for channel_name, take in shared.items():
+            outbox.share_rate(channel_name, take)
+        channels = channels_for(runtime, web, links, shared)
         if runtime.settings.zalo_enabled or runtime.settings.telegram_webhook_url:
             await web.start()  # webhooks and file links must answer before the platforms call
             if not links.base_url or links.base_url.endswith(":0"):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -483,6 +484,16 @@ class BotStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class SendSlotRow(Base):
+    """The next free moment to send on a channel, shared by every instance (a global rate)."""
+
+    __tablename__ = "send_slots"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Seconds since the epoch on the database server's clock, the one clock all instances share.
+    next_at: Mapped[float] = mapped_column(Double)
 
 
 class DirectoryVersionRow(Base):

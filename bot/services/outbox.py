@@ -179,6 +179,8 @@ class Pacer:
         self._buckets: dict[tuple[str, Address], _Bucket] = {}
         self._next_slot = 0.0
         self._slot_lock = asyncio.Lock()
+        #: With several instances: waits for this instance's turn in the rate they all share.
+        self.shared: Callable[[], Awaitable[None]] | None = None
 
     def _bucket(self, kind: str, chat: Address, rate: float, burst: int, now: float) -> _Bucket:
         bucket = self._buckets.get((kind, chat))
@@ -207,6 +209,8 @@ class Pacer:
             self._next_slot = slot + 1 / self.pacing.overall_per_second
             if slot > now:
                 await self._sleep(slot - now)
+            if self.shared is not None:
+                await self.shared()
 
     def pause(self, seconds: float) -> None:
         """Send nothing for a while (the platform asked: 429, retry after)."""
@@ -311,6 +315,7 @@ class OutboxService:
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._leases: dict[int, _Lease] = {}
+        self._shared_rates: dict[str, Callable[[], Awaitable[None]]] = {}
         self.totals = DrainResult()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -327,8 +332,15 @@ class OutboxService:
         pacing = notifier.pacing
         if pacing.overall_per_second > self.options.pacing.overall_per_second:
             pacing = replace(pacing, overall_per_second=self.options.pacing.overall_per_second)
-        self._pacers[notifier.channel] = Pacer(pacing, self._monotonic, self._sleep)
+        pacer = self._pacers[notifier.channel] = Pacer(pacing, self._monotonic, self._sleep)
+        pacer.shared = self._shared_rates.get(notifier.channel)
         self._stopping = False
+
+    def share_rate(self, channel: str, take: Callable[[], Awaitable[None]]) -> None:
+        """Several instances: each send on `channel` also waits for `take` (a global rate)."""
+        self._shared_rates[channel] = take
+        if channel in self._pacers:
+            self._pacers[channel].shared = take
 
     def pacer(self, channel: str) -> Pacer | None:
         """The pacer of an attached channel."""

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.domain.records import OutboxMessage
-from bot.fakeserver import FakeBotApi
+from bot.fakeserver import FakeBotApi, FloodLimits
 from storage.db import create_engine
 from storage.uow import make_uow_factory
 from tests.conftest import KONTUM, ROOT, TOKEN
@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 
 async def _start(fake: FakeBotApi, database_url: str, log: Path,
-                 port: int | None = None) -> asyncio.subprocess.Process:
+                 port: int | None = None, **extra: str) -> asyncio.subprocess.Process:
     port = port or _free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("BOT_TOKEN", "DATABASE_URL", "ZALO_BOT_TOKEN", "ADMIN_IDS", "HEAD_IDS")}
@@ -50,7 +50,7 @@ async def _start(fake: FakeBotApi, database_url: str, log: Path,
                WEB_LISTEN=f"127.0.0.1:{port}",
                TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                TELEGRAM_WEBHOOK_SECRET=SECRET,
-               QUIET_HOURS="off", LEADER_RETRY_SECONDS="0.3")
+               QUIET_HOURS="off", LEADER_RETRY_SECONDS="0.3", **extra)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--no-sandbox", cwd=log.parent, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=open(log, "ab"),  # noqa: SIM115
@@ -65,15 +65,17 @@ async def _until(condition, timeout: float, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _queue(database_url: str, key: str, user_id: int) -> None:
+async def _queue(database_url: str, key: str, *user_ids: int) -> None:
     engine = create_engine(database_url)
     try:
         now = datetime.now(UTC)
         async with make_uow_factory(engine)() as uow:
-            await uow.outbox.enqueue(OutboxMessage(
-                key=key, kind="erasure", address=tg(user_id),
-                text_key="registration.erased_notice", payload={"unit": key}, locale="vi",
-                due_at=now, created_at=now, recipient_unit_id=None, campaign_id="kontum-2023"))
+            for user_id in user_ids:
+                await uow.outbox.enqueue(OutboxMessage(
+                    key=f"{key}:{user_id}", kind="erasure", address=tg(user_id),
+                    text_key="registration.erased_notice", payload={"unit": key}, locale="vi",
+                    due_at=now, created_at=now, recipient_unit_id=None,
+                    campaign_id="kontum-2023"))
             await uow.commit()
     finally:
         await engine.dispose()
@@ -102,6 +104,13 @@ async def _refusals(database_url: str, user_id: int) -> int:
 
 def _texts(fake: FakeBotApi, user_id: int) -> list[str]:
     return [message.text or "" for message in fake.sent_messages(user_id)]
+
+
+def _update(update_id: int, user, text: str) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "text": text,
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": {"id": user.id, "is_bot": False, "first_name": user.first_name}}}
 
 
 async def _post_update(port: int, update: dict) -> int:
@@ -192,7 +201,7 @@ async def test_one_instance_sends_and_the_other_takes_over_when_it_is_killed(tmp
             # Killed once the send is recorded: a kill between the platform's answer and that
             # record may send one message twice (at least once, never lost; see the outbox).
             for _ in range(500):
-                if await _status(database_url, "truoc-khi-tat") == "sent":
+                if await _status(database_url, f"truoc-khi-tat:{user.id}") == "sent":
                     break
                 await asyncio.sleep(0.02)
             first.send_signal(signal.SIGKILL)
@@ -208,3 +217,34 @@ async def test_one_instance_sends_and_the_other_takes_over_when_it_is_killed(tmp
         finally:
             await _stop(first)
             await _stop(second)
+
+
+async def test_two_instances_together_stay_within_the_platforms_rate(tmp_path, postgres_url):
+    """The leader sends a wave of queued messages while the other answers a burst of people;
+    Telegram (the fake, 10 messages/s overall) never has to refuse one."""
+    limits = FloodLimits(overall_per_second=10, overall_burst=10, chat_burst=3)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    second_port = _free_port()
+    async with FakeBotApi(token=TOKEN, bot_username="daumoi_bot", flood_limits=limits) as fake:
+        wave = [fake.add_user(f"Đầu mối {n}") for n in range(30)]
+        askers = [fake.add_user(f"Khách {n}") for n in range(20)]
+        first = await _start(fake, postgres_url, first_log, SEND_RATE_LIMIT="10")
+        second = None
+        try:
+            await _until(lambda: LEADS in first_log.read_text(), 60, "the first instance to lead")
+            second = await _start(fake, postgres_url, second_log, second_port,
+                                  SEND_RATE_LIMIT="10")
+            await _until(lambda: "daumoi is running" in second_log.read_text(), 60,
+                         "the second instance to run")
+            await _queue(postgres_url, "dot-nhac", *(user.id for user in wave))
+            for number, user in enumerate(askers):
+                assert await _post_update(second_port, _update(880000 + number, user,
+                                                               "/start")) == 200
+            everyone = [*wave, *askers]
+            await _until(lambda: all(fake.sent_messages(u.id) for u in everyone), 60,
+                         "every message")
+            assert fake.retry_after_count == 0  # never over the limit, both together
+        finally:
+            await _stop(first)
+            await _stop(second)
+

@@ -95,3 +95,15 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
 def uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:
     """Makes units of work on the migrated database."""
     return make_uow_factory(engine)
+
+
+@pytest.fixture
+async def postgres_url() -> str:
+    """TEST_DATABASE_URL with a clean schema migrated to head, for what only PostgreSQL has
+    (several instances: the advisory lock, the shared send rate)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(PG_SKIP_REASON)
+    await _reset_postgres(url)
+    await upgrade_async(url)
+    return url

@@ -36,9 +36,8 @@ async def test_the_lock_fits_the_database(database_url):
 
 
 async def test_on_postgresql_a_holder_whose_session_dies_loses_the_lock_to_the_next(
-        database_url):
-    if database_url.startswith("sqlite"):
-        return  # a flock dies only with its process (tests/e2e/test_instances.py kills one)
+        postgres_url):
+    database_url = postgres_url
     first_engine, second_engine = create_engine(database_url), create_engine(database_url)
     try:
         first, second = leader_lock(first_engine), leader_lock(second_engine)

@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "user_prefs",
     "inbox",
     "directory_version",
+    "send_slots",
 }
 
 
@@ -37,7 +38,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0004"
+    assert await current_async(database_url) == head() == "0005"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

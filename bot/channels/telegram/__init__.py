@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -22,6 +23,7 @@ from bot.channels.telegram.inbound import address, button_inbound, message_inbou
 from bot.channels.telegram.menu import TelegramMenus, set_command_menus
 from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
+from bot.channels.telegram.ratelimit import SharedRateLimiter
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
 from bot.channels.telegram.webhook import PATH as WEBHOOK_PATH
 from bot.channels.telegram.webhook import TelegramWebhook
@@ -84,7 +86,8 @@ class TelegramChannel:
     capabilities = CAPABILITIES
 
     def __init__(self, settings: Any, services: Services, *, rate_limited: bool = True,
-                 web: WebServer | None = None) -> None:
+                 web: WebServer | None = None,
+                 shared_rate: Callable[[], Awaitable[None]] | None = None) -> None:
         builder = (
             ApplicationBuilder()
             .token(settings.bot_token.get_secret_value())
@@ -93,9 +96,11 @@ class TelegramChannel:
         )
         if rate_limited:
             # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
-            builder = builder.rate_limiter(
-                AIORateLimiter(overall_max_rate=settings.send_rate_limit, max_retries=3)
-            )
+            limiter: Any = AIORateLimiter(overall_max_rate=settings.send_rate_limit,
+                                          max_retries=3)
+            if shared_rate is not None:  # several instances: one rate for them all
+                limiter = SharedRateLimiter(limiter, shared_rate)
+            builder = builder.rate_limiter(limiter)
         self.application: Application = builder.build()
         # The outbox paces itself (bot.services.outbox.Pacer, Telegram's limits): it sends
         # through a Bot without PTB's rate limiter, so no message waits on two limiters.
