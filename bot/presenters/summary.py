@@ -9,14 +9,16 @@ from bot.domain.progress import DeadlineState
 from bot.domain.records import report_reference
 from bot.presenters.common import (
     MESSAGE_LIMIT,
-    format_number,
+    format_total,
     format_when,
     format_when_short,
     shorten,
     split_messages,
+    target_values,
     task_label,
     time_left,
     unit_name,
+    unit_target_values,
 )
 from bot.services.summary import (
     TASK_STATES,
@@ -76,6 +78,8 @@ def summary_lines(
     lines += ["", t_html("summary.units_header", locale)]
     lines += [_unit_line(unit, summary, plan, locale) for unit in summary.units]
     lines += ["", *_figure_lines(summary, locale)]
+    if summary.targets:
+        lines += ["", *target_lines(summary, plan, locale)]
     if summary.problem_count and narratives:
         lines += ["", *_problem_lines(summary, plan, locale)]
     elif summary.problem_count:
@@ -190,9 +194,26 @@ def _figure_lines(summary: Summary, locale: str) -> list[str]:
         return [t_html("summary.figures_none", locale)]
     return [t_html("summary.figures_header", locale)] + [
         t_html("summary.figure_line", locale, label=figure.label,
-               total=format_number(figure.total, locale))
+               total=format_total(figure, locale))
         for figure in summary.figures
     ]
+
+
+def target_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
+    """Result against target for each metric that has one, and the units below their own."""
+    lines = [t_html("summary.targets_header", locale)]
+    for item in summary.targets:
+        values = target_values(item, locale)
+        key = "summary.target_line" if item.target is not None else "summary.target_line_units"
+        lines.append(t_html(key, locale, **values))
+        if item.below:
+            below = "; ".join(t("summary.target_unit", locale,
+                                **unit_target_values(plan, item, unit, locale))
+                              for unit in item.below)
+            lines.append(t_html("summary.target_below", locale, units=below))
+        elif item.units:
+            lines.append(t_html("summary.target_all_met", locale))
+    return lines
 
 
 def _problem_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
