@@ -288,6 +288,22 @@ def plan_metrics(plan: Plan) -> dict[str, Metric]:
     return metrics
 
 
+def _percent_means(
+    totals: Mapping[str, int], unit_figures: Sequence[UnitFigure], metrics: Mapping[str, Metric]
+) -> dict[str, int]:
+    """The totals to show: a sum for every kind but a percentage, which is the units' mean
+    (twelve communes at 90 % are 90 % together, not 1080 %)."""
+    shown = dict(totals)
+    values: dict[str, list[int]] = {}
+    for figure in unit_figures:
+        metric = metrics.get(figure.metric_id)
+        if metric is not None and metric.kind is MetricKind.PERCENT:
+            values.setdefault(figure.metric_id, []).append(figure.total)
+    for metric_id, stored in values.items():
+        shown[metric_id] = round(sum(stored) / len(stored))
+    return shown
+
+
 def target_progress(
     plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure]
 ) -> tuple[TargetProgress, ...]:
@@ -458,14 +474,18 @@ class SummaryService:
             )
         totals = await repo.figure_totals(plan.id, now)
         metrics = plan_metrics(plan)
+        by_unit: list[UnitFigure] = []
+        if any(m.target is not None or m.kind is MetricKind.PERCENT for m in metrics.values()):
+            by_unit = await repo.unit_figures(plan.id, now)
+        shown = _percent_means(totals, by_unit, metrics)
         figures = tuple(
-            FigureTotal(metric, label, totals[metric], metrics[metric].kind, metrics[metric].unit)
+            FigureTotal(metric, label, shown[metric], metrics[metric].kind, metrics[metric].unit)
             for metric, label in metric_labels(plan).items()
-            if metric in totals
+            if metric in shown
         )
         targets: tuple[TargetProgress, ...] = ()
         if any(metric.target is not None for metric in metrics.values()):
-            targets = target_progress(plan, totals, await repo.unit_figures(plan.id, now))
+            targets = target_progress(plan, totals, by_unit)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
             plan.id, now, status=ReportStatus.PROBLEM, limit=PROBLEMS_SHOWN
