@@ -356,3 +356,36 @@ def plain_text(lines):
     import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", "\n".join(lines)))
+
+
+def test_plan_check_lists_the_targets_and_the_json_carries_them(plan):
+    from bot.plan import plan_to_json, timeline_lines
+
+    lines = timeline_lines(plan)
+    assert "  • Số km đường bê tông: toàn kế hoạch 10 km; 2 đơn vị có chỉ tiêu riêng" in lines
+    assert "  • Tỷ lệ hộ dùng nước sạch: mỗi đơn vị 90 %" in lines
+    metrics = plan_to_json(plan)["tasks"][0]["metrics"]
+    assert metrics[0] == {"id": "km-duong", "label": "Số km đường bê tông", "kind": "decimal",
+                          "unit": "km", "target": {"total": 10, "each": None,
+                                                   "units": {"xa-a": 6, "xa-b": 4}}}
+    assert plan_to_json(plan)["tasks"][0]["attachments"] == "required"
+
+
+def test_the_readme_example_shows_every_new_field(tmp_path):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    path = tmp_path / "readme.yaml"
+    path.write_text(block, encoding="utf-8")
+    plan, warnings = load_plan_checked(path)
+    assert warnings == []
+    task = plan.tasks[0]
+    assert task.attachments_required
+    assert [m.kind for m in task.metrics] == [K.COUNT, K.MONEY, K.PERCENT]
+    assert task.metrics[1].target == Target(total=Decimal(5_000_000), units={
+        "thon-1": Decimal(3_000_000), "thon-2": Decimal(2_000_000)})
+    assert plan.vocabulary.signer_name == "Nguyễn Văn A"
+    for field in ("kind:", "unit:", "target:", "targets:", "attachments: required",
+                  "vocabulary:", "report_symbol:", "signature:"):
+        assert field in block
