@@ -13,7 +13,7 @@ from bot.domain.figures import MetricKind
 from bot.domain.plan import Plan, Task, Unit
 from bot.services.summary import FigureTotal, TargetProgress, UnitTarget
 from bot.texts import t
-from bot.texts.numbers import format_amount
+from bot.texts.numbers import format_amount, format_decimal
 
 
 def local(when: datetime, timezone: str) -> datetime:
@@ -65,7 +65,8 @@ def unit_target_values(
     """One unit's result against its own target, formatted."""
     return {
         "unit": unit_name(plan, unit.unit_id),
-        "result": format_amount(unit.result, item.kind, "", locale),
+        # "2/4 km", "95/90 %", "4.000.000/5.000.000 đồng": the unit once, after the target.
+        "result": format_decimal(unit.result, locale),
         "target": format_amount(unit.target, item.kind, item.unit, locale),
         "percent": unit.percent if unit.percent is not None else 0,
     }

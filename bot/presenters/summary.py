@@ -272,6 +272,12 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
                     at=format_when(item.report.created_at, zone),
                 )
             )
+    if status.targets:
+        lines += ["", t_html("summary.unit_targets_header", locale)]
+        for item, unit in status.targets:
+            key = "summary.unit_target_below" if unit.below else "summary.unit_target_met"
+            lines.append(t_html(key, locale, label=item.label,
+                                **unit_target_values(plan, item, unit, locale)))
     if status.reminders and status.last_reminder is not None:
         lines += [
             "",

@@ -256,6 +256,8 @@ class UnitStatus:
     deadlines: tuple[tuple[Deadline, UnitDeadline], ...]
     reminders: int = 0
     last_reminder: datetime | None = None
+    # The unit's own targets: each metric with one, and the unit's result against it.
+    targets: tuple[tuple[TargetProgress, UnitTarget], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -375,6 +377,7 @@ class SummaryService:
                 states = await uow.progress.deadline_status(plan.id, deadline, now)
                 deadlines.extend((deadline, row) for row in states if row.unit_id == unit_id)
             reminders = {r.unit_id: r for r in await uow.summary.reminders(plan.id, now)}
+            targets = await self._own_targets(uow, unit_id, now)
         reminder = reminders.get(unit_id)
         return UnitStatus(
             unit_id=unit_id,
@@ -384,6 +387,23 @@ class SummaryService:
             deadlines=tuple(deadlines),
             reminders=reminder.count if reminder else 0,
             last_reminder=reminder.last_sent_at if reminder else None,
+            targets=targets,
+        )
+
+    async def _own_targets(
+        self, uow: UnitOfWork, unit_id: str, now: datetime
+    ) -> tuple[tuple[TargetProgress, UnitTarget], ...]:
+        """The unit's result against each target it has (its own figures only)."""
+        plan = self._plan
+        if not any(m.target is not None for task in plan.tasks_of(unit_id)
+                   for m in task.metrics):
+            return ()
+        figures = [f for f in await uow.summary.unit_figures(plan.id, now) if f.unit_id == unit_id]
+        return tuple(
+            (item, unit)
+            for item in target_progress(plan, {}, figures)
+            for unit in item.units
+            if unit.unit_id == unit_id
         )
 
     async def consolidated(self, now: datetime) -> ExportData:

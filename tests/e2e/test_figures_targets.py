@@ -100,3 +100,20 @@ async def test_the_head_reads_results_against_targets(bot, fake_api, runtime, he
         head.id, timeout=WAIT, predicate=lambda m: (m.caption or "").startswith("🎯"))
     assert target_chart.caption == plain("summary.target_chart_caption", now=now)
     assert "Tiểu ban" not in texts(fake_api, head)
+
+
+async def test_a_commune_sees_its_own_targets_and_no_other_unit(bot, fake_api, runtime):
+    from tests.summary_support import Seed
+
+    seed = Seed(PLAN.id)
+    seed.report("xa-b", "duong-b", NOW, figures={"km-duong": 200, "ty-le": 950, "so-bai": 12})
+    seed.report("xa-a", "duong-a", NOW, figures={"km-duong": 600})
+    await seed.store(runtime.uow_factory)
+    binh = Person(fake_api, fake_api.add_user("Bình"))
+    await seat(runtime, binh, "xa-b")
+    message = await ask(binh, "/tonghop", first_line("summary.unit_title", unit="Xã B",
+                                                     now="20/11/2026 09:00"))
+    assert "• Số km đường bê tông: 2/4 km — đạt 50 %, chưa đạt chỉ tiêu" in message.text
+    assert "• Tỷ lệ hộ dùng nước sạch: 95/90 % — đạt 105 % ✅" in message.text
+    assert "• Số tin bài tuyên truyền: 12/10 bài — đạt 120 % ✅" in message.text
+    assert "Xã A" not in message.text and "6/6" not in message.text
