@@ -389,3 +389,15 @@ def test_the_readme_example_shows_every_new_field(tmp_path):
     for field in ("kind:", "unit:", "target:", "targets:", "attachments: required",
                   "vocabulary:", "report_symbol:", "signature:"):
         assert field in block
+
+
+def test_the_binh_son_word_report_is_numbered_and_signed_as_a_commune_s(plan):
+    binhson = load_plan(BINHSON)
+    data = _export(plan)
+    data = replace(data, summary=replace(data.summary, targets=(), figures=()))
+    document = Document(io.BytesIO(consolidated_docx(data, binhson)))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
+    assert "Số:        /BC-UBND" in cells
+    assert "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH" in "\n".join(cells)
+    assert "Tiểu ban" not in text and "TIỂU BAN" not in text
