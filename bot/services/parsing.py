@@ -474,7 +474,7 @@ def _read_number(digits: str) -> Decimal | None:
     return Decimal(digits)
 
 
-def parse_amount(text: str, kind: MetricKind) -> Decimal:
+def parse_amount(text: str, kind: MetricKind, locale: str = "vi") -> Decimal:
     """A figure of a metric's kind from what people type; FigureError says why not.
 
     Accepted: "5,5" and "5.5" (a decimal), "1.234,5", "2.000.000", "2 000 000", "2 triệu",
@@ -495,6 +495,8 @@ def parse_amount(text: str, kind: MetricKind) -> Decimal:
     if len(runs) != 1:
         raise FigureError("not_digits")
     sign, digits = runs[0].groups()
+    if locale == "en":  # 1,234.5 the English way is 1.234,5 the Vietnamese way
+        digits = digits.translate(str.maketrans(".,", ",."))
     value = _read_number(digits)
     if value is None:
         raise FigureError("not_digits")
@@ -518,16 +520,16 @@ def parse_amount(text: str, kind: MetricKind) -> Decimal:
     return value
 
 
-def parse_metric_figure(text: str, kind: MetricKind) -> Decimal:
+def parse_metric_figure(text: str, kind: MetricKind, locale: str = "vi") -> Decimal:
     """A count as `parse_figure` reads it (so counts are read as they always were), other
     kinds as `parse_amount`; a count typed as a decimal is refused as not_whole."""
     folded = fold(text)
     if kind is not MetricKind.COUNT or any(
             re.search(rf"\d\s*{word}\b", folded) for word in _MULTIPLIERS):
-        return parse_amount(text, kind)
+        return parse_amount(text, kind, locale)
     try:
         return Decimal(parse_figure(text))
     except FigureError as exc:
         if exc.reason != "not_digits":
             raise
-        return parse_amount(text, kind)  # "2 nghìn" is 2000; "5,5" is refused as not_whole
+        return parse_amount(text, kind, locale)  # "2 nghìn" is 2000; "5,5" is not_whole

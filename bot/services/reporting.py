@@ -600,7 +600,8 @@ class ReportingService:
         text = answer.text
         value: int | None
         try:  # before is_skip: "không có" is 0 here, not an empty figure
-            value = to_stored(metric.kind, parse_metric_figure(text or "", metric.kind))
+            value = to_stored(metric.kind, parse_metric_figure(
+                text or "", metric.kind, data.get("locale", "vi")))
         except FigureError as exc:
             if text is not None and is_skip(text):
                 value = None

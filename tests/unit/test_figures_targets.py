@@ -401,3 +401,15 @@ def test_the_binh_son_word_report_is_numbered_and_signed_as_a_commune_s(plan):
     assert "Số:        /BC-UBND" in cells
     assert "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH" in "\n".join(cells)
     assert "Tiểu ban" not in text and "TIỂU BAN" not in text
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("1,234.5", "1234.5"), ("1.5", "1.5"), ("1,500", "1500"), ("5,5", "5.5"),
+    ("20,000,5", None), ("120,000", "120000"),
+])
+def test_an_english_speaker_s_decimals_are_read_the_english_way(typed, value):
+    if value is None:
+        with pytest.raises(FigureError):
+            parse_metric_figure(typed, K.DECIMAL, "en")
+    else:
+        assert parse_metric_figure(typed, K.DECIMAL, "en") == Decimal(value)
