@@ -809,6 +809,10 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
     """Warnings about figures and wording: what loads, but is surely not what was meant."""
     unit_ids = [unit.id for unit in plan.units]
     metric_ids = list(dict.fromkeys(m.id for task in plan.tasks for m in task.metrics))
+    reporters: dict[str, set[str]] = {}
+    for task in plan.tasks:
+        for metric in task.metrics:
+            reporters.setdefault(metric.id, set()).update((task.lead, *task.cooperating))
     kinds = [kind.value for kind in MetricKind]
     for path, metric in _metric_items(data):
         kind = metric.get("kind")
@@ -817,20 +821,22 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
                     suffix=out.did_you_mean(kind.strip().lower(), kinds))
         target = metric.get("target")
         if isinstance(target, dict):
-            _warn_target_units(target, (*path, "target"), unit_ids, out)
+            _warn_target_units(target, (*path, "target"), unit_ids, out,
+                               reporters.get(str(metric.get("id")), set()))
     for index, item in _items(data, "targets"):
         metric_id = item.get("metric")
         path: FieldPath = ("targets", index)
         if isinstance(metric_id, str) and metric_id not in metric_ids:
             out.add((*path, "metric"), "warn_target_unasked", id=metric_id,
                     suffix=out.did_you_mean(metric_id, metric_ids))
-        _warn_target_units(item, path, unit_ids, out)
+        _warn_target_units(item, path, unit_ids, out, reporters.get(str(metric_id), set()))
     if not plan.vocabulary.report_symbol and not _filing_symbol(plan):
         out.add(("report_symbol",), "warn_no_symbol", line=1)
 
 
 def _warn_target_units(
-    target: dict[str, Any], path: FieldPath, unit_ids: list[str], out: _Collector
+    target: dict[str, Any], path: FieldPath, unit_ids: list[str], out: _Collector,
+    reporters: set[str],
 ) -> None:
     units = target.get("units")
     if not isinstance(units, dict):
@@ -839,6 +845,9 @@ def _warn_target_units(
         if isinstance(unit, str) and unit not in unit_ids:
             out.add((*path, "units", unit), "warn_target_unknown_unit", id=unit,
                     suffix=out.did_you_mean(unit, unit_ids))
+        elif isinstance(unit, str) and reporters and unit not in reporters:
+            # It would read 0 of its target for ever: no task of its asks for this figure.
+            out.add((*path, "units", unit), "warn_target_unit_not_reporting", id=unit)
 
 
 def _filing_symbol(plan: Plan) -> str | None:

@@ -413,3 +413,12 @@ def test_an_english_speaker_s_decimals_are_read_the_english_way(typed, value):
             parse_metric_figure(typed, K.DECIMAL, "en")
     else:
         assert parse_metric_figure(typed, K.DECIMAL, "en") == Decimal(value)
+
+
+def test_plan_check_warns_about_a_target_for_a_unit_that_never_reports_it(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(FIGURES.read_text(encoding="utf-8").replace(
+        "units: {xa-a: 6, xa-b: 4}", "units: {xa-a: 6, vp: 4}"), encoding="utf-8")
+    _, warnings = load_plan_checked(path)
+    [warning] = [w for w in warnings if w.code == "warn_target_unit_not_reporting"]
+    assert warning.path == "targets[0].units.vp" and "luôn ở mức 0" in warning.message
