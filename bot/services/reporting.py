@@ -467,7 +467,11 @@ class ReportingService:
         return Reply("reports.ask_narrative", {"limit": NARRATIVE_MAX})
 
     def _attach_prompt(self, data: dict[str, Any]) -> Reply:
-        return Reply("reports.ask_attachments", {"count": len(data.get("attachments", []))},
+        task = self._task(data["unit_id"], data.get("task_id") or "")
+        # A task that needs evidence says so before "xong" is typed, not only after.
+        key = "reports.ask_attachments_required" if task is not None and \
+            self._needs_attachment(task, data) else "reports.ask_attachments"
+        return Reply(key, {"count": len(data.get("attachments", []))},
                      (Choice("reports.choice_done"),), step=ATTACH)
 
     def _actions(self, task: Task) -> tuple[str, ...]:

@@ -62,7 +62,8 @@ async def test_a_commune_reports_decimals_money_and_a_percentage(bot, fake_api, 
     assert not_whole.text.startswith("«Số tin bài tuyên truyền» là số đếm nên phải là số nguyên")
     await lan.reply()
     await lan.say("12 bài")
-    await lan.say("Đã bê tông hóa 5,5 km.")
+    asked = await lan.say("Đã bê tông hóa 5,5 km.")
+    assert asked.text.startswith(plain("reports.ask_attachments_required", count=0))
     needs_photo = await lan.say("xong")
     assert needs_photo.text == plain("reports.attachments_required")
     await lan.reply()  # the attachments question again
