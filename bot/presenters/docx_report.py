@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 from lxml import etree
 
+from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.records import ReportStatus
 from bot.presenters.common import (
@@ -473,6 +474,13 @@ class _Body:
         """A stored figure in its metric's terms: 1.200, 5,5 km, 80 %, 2.000.000 đồng."""
         return format_metric_figure(self.metrics.get(metric_id), stored, LOCALE)
 
+    def mean_note(self, metric_id: str) -> str:
+        """A percentage's "total" is the units' mean, and says so."""
+        metric = self.metrics.get(metric_id)
+        if metric is None or metric.kind is not MetricKind.PERCENT:
+            return ""
+        return " " + t("consolidated.mean_note", LOCALE)
+
     def _figures(self, totals: Iterable[tuple[str, int]]) -> str:
         return "; ".join(
             t("consolidated.figure", LOCALE, label=self.labels.get(metric, metric),
@@ -624,7 +632,7 @@ class _Body:
             texts += [self.amount(m, values[m]) if m in values else "" for m in metrics]
             rows.append(self._row(twips, texts, bold=False))
         total_texts = ["", t("consolidated.total_row", LOCALE)]
-        total_texts += [self.amount(m, totals.get(m, 0)) for m in metrics]
+        total_texts += [self.amount(m, totals.get(m, 0)) + self.mean_note(m) for m in metrics]
         rows.append(self._row(twips, total_texts, bold=True))
         progress = {item.metric_id: item for item in self.summary.targets}
         if any(progress.get(m) and progress[m].target is not None for m in metrics):

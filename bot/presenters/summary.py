@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.progress import DeadlineState
 from bot.domain.records import report_reference
@@ -193,7 +194,8 @@ def _figure_lines(summary: Summary, locale: str) -> list[str]:
     if not summary.figures:
         return [t_html("summary.figures_none", locale)]
     return [t_html("summary.figures_header", locale)] + [
-        t_html("summary.figure_line", locale, label=figure.label,
+        t_html("summary.figure_line_mean" if figure.kind is MetricKind.PERCENT
+               else "summary.figure_line", locale, label=figure.label,
                total=format_total(figure, locale))
         for figure in summary.figures
     ]
