@@ -53,6 +53,14 @@ def use_vocabulary(**words: str) -> None:
     _vocabulary.update({name: word for name, word in words.items() if word})
 
 
+def fill_vocabulary(template: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A raw template with the plan's words put in and every other placeholder left as it is
+    (for pages that fill the rest themselves, such as the sandbox)."""
+    for name, word in _words(template, locale, {}).items():
+        template = template.replace("{" + name + "}", str(word))
+    return template
+
+
 def _words(template: str, locale: str, given: Mapping[str, object]) -> dict[str, object]:
     """The vocabulary placeholders a template uses and no caller filled."""
     return {

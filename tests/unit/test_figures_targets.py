@@ -422,3 +422,18 @@ def test_plan_check_warns_about_a_target_for_a_unit_that_never_reports_it(tmp_pa
     _, warnings = load_plan_checked(path)
     [warning] = [w for w in warnings if w.code == "warn_target_unit_not_reporting"]
     assert warning.path == "targets[0].units.vp" and "luôn ở mức 0" in warning.message
+
+
+def test_the_sandbox_page_gets_the_plan_s_words_not_placeholders(plan):
+    from bot.sandbox.web import texts as sandbox_texts
+
+    words = plan.vocabulary
+    try:
+        use_vocabulary(body=words.body, leadership=words.leadership, head=words.head)
+        page = sandbox_texts("vi")
+        assert page["role_head"] == "Trưởng Ban Chỉ đạo"
+        assert page["kind_head"] == "Thường trực Ban Chỉ đạo"
+        assert not any(f"{{{w}}}" in text for text in page.values()
+                       for w in ("body", "leadership", "head"))
+    finally:
+        use_vocabulary()
