@@ -33,8 +33,7 @@ def format_when_short(when: datetime, timezone: str) -> str:
 
 def format_number(value: int, locale: str) -> str:
     """A whole number with thousands grouped the way the language writes it (1.234 / 1,234)."""
-    grouped = f"{value:,}"
-    return grouped.replace(",", ".") if locale == "vi" else grouped
+    return format_decimal(value, locale)
 
 
 def format_total(figure: FigureTotal, locale: str) -> str:

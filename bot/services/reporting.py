@@ -44,7 +44,7 @@ from bot.services.parsing import (
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
 from bot.services.secrecy import is_classified
-from bot.texts.numbers import format_amount
+from bot.texts.numbers import format_amount, format_decimal
 
 FLOW = "report"
 NARRATIVE_MAX = 4000
@@ -108,7 +108,7 @@ def shorten(text: str, limit: int) -> str:
 
 def format_figure(value: int | None) -> str:
     """A figure as shown in previews: grouped digits, or a dash when left empty."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return "—" if value is None else format_decimal(value, "vi")
 
 
 def format_metric_figure(metric: Metric | None, stored: int | None, locale: str = "vi") -> str:
@@ -116,7 +116,7 @@ def format_metric_figure(metric: Metric | None, stored: int | None, locale: str 
     if stored is None:
         return "—"
     if metric is None or (metric.kind is MetricKind.COUNT and not metric.unit):
-        return format_figure(stored) if locale == "vi" else f"{stored:,}"
+        return format_decimal(stored, locale)
     return format_amount(from_stored(metric.kind, stored), metric.kind, metric.unit, locale)
 
 
