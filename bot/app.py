@@ -45,7 +45,7 @@ from bot.services.retention import RetentionService
 from bot.services.schedule import policy_from_settings
 from bot.services.summary import SummaryService
 from bot.settings import Settings
-from bot.texts import t
+from bot.texts import t, use_vocabulary
 from bot.web import FileLinks, WebServer
 from bot.web.files import ROUTE
 from scheduler.leader import Leadership
@@ -175,6 +175,8 @@ class Runtime:
         cls, settings: Settings, plan: Plan, clock: Clock | None = None
     ) -> AsyncIterator[Runtime]:
         """Connect, migrate and build the services; dispose of the engine on exit."""
+        words = plan.vocabulary
+        use_vocabulary(body=words.body, leadership=words.leadership, head=words.head)
         await upgrade_database(settings.database_url)
         check_archive_dir(settings)
         engine = create_engine(settings.database_url)

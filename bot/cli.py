@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
     check.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
+    check.add_argument("--strict", action="store_true", help=cli_t("cli.help_strict"))
     check.set_defaults(handler=cmd_plan_check)
     schema = plan_commands.add_parser("schema", help=cli_t("cli.help_plan_schema"))
     schema.set_defaults(handler=cmd_plan_schema)
@@ -106,12 +107,29 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
     """Validate a plan file and print its timeline (or JSON)."""
     from bot.plan import plan_to_json, timeline_lines
 
-    plan = _load_plan(args.file, args.event_date)
+    plan, warnings = _load_plan_warned(args.file, args.event_date)
     if args.json:
         print_json(plan_to_json(plan))
     else:
         print("\n".join(timeline_lines(plan)))
-    return EXIT_OK
+    return _report_warnings(warnings, strict=args.strict)
+
+
+def _load_plan_warned(path: Path, event_date: date | None):  # noqa: ANN202 - lazy imports
+    from bot.plan import PlanError, load_plan_checked
+
+    try:
+        return load_plan_checked(path, event_date=event_date)
+    except PlanError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+
+
+def _report_warnings(warnings: Sequence[Any], *, strict: bool) -> int:
+    """Print plan warnings on stderr; with --strict they fail the check like errors."""
+    word = cli_t("plan.warning")
+    for warning in warnings:
+        print(f"{word}: {warning}", file=sys.stderr)
+    return EXIT_INVALID if strict and warnings else EXIT_OK
 
 
 def cmd_plan_schema(args: argparse.Namespace) -> int:

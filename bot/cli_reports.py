@@ -50,7 +50,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
     """List every report version (of one unit with --unit), as lines or JSON."""
     from bot.cli_people import with_runtime
     from bot.presenters.common import format_when
-    from bot.services.reporting import format_figure
+    from bot.services.reporting import format_metric_figure
+    from bot.services.summary import plan_metrics
 
     async def work(runtime: Any) -> tuple[Any, list[Any]]:
         plan = runtime.plan
@@ -78,9 +79,12 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if not reports:
         print(cli_t("reports.cli_none"))
         return 0
+    metrics = plan_metrics(plan)
     for report in reports:
         figures = ", ".join(
-            f"{figure.metric_id}={format_figure(figure.value)}" for figure in report.figures
+            f"{figure.metric_id}="
+            f"{format_metric_figure(metrics.get(figure.metric_id), figure.value)}"
+            for figure in report.figures
         ) or "—"
         print(cli_t(
             "reports.cli_line",

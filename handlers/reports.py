@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.domain.plan import Task
+from bot.domain.plan import Metric, Task
 from bot.domain.records import Report
 from bot.presenters.common import format_when, split_messages
 from bot.services.access import Identity, Role
 from bot.services.replies import Outcome
-from bot.services.reporting import TaskHistory, TaskView, format_figure, shorten
+from bot.services.reporting import TaskHistory, TaskView, format_metric_figure, shorten
 from bot.texts import t_html
 from handlers.turn import Turn, refuse
 
@@ -104,11 +104,17 @@ def _size(size: int | None) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
+def _label(metrics: dict[str, Metric], metric_id: str) -> str:
+    metric = metrics.get(metric_id)
+    return metric.label if metric is not None else metric_id
+
+
 def render_report(turn: Turn, report: Report, task: Task | None) -> list[str]:
     """One report version in full: status, figures, narrative, attachments."""
-    labels = {metric.id: metric.label for metric in task.metrics} if task else {}
+    metrics = {metric.id: metric for metric in task.metrics} if task else {}
     figures = [
-        f"• {labels.get(figure.metric_id, figure.metric_id)}: {format_figure(figure.value)}"
+        f"• {_label(metrics, figure.metric_id)}: "
+        f"{format_metric_figure(metrics.get(figure.metric_id), figure.value, turn.locale)}"
         for figure in report.figures
     ]
     attachments = []

@@ -42,6 +42,10 @@ async def summary(turn: Turn) -> None:
         png = await asyncio.to_thread(_chart, result, plan, turn.locale)
         caption = Reply("summary.chart_caption", {"now": format_when(result.now, plan.timezone)})
         await turn.responder.photo(png, caption, turn.locale)
+        if result.targets:
+            png = await asyncio.to_thread(_target_chart, result, plan, turn.locale)
+            await turn.responder.photo(png, Reply("summary.target_chart_caption", {
+                "now": format_when(result.now, plan.timezone)}), turn.locale)
         return
     if identity.is_member and identity.unit_id is not None:
         status = await services.summary.unit_status(identity.unit_id, turn.now)
@@ -97,6 +101,12 @@ def _chart(result: Summary, plan: Plan, locale: str) -> bytes:
     from bot.presenters.chart import status_chart
 
     return status_chart(result, plan, locale)
+
+
+def _target_chart(result: Summary, plan: Plan, locale: str) -> bytes:
+    from bot.presenters.chart import target_chart
+
+    return target_chart(result, plan, locale)
 
 
 def _docx(data: ExportData, plan: Plan) -> bytes:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.figures import MetricKind, Target
+
 
 class DeadlineKind(StrEnum):
     """What a deadline asks for."""
@@ -52,6 +54,9 @@ class Metric:
 
     id: str
     label: str
+    kind: MetricKind = MetricKind.COUNT
+    unit: str = ""
+    target: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Task:
     metrics: tuple[Metric, ...] = ()
     section: str = ""
     deadline: str | None = None
+    attachments_required: bool = False
 
     def involves(self, unit_id: str) -> bool:
         """Whether the unit leads or cooperates on this task."""
@@ -81,6 +87,23 @@ class Deadline:
     due: datetime
     kind: DeadlineKind
     units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the plan calls its own bodies and people, and how its reports are numbered and signed.
+
+    Texts say these words instead of any of their own, so a plan of a Ban Chỉ đạo never reads
+    "Tiểu ban". Empty fields fall back to neutral words in the catalogue.
+    """
+
+    body: str = ""  # the coordinating body: "Tiểu ban Tuyên truyền", "Ban Chỉ đạo"
+    head: str = ""  # its head, as people address them: "Trưởng Tiểu ban", "Chủ tịch UBND xã"
+    leadership: str = ""  # its leaders together: "Lãnh đạo Tiểu ban", "Thường trực BCĐ"
+    report_symbol: str = ""  # the report's symbol after "Số: …/": "BC-TBTT"
+    sign_on_behalf: str = ""  # "TM. ỦY BAN NHÂN DÂN" (empty: no line)
+    signer_title: str = ""  # "CHỦ TỊCH"; empty: the plan's head_title, upper case
+    signer_name: str = ""  # who signs, as printed under the signature
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class Plan:
     # Header of the consolidated report (Decree 30/2020): the body above the issuer, the place.
     parent_body: str | None = None
     place: str | None = None
+    vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary())
 
     def unit(self, unit_id: str) -> Unit:
         """The unit with this id (KeyError if none)."""

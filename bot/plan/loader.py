@@ -20,13 +20,16 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
-from bot.domain.plan import Activity, Deadline, Metric, Phase, Plan, Task, Unit
+from bot.domain.figures import MetricKind, Target
+from bot.domain.plan import Activity, Deadline, Metric, Phase, Plan, Task, Unit, Vocabulary
 from bot.plan.model import (
     ALL_UNITS,
     FOCAL_POINTS,
     SLUG_PATTERN,
     UNIT_SHORTHANDS,
+    MetricSpec,
     PlanFile,
+    TargetSpec,
 )
 from bot.plan.relative import (
     DEADLINE_TIME,
@@ -126,6 +129,8 @@ _PlanLoader.add_constructor("tag:yaml.org,2002:float", _number(float))
 class _Collector:
     """Gathers the issues of one file, located by the lines of its YAML nodes."""
 
+    prefix = "err_"  # catalogue keys plan.err_<code>; warnings are plan.warn_<code>
+
     def __init__(self, file: str, locale: str) -> None:
         self.file = file
         self.locale = locale
@@ -154,7 +159,7 @@ class _Collector:
         if unless_flagged and path in self.paths:
             return
         self.paths.add(path)
-        message = t(f"plan.err_{code}", self.locale, **values) + suffix
+        message = t(f"plan.{self.prefix}{code}", self.locale, **values) + suffix
         self.issues.append(
             PlanIssue(
                 file=self.file,
@@ -184,6 +189,14 @@ def load_plan(
     path: Path | str, event_date: date | None = None, *, locale: str = DEFAULT_LOCALE
 ) -> Plan:
     """Load, validate and resolve a plan file; ``event_date`` overrides the file's."""
+    return load_plan_checked(path, event_date, locale=locale)[0]
+
+
+def load_plan_checked(
+    path: Path | str, event_date: date | None = None, *, locale: str = DEFAULT_LOCALE
+) -> tuple[Plan, list[PlanIssue]]:
+    """Load a plan as `load_plan` does, with the warnings of `plan check` (what loads but
+    would mislead: a target nobody reports, an unknown metric kind, a report without symbol)."""
     path = Path(path)
     out = _Collector(str(path), locale)
     readable, data = _read_yaml(path, out)
@@ -199,9 +212,14 @@ def load_plan(
         for error in exc.errors():
             _pydantic_issue(error, out)
     _cross_check(data, event_date, out)
+    _check_figures(data, out)
     out.raise_if_any()
     assert spec is not None
-    return _build(spec, event_date)
+    plan = _build(spec, event_date)
+    warnings = _Collector(out.file, locale)
+    warnings.prefix, warnings.lines = "", out.lines
+    figure_warnings(data, plan, warnings)
+    return plan, sorted(warnings.issues, key=lambda i: (i.line is None, i.line or 0))
 
 
 def _read_yaml(path: Path, out: _Collector) -> tuple[bool, Any]:
@@ -375,6 +393,9 @@ _SIMPLE_ERRORS = {
     "int_type": "not_int",
     "int_parsing": "not_int",
     "int_from_float": "not_int",
+    "decimal_type": "not_number",
+    "decimal_parsing": "not_number",
+    "float_parsing": "not_number",
 }
 
 
@@ -393,7 +414,7 @@ def _pydantic_issue(error: Any, out: _Collector) -> None:
         out.add(loc, code, value=value, shorthands=", ".join(UNIT_SHORTHANDS))
     elif kind == "greater_than_equal":
         out.add(loc, "too_small", min=ctx.get("ge"))
-    elif kind == "enum":
+    elif kind in ("enum", "literal_error"):
         choices = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
         out.add(loc, "bad_choice", value=value, choices=choices)
     elif kind == "plan_when":
@@ -626,6 +647,11 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
     def optional(expression: str | None, default: time) -> datetime | None:
         return at(expression, default) if expression else None
 
+    known_units = set(every)
+    targets = {
+        spec_target.metric: _target(spec_target, known_units) for spec_target in spec.targets
+    }
+
     return Plan(
         id=spec.id,
         title=spec.title,
@@ -673,9 +699,10 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
                 cooperating=tuple(task.cooperating),
                 phases=tuple(task.phases) or all_phases,
                 text=task.text,
-                metrics=tuple(Metric(id=m.id, label=m.label) for m in task.metrics),
+                metrics=tuple(_metric(m, targets) for m in task.metrics),
                 section=task.section,
                 deadline=task.deadline,
+                attachments_required=task.attachments == "required",
             )
             for task in spec.tasks
         ),
@@ -692,7 +719,144 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
         recipients=tuple(spec.recipients),
         parent_body=spec.parent_body,
         place=spec.place,
+        vocabulary=_vocabulary(spec),
     )
 
 
-__all__ = ["PlanError", "PlanIssue", "format_path", "load_plan"]
+# --- figures, targets and the plan's own words (issue 15) ----------------------------------
+
+
+def _kind(value: str) -> MetricKind:
+    """A metric's kind; an unknown one reads as a count (plan check warns about it)."""
+    try:
+        return MetricKind(value.strip().lower())
+    except ValueError:
+        return MetricKind.COUNT
+
+
+def _target(spec: TargetSpec, known_units: set[str]) -> Target:
+    # A unit the plan does not list is left out (plan check names it, with a suggestion).
+    return Target(
+        total=spec.total,
+        each=spec.each,
+        units={unit: value for unit, value in spec.units.items() if unit in known_units},
+    )
+
+
+def _metric(spec: MetricSpec, targets: dict[str, Target]) -> Metric:
+    target = targets.get(spec.id)
+    if spec.target is not None:
+        inline = spec.target if isinstance(spec.target, TargetSpec) else TargetSpec(
+            total=spec.target)
+        target = Target(total=inline.total, each=inline.each, units=dict(inline.units))
+    return Metric(id=spec.id, label=spec.label, kind=_kind(spec.kind), unit=spec.unit or "",
+                  target=target)
+
+
+def _vocabulary(spec: PlanFile) -> Vocabulary:
+    words = spec.vocabulary
+    signature = spec.signature
+    return Vocabulary(
+        body=(words.body if words else None) or "",
+        head=(words.head if words else None) or "",
+        leadership=(words.leadership if words else None) or "",
+        report_symbol=spec.report_symbol or "",
+        sign_on_behalf=(signature.on_behalf if signature else None) or "",
+        signer_title=(signature.title if signature else None) or "",
+        signer_name=(signature.name if signature else None) or "",
+    )
+
+
+def _metric_items(data: dict[str, Any]) -> list[tuple[FieldPath, dict[str, Any]]]:
+    found = []
+    for index, task in _items(data, "tasks"):
+        metrics = task.get("metrics")
+        if isinstance(metrics, list):
+            found += [(("tasks", index, "metrics", m_index), metric)
+                      for m_index, metric in enumerate(metrics) if isinstance(metric, dict)]
+    return found
+
+
+def _check_figures(data: dict[str, Any], out: _Collector) -> None:
+    """Errors: one metric id with two kinds (its totals would add unlike things), two targets."""
+    kinds: dict[str, tuple[str, FieldPath]] = {}
+    targeted: dict[str, FieldPath] = {}
+    for path, metric in _metric_items(data):
+        metric_id, kind = metric.get("id"), metric.get("kind", "count")
+        if not isinstance(metric_id, str) or not isinstance(kind, str):
+            continue
+        kind = kind.strip().lower()
+        if metric_id in kinds and kinds[metric_id][0] != kind:
+            out.add((*path, "kind"), "metric_kind_clash", id=metric_id, kind=kind,
+                    other=kinds[metric_id][0], first=out.line_of(kinds[metric_id][1]))
+        kinds.setdefault(metric_id, (kind, (*path, "kind")))
+        if metric.get("target") is not None:
+            if metric_id in targeted:
+                out.add((*path, "target"), "duplicate_target", id=metric_id,
+                        first=out.line_of(targeted[metric_id]))
+            targeted.setdefault(metric_id, (*path, "target"))
+    for index, item in _items(data, "targets"):
+        metric_id = item.get("metric")
+        if not isinstance(metric_id, str):
+            continue
+        path = ("targets", index, "metric")
+        if metric_id in targeted:
+            out.add(path, "duplicate_target", id=metric_id, first=out.line_of(targeted[metric_id]))
+        targeted.setdefault(metric_id, path)
+
+
+def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
+    """Warnings about figures and wording: what loads, but is surely not what was meant."""
+    unit_ids = [unit.id for unit in plan.units]
+    metric_ids = list(dict.fromkeys(m.id for task in plan.tasks for m in task.metrics))
+    reporters: dict[str, set[str]] = {}
+    for task in plan.tasks:
+        for metric in task.metrics:
+            reporters.setdefault(metric.id, set()).update((task.lead, *task.cooperating))
+    kinds = [kind.value for kind in MetricKind]
+    for path, metric in _metric_items(data):
+        kind = metric.get("kind")
+        if isinstance(kind, str) and kind.strip().lower() not in kinds:
+            out.add((*path, "kind"), "warn_unknown_kind", value=kind, kinds=", ".join(kinds),
+                    suffix=out.did_you_mean(kind.strip().lower(), kinds))
+        target = metric.get("target")
+        if isinstance(target, dict):
+            _warn_target_units(target, (*path, "target"), unit_ids, out,
+                               reporters.get(str(metric.get("id")), set()))
+    for index, item in _items(data, "targets"):
+        metric_id = item.get("metric")
+        path: FieldPath = ("targets", index)
+        if isinstance(metric_id, str) and metric_id not in metric_ids:
+            out.add((*path, "metric"), "warn_target_unasked", id=metric_id,
+                    suffix=out.did_you_mean(metric_id, metric_ids))
+        _warn_target_units(item, path, unit_ids, out, reporters.get(str(metric_id), set()))
+    if not plan.vocabulary.report_symbol and not _filing_symbol(plan):
+        out.add(("report_symbol",), "warn_no_symbol", line=1)
+
+
+def _warn_target_units(
+    target: dict[str, Any], path: FieldPath, unit_ids: list[str], out: _Collector,
+    reporters: set[str],
+) -> None:
+    units = target.get("units")
+    if not isinstance(units, dict):
+        return
+    for unit in units:
+        if isinstance(unit, str) and unit not in unit_ids:
+            out.add((*path, "units", unit), "warn_target_unknown_unit", id=unit,
+                    suffix=out.did_you_mean(unit, unit_ids))
+        elif isinstance(unit, str) and reporters and unit not in reporters:
+            # It would read 0 of its target for ever: no task of its asks for this figure.
+            out.add((*path, "units", unit), "warn_target_unit_not_reporting", id=unit)
+
+
+def _filing_symbol(plan: Plan) -> str | None:
+    """The symbol the filing line gives ("Lưu: VT, TBTT"), as the Word report reads it."""
+    for recipient in reversed(plan.recipients):
+        match = re.match(r"^\s*Lưu\s*:\s*(.+?)\s*[.;]?\s*$", recipient)
+        if match:
+            return match.group(1).split(",")[-1].strip() or None
+    return None
+
+
+__all__ = ["PlanError", "PlanIssue", "format_path", "load_plan", "load_plan_checked"]

@@ -9,7 +9,8 @@ have no underscore: ``focal_points`` (every unit with ``focal_point_required: tr
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -133,11 +134,40 @@ class ActivitySpec(_Strict):
     when: When | None = Field(default=None, description="No hour: 00:00.")
 
 
+Amount = Annotated[Decimal, Field(ge=0, description="A number in the metric's own terms.")]
+
+
+class TargetSpec(_Strict):
+    """A metric's target (chỉ tiêu): the plan's total, each unit's, or named units'."""
+
+    total: Amount | None = Field(default=None, description="For the plan as a whole.")
+    each: Amount | None = Field(
+        default=None, description="For every unit that reports the metric, unless listed."
+    )
+    units: dict[Slug, Amount] = Field(
+        default_factory=dict, description="Per unit, by unit id (a table of targets)."
+    )
+
+
+class PlanTargetSpec(TargetSpec):
+    """A target listed on its own, for the metric with this id (in whichever task asks it)."""
+
+    metric: Slug
+
+
 class MetricSpec(_Strict):
     """A figure to report for a task."""
 
     id: Slug
     label: Text
+    kind: str = Field(
+        default="count",
+        description="count (whole number), decimal (5,5), percent (0–100) or money (đồng).",
+    )
+    unit: Text | None = Field(default=None, description="Shown after the figure: bài, km, lượt.")
+    target: Amount | TargetSpec | None = Field(
+        default=None, description="A number (the plan's total) or total/each/units."
+    )
 
 
 class TaskSpec(_Strict):
@@ -151,6 +181,9 @@ class TaskSpec(_Strict):
     section: str = ""
     metrics: list[MetricSpec] = Field(default_factory=list)
     deadline: Slug | None = None
+    attachments: Literal["optional", "required"] = Field(
+        default="optional", description="required: the report needs a photo or file."
+    )
 
 
 class DeadlineSpec(_Strict):
@@ -163,6 +196,24 @@ class DeadlineSpec(_Strict):
     units: list[UnitRef] = Field(
         min_length=1, description="Unit ids, or the shorthands focal_points and all_units."
     )
+
+
+class VocabularySpec(_Strict):
+    """What the plan calls its coordinating body and its head; texts say these words."""
+
+    body: Text | None = Field(default=None, examples=["Tiểu ban Tuyên truyền", "Ban Chỉ đạo"])
+    head: Text | None = Field(default=None, examples=["Trưởng Tiểu ban", "Trưởng Ban Chỉ đạo"])
+    leadership: Text | None = Field(
+        default=None, examples=["Lãnh đạo Tiểu ban", "Thường trực Ban Chỉ đạo"]
+    )
+
+
+class SignatureSpec(_Strict):
+    """The signature block of the Word report (Decree 30/2020, Appendix I)."""
+
+    on_behalf: Text | None = Field(default=None, examples=["TM. ỦY BAN NHÂN DÂN"])
+    title: Text | None = Field(default=None, examples=["CHỦ TỊCH"])
+    name: Text | None = Field(default=None, examples=["Nguyễn Văn A"])
 
 
 class PlanFile(_Strict):
@@ -192,3 +243,11 @@ class PlanFile(_Strict):
     agenda: list[ActivitySpec] = Field(default_factory=list)
     tasks: list[TaskSpec] = Field(default_factory=list)
     deadlines: list[DeadlineSpec] = Field(default_factory=list)
+    targets: list[PlanTargetSpec] = Field(
+        default_factory=list, description="Targets as a table, one entry per metric."
+    )
+    vocabulary: VocabularySpec | None = None
+    report_symbol: Text | None = Field(
+        default=None, description="The report's symbol after 'Số: …/', e.g. BC-TBTT."
+    )
+    signature: SignatureSpec | None = None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from bot.domain.plan import Plan
+from bot.domain.figures import MetricKind
+from bot.domain.plan import Metric, Plan
 from bot.plan.model import PlanFile
 from bot.texts import DEFAULT_LOCALE, t
+from bot.texts.numbers import format_amount
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -91,11 +94,65 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "section": task.section,
                 "text": task.text,
                 "deadline": task.deadline,
-                "metrics": [{"id": metric.id, "label": metric.label} for metric in task.metrics],
+                "metrics": [_metric_json(metric) for metric in task.metrics],
+                **({"attachments": "required"} if task.attachments_required else {}),
             }
             for task in plan.tasks
         ],
     }
+
+
+def _metric_json(metric: Metric) -> dict[str, Any]:
+    """A metric as JSON; kind, unit and target only when the plan gives them (a count)."""
+    data: dict[str, Any] = {"id": metric.id, "label": metric.label}
+    if metric.kind is not MetricKind.COUNT:
+        data["kind"] = metric.kind.value
+    if metric.unit:
+        data["unit"] = metric.unit
+    if metric.target is not None:
+        target = metric.target
+        data["target"] = {
+            "total": _number(target.total),
+            "each": _number(target.each),
+            "units": {unit: _number(value) for unit, value in target.units.items()},
+        }
+    return data
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def target_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
+    """The plan's targets for people, one line per metric id, as `plan check` prints them."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for task in plan.tasks:
+        for metric in task.metrics:
+            if metric.target is None or metric.id in seen:
+                continue
+            seen.add(metric.id)
+            target = metric.target
+            parts = []
+            if target.total is not None:
+                parts.append(t("plan.tl_target_total", locale, value=_amount(metric, target.total,
+                                                                             locale)))
+            if target.each is not None:
+                parts.append(t("plan.tl_target_each", locale, value=_amount(metric, target.each,
+                                                                            locale)))
+            if target.units:
+                parts.append(t("plan.tl_target_units", locale, count=len(target.units)))
+            lines.append(t("plan.tl_target", locale, label=metric.label,
+                           targets="; ".join(parts)))
+    if lines:
+        lines.insert(0, t("plan.tl_targets", locale, count=len(lines)))
+    return lines
+
+
+def _amount(metric: Metric, value: Decimal, locale: str) -> str:
+    return format_amount(value, metric.kind, metric.unit, locale)
 
 
 def timeline_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
@@ -174,6 +231,7 @@ def timeline_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
         else:
             lines.append(t("plan.tl_unit", locale, short_name=unit.short_name, name=unit.name))
     lines.append(t("plan.tl_tasks", locale, count=len(plan.tasks)))
+    lines += target_lines(plan, locale)
     return lines
 
 

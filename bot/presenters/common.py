@@ -6,10 +6,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from bot.domain.figures import MetricKind
 from bot.domain.plan import Plan, Task, Unit
+from bot.services.summary import FigureTotal, TargetProgress, UnitTarget
 from bot.texts import t
+from bot.texts.numbers import format_amount, format_decimal
 
 
 def local(when: datetime, timezone: str) -> datetime:
@@ -29,8 +33,42 @@ def format_when_short(when: datetime, timezone: str) -> str:
 
 def format_number(value: int, locale: str) -> str:
     """A whole number with thousands grouped the way the language writes it (1.234 / 1,234)."""
-    grouped = f"{value:,}"
-    return grouped.replace(",", ".") if locale == "vi" else grouped
+    return format_decimal(value, locale)
+
+
+def format_total(figure: FigureTotal, locale: str) -> str:
+    """A figure's total as people write it: 1.200 for a count, 5,5 km, 80 %, 2.000.000 đồng."""
+    if figure.kind is MetricKind.COUNT and not figure.unit:
+        return format_number(figure.total, locale)
+    return format_amount(figure.value, figure.kind, figure.unit, locale)
+
+
+def target_values(item: TargetProgress, locale: str) -> dict[str, object]:
+    """The plan's result, target and share of a metric with a target, formatted."""
+    return {
+        "label": item.label,
+        "result": format_amount(item.result.quantize(Decimal("0.1"))
+                                if item.kind is MetricKind.PERCENT else item.result,
+                                item.kind, item.unit, locale),
+        "target": format_amount(item.target, item.kind, item.unit, locale)
+        if item.target is not None else "",
+        "percent": item.percent if item.percent is not None else 0,
+        "met": sum(1 for unit in item.units if not unit.below),
+        "count": len(item.units),
+    }
+
+
+def unit_target_values(
+    plan: Plan, item: TargetProgress, unit: UnitTarget, locale: str
+) -> dict[str, object]:
+    """One unit's result against its own target, formatted."""
+    return {
+        "unit": unit_name(plan, unit.unit_id),
+        # "2/4 km", "95/90 %", "4.000.000/5.000.000 đồng": the unit once, after the target.
+        "result": format_decimal(unit.result, locale),
+        "target": format_amount(unit.target, item.kind, item.unit, locale),
+        "percent": unit.percent if unit.percent is not None else 0,
+    }
 
 
 def format_duration(delta: timedelta, locale: str) -> str:

@@ -26,10 +26,19 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 from lxml import etree
 
+from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.records import ReportStatus
-from bot.presenters.common import format_number, format_when, local, plan_index, shorten
-from bot.services.summary import NOT_REPORTED, ExportData, metric_labels
+from bot.presenters.common import (
+    format_when,
+    local,
+    plan_index,
+    shorten,
+    target_values,
+    unit_target_values,
+)
+from bot.services.reporting import format_metric_figure
+from bot.services.summary import NOT_REPORTED, ExportData, metric_labels, plan_metrics
 from bot.texts import t
 
 FONT = "Times New Roman"
@@ -371,7 +380,9 @@ def _header(document: Any, data: ExportData, plan: Plan, styles: _Styles) -> Non
     number_cell, date_cell = table.rows[1].cells
     symbol = symbol_of(plan)
     number = (
-        t("consolidated.number", LOCALE, symbol=symbol)
+        t("consolidated.number_symbol", LOCALE, symbol=plan.vocabulary.report_symbol)
+        if plan.vocabulary.report_symbol
+        else t("consolidated.number", LOCALE, symbol=symbol)
         if symbol
         else t("consolidated.number_no_symbol", LOCALE)
     )
@@ -419,10 +430,17 @@ def _closing(document: Any, plan: Plan, styles: _Styles) -> None:
     signer = right.paragraphs[0]
     signer.style = styles.title
     signer.paragraph_format.space_before = Pt(12)
-    signer.add_run(plan.head_title.upper()).bold = True
-    # Room for the signature and the seal; the clerk types the signer's name under it.
+    words = plan.vocabulary
+    if words.sign_on_behalf:  # "TM. ỦY BAN NHÂN DÂN" above the signer's title
+        signer.add_run(words.sign_on_behalf.upper()).bold = True
+        signer = _text(right, styles.title, "")
+    signer.add_run((words.signer_title or plan.head_title).upper()).bold = True
+    # Room for the signature and the seal; the clerk types the signer's name under it
+    # unless the plan names the signer.
     for _ in range(5):
         _text(right, styles.title, "")
+    if words.signer_name:
+        _text(right, styles.title, words.signer_name, bold=True)
 
 
 class _Body:
@@ -435,6 +453,7 @@ class _Body:
         self.styles = styles
         self.summary = data.summary
         self.labels = metric_labels(plan)
+        self.metrics = plan_metrics(plan)
         self.zone = plan.timezone
         self.index = plan_index(plan)
         # New blocks go just before the body's final section properties.
@@ -451,12 +470,39 @@ class _Body:
         self.end.addprevious(paragraph)
         return paragraph
 
+    def amount(self, metric_id: str, stored: int) -> str:
+        """A stored figure in its metric's terms: 1.200, 5,5 km, 80 %, 2.000.000 đồng."""
+        return format_metric_figure(self.metrics.get(metric_id), stored, LOCALE)
+
+    def mean_note(self, metric_id: str) -> str:
+        """A percentage's "total" is the units' mean, and says so."""
+        metric = self.metrics.get(metric_id)
+        if metric is None or metric.kind is not MetricKind.PERCENT:
+            return ""
+        return " " + t("consolidated.mean_note", LOCALE)
+
     def _figures(self, totals: Iterable[tuple[str, int]]) -> str:
         return "; ".join(
             t("consolidated.figure", LOCALE, label=self.labels.get(metric, metric),
-              total=format_number(total, LOCALE))
+              total=self.amount(metric, total))
             for metric, total in totals
         )
+
+    def targets(self) -> None:
+        """Results against targets (chỉ tiêu), and the units below their own."""
+        for item in self.summary.targets:
+            values = target_values(item, LOCALE)
+            key = "consolidated.target" if item.target is not None else \
+                "consolidated.target_units"
+            text = t(key, LOCALE, **values)
+            if item.below:
+                below = "; ".join(t("consolidated.target_unit", LOCALE,
+                                    **unit_target_values(self.plan, item, unit, LOCALE))
+                                  for unit in item.below)
+                text += " " + t("consolidated.target_below", LOCALE, units=below)
+            elif item.units:
+                text += " " + t("consolidated.target_all_met", LOCALE)
+            self.para(self.styles.body, text)
 
     def general(self) -> None:
         """I. The general situation: units, focal points, deadlines, task states, totals."""
@@ -486,6 +532,7 @@ class _Body:
             self.para(styles.body, t("consolidated.general_figures", LOCALE, figures=figures))
         else:
             self.para(styles.body, t("consolidated.general_no_figures", LOCALE))
+        self.targets()
 
     def units(self) -> None:
         """II. Results by unit: each task's state, narrative and figures."""
@@ -582,11 +629,24 @@ class _Body:
         for index, unit in enumerate(units, start=1):
             values = by_unit.get(unit, {})
             texts = [str(index), self.name(unit)]
-            texts += [format_number(values[m], LOCALE) if m in values else "" for m in metrics]
+            texts += [self.amount(m, values[m]) if m in values else "" for m in metrics]
             rows.append(self._row(twips, texts, bold=False))
         total_texts = ["", t("consolidated.total_row", LOCALE)]
-        total_texts += [format_number(totals.get(m, 0), LOCALE) for m in metrics]
+        total_texts += [self.amount(m, totals.get(m, 0)) + self.mean_note(m) for m in metrics]
         rows.append(self._row(twips, total_texts, bold=True))
+        progress = {item.metric_id: item for item in self.summary.targets}
+        if any(progress.get(m) and progress[m].target is not None for m in metrics):
+            # The plan's targets under its totals, and how much of each is reached.
+            plan_targets = {m: progress[m] for m in metrics
+                            if m in progress and progress[m].target is not None}
+            target_texts = ["", t("consolidated.target_row", LOCALE)]
+            target_texts += [str(target_values(plan_targets[m], LOCALE)["target"])
+                             if m in plan_targets else "" for m in metrics]
+            rows.append(self._row(twips, target_texts, bold=False))
+            share_texts = ["", t("consolidated.achieved_row", LOCALE)]
+            share_texts += [f"{plan_targets[m].percent} %" if m in plan_targets else ""
+                            for m in metrics]
+            rows.append(self._row(twips, share_texts, bold=True))
         self.para(self.styles.table, "")
 
     def _row(self, twips: list[str], texts: list[str], *, bold: bool,

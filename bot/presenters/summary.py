@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
 from bot.domain.progress import DeadlineState
 from bot.domain.records import report_reference
 from bot.presenters.common import (
     MESSAGE_LIMIT,
-    format_number,
+    format_total,
     format_when,
     format_when_short,
     shorten,
     split_messages,
+    target_values,
     task_label,
     time_left,
     unit_name,
+    unit_target_values,
 )
 from bot.services.summary import (
     TASK_STATES,
@@ -76,6 +79,8 @@ def summary_lines(
     lines += ["", t_html("summary.units_header", locale)]
     lines += [_unit_line(unit, summary, plan, locale) for unit in summary.units]
     lines += ["", *_figure_lines(summary, locale)]
+    if summary.targets:
+        lines += ["", *target_lines(summary, plan, locale)]
     if summary.problem_count and narratives:
         lines += ["", *_problem_lines(summary, plan, locale)]
     elif summary.problem_count:
@@ -189,10 +194,28 @@ def _figure_lines(summary: Summary, locale: str) -> list[str]:
     if not summary.figures:
         return [t_html("summary.figures_none", locale)]
     return [t_html("summary.figures_header", locale)] + [
-        t_html("summary.figure_line", locale, label=figure.label,
-               total=format_number(figure.total, locale))
+        t_html("summary.figure_line_mean" if figure.kind is MetricKind.PERCENT
+               else "summary.figure_line", locale, label=figure.label,
+               total=format_total(figure, locale))
         for figure in summary.figures
     ]
+
+
+def target_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
+    """Result against target for each metric that has one, and the units below their own."""
+    lines = [t_html("summary.targets_header", locale)]
+    for item in summary.targets:
+        values = target_values(item, locale)
+        key = "summary.target_line" if item.target is not None else "summary.target_line_units"
+        lines.append(t_html(key, locale, **values))
+        if item.below:
+            below = "; ".join(t("summary.target_unit", locale,
+                                **unit_target_values(plan, item, unit, locale))
+                              for unit in item.below)
+            lines.append(t_html("summary.target_below", locale, units=below))
+        elif item.units:
+            lines.append(t_html("summary.target_all_met", locale))
+    return lines
 
 
 def _problem_lines(summary: Summary, plan: Plan, locale: str) -> list[str]:
@@ -251,6 +274,12 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
                     at=format_when(item.report.created_at, zone),
                 )
             )
+    if status.targets:
+        lines += ["", t_html("summary.unit_targets_header", locale)]
+        for item, unit in status.targets:
+            key = "summary.unit_target_below" if unit.below else "summary.unit_target_met"
+            lines.append(t_html(key, locale, label=item.label,
+                                **unit_target_values(plan, item, unit, locale)))
     if status.reminders and status.last_reminder is not None:
         lines += [
             "",

@@ -17,12 +17,13 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from bot.domain.figures import MetricKind, from_stored
 from bot.domain.plan import Plan
 from bot.domain.progress import UnitDeadline
 from bot.domain.records import report_reference
 from bot.presenters.common import local
 from bot.services.parsing import format_phone
-from bot.services.summary import TASK_STATES, ExportData, metric_labels
+from bot.services.summary import TASK_STATES, ExportData, metric_labels, plan_metrics
 from bot.texts import t
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -230,6 +231,7 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
     units = {unit.id: unit for unit in plan.units}
     tasks = {task.id: task for task in plan.tasks}
     labels = metric_labels(plan)
+    metrics = plan_metrics(plan)
     summary = data.summary
     book = _Workbook()
 
@@ -306,10 +308,13 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
         figure_sheet.add([
             figure.unit_id, unit_name(figure.unit_id), figure.task_id,
             task_texts.get(figure.task_id, ""), figure.metric_id,
-            _metric_label(tasks.get(figure.task_id), figure.metric_id, labels), figure.value,
+            _metric_label(tasks.get(figure.task_id), figure.metric_id, labels),
+            _figure_cell(metrics.get(figure.metric_id), figure.value),
         ])
 
     figure_sheet.close()
+    if summary.targets:
+        _target_sheet(book, data, unit_name, h)
 
     deadline_sheet = book.sheet(h("sheet_deadlines"), [
         (h("col_deadline_id"), 18), (h("col_deadline"), 40), (h("col_kind"), 12),
@@ -328,6 +333,38 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
 
     deadline_sheet.close()
     return book.finish()
+
+
+def _figure_cell(metric: Any, stored: int | None) -> int | float | None:
+    """A figure as a number Excel sums: stored steps turned back into 5.5, 80.5, đồng."""
+    if stored is None or metric is None or metric.kind is MetricKind.COUNT:
+        return stored
+    value = from_stored(metric.kind, stored)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _target_sheet(book: Any, data: ExportData, unit_name: Any, h: Any) -> None:
+    """One row per metric with a target for the whole plan, then one per unit with its own."""
+    sheet = book.sheet(h("sheet_targets"), [
+        (h("col_metric_id"), 16), (h("col_metric"), 34), (h("col_unit_id"), 16),
+        (h("col_unit"), 30), (h("col_result"), 12), (h("col_target"), 12),
+        (h("col_achieved"), 12), (h("col_below"), 12),
+    ])
+    yes, no = h("yes"), h("no")
+
+    def number(value: Any) -> int | float:
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    for item in data.summary.targets:
+        if item.target is not None:
+            sheet.add([item.metric_id, item.label, "", h("whole_plan"), number(item.result),
+                       number(item.target), item.percent,
+                       yes if item.result < item.target else no])
+        for unit in item.units:
+            sheet.add([item.metric_id, item.label, unit.unit_id, unit_name(unit.unit_id),
+                       number(unit.result), number(unit.target), unit.percent,
+                       yes if unit.below else no])
+    sheet.close()
 
 
 def _deadline_cells(row: UnitDeadline, name: str, locale: str, when: Any) -> list[Any]:

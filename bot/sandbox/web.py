@@ -20,7 +20,7 @@ from bot.sandbox.session import (
     SandboxError,
     upload_limit_message,
 )
-from bot.texts import LOCALES, catalogue, t
+from bot.texts import LOCALES, catalogue, fill_vocabulary, t
 
 STATIC = Path(__file__).parent / "static"
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
@@ -43,7 +43,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def texts(lang: str) -> dict[str, str]:
     """Return the page's strings in one language (the ``sandbox`` table, keys without prefix)."""
     prefix = "sandbox."
-    return {k[len(prefix) :]: v for k, v in catalogue(lang).items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: fill_vocabulary(v, lang)
+            for k, v in catalogue(lang).items() if k.startswith(prefix)}
 
 
 def _error(message: str, status: int) -> web.Response:

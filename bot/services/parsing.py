@@ -12,8 +12,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import phonenumbers
+
+from bot.domain.figures import DECIMALS, LIMITS, MetricKind
 
 # Every word list below is folded: lower case, no diacritics, "đ" as "d".
 _YES = {
@@ -426,3 +429,107 @@ def parse_phone(text: str) -> Phone:
         if reason != "invalid":
             raise PhoneError(reason or "invalid")
     raise PhoneError("invalid")
+
+
+# --- figures of every kind: decimals, percentages, money ----------------------------------
+
+#: Words after a number that multiply it ("2 triệu", "1,5 tỷ"), folded. The short forms
+#: "k" and "tr" are how amounts of money are typed; for other kinds they stay words.
+_MULTIPLIERS = {"nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 10**9, "ti": 10**9}
+_MONEY_SHORT = {"k": 1_000, "tr": 1_000_000}
+_PERCENT_WORDS = ("phan tram", "percent")
+#: Any number as typed: digits with "." "," or space between groups, maybe a sign.
+_ANY_NUMBER = re.compile(r"(?<![^\W_])([+-]?)(\d+(?:[., ]\d+)*)(?![^\W_])")
+
+
+def _read_number(digits: str) -> Decimal | None:
+    """A number written the Vietnamese way (1.234,5), or unmistakably the English way."""
+    if " " in digits:
+        groups = digits.split(" ")
+        if not _GROUPED.fullmatch(digits):
+            return None
+        return Decimal("".join(groups))
+    dots, commas = digits.count("."), digits.count(",")
+    if dots and commas:
+        # "1.234,5" the Vietnamese way; "1,234.5" the English way.
+        decimal_mark = "," if digits.rfind(",") > digits.rfind(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        whole, _, fraction = digits.rpartition(decimal_mark)
+        if grouping in fraction or not re.fullmatch(
+                rf"\d{{1,3}}(?:\{grouping}\d{{3}})*", whole):
+            return None
+        return Decimal(whole.replace(grouping, "") + "." + fraction)
+    if commas == 1 and not dots:
+        return Decimal(digits.replace(",", "."))  # the Vietnamese decimal comma: 5,5
+    if dots == 1 and not commas:
+        whole, fraction = digits.split(".")
+        if len(fraction) == 3:
+            return Decimal(whole + fraction)  # 1.500 is one thousand five hundred
+        return Decimal(digits)  # 5.5 typed the English way is still five and a half
+    if dots or commas:
+        mark = "." if dots else ","
+        if not _GROUPED.fullmatch(digits):
+            return None
+        return Decimal(digits.replace(mark, ""))
+    return Decimal(digits)
+
+
+def parse_amount(text: str, kind: MetricKind, locale: str = "vi") -> Decimal:
+    """A figure of a metric's kind from what people type; FigureError says why not.
+
+    Accepted: "5,5" and "5.5" (a decimal), "1.234,5", "2.000.000", "2 000 000", "2 triệu",
+    "1,5 tỷ", "500 nghìn"; for money also "2tr", "500k", "2.000.000đ" or "… đồng"; for a
+    percentage "80", "80%", "80 %", "80 phần trăm". Words around the number are left aside
+    ("khoảng 5,5 km"); "không có" is 0. Refused, with the reason: no number or two numbers
+    (not_digits), a fraction for a count or an amount of đồng (not_whole), more decimals than
+    the kind keeps (too_precise), a percentage over 100 (percent_over), negative, too_large.
+    """
+    cleaned = unicodedata.normalize("NFKC", text)
+    if says(cleaned, _ZERO_WORDS):
+        return Decimal(0)
+    # "2.000.000đ", "500k", "80%": a unit glued to the number is a word of its own (any other
+    # letter glued to it, as in "12a", leaves no number at all).
+    glued = r"%|đ|vnđ|vnd|k|tr" if kind is MetricKind.MONEY else "%"
+    spaced = re.sub(rf"(\d)({glued})(?![^\W_])", r"\1 \2", cleaned, flags=re.IGNORECASE)
+    runs = list(_ANY_NUMBER.finditer(spaced))
+    if len(runs) != 1:
+        raise FigureError("not_digits")
+    sign, digits = runs[0].groups()
+    if locale == "en":  # 1,234.5 the English way is 1.234,5 the Vietnamese way
+        digits = digits.translate(str.maketrans(".,", ",."))
+    value = _read_number(digits)
+    if value is None:
+        raise FigureError("not_digits")
+    after = [bare for _, bare in _tokens(spaced[runs[0].end():])]
+    factors = dict(_MULTIPLIERS)
+    if kind is MetricKind.MONEY:
+        factors.update(_MONEY_SHORT)
+    if after and after[0] in factors and kind is not MetricKind.PERCENT:
+        value *= factors[after[0]]
+    if sign == "-" and value:
+        raise FigureError("negative")
+    places = DECIMALS[kind]
+    if value != value.to_integral_value() and places == 0:
+        raise FigureError("not_whole")
+    if value.normalize().as_tuple().exponent < -places:  # type: ignore[operator]
+        raise FigureError("too_precise")
+    if kind is MetricKind.PERCENT and value > LIMITS[kind]:
+        raise FigureError("percent_over")
+    if value > LIMITS[kind]:
+        raise FigureError("too_large")
+    return value
+
+
+def parse_metric_figure(text: str, kind: MetricKind, locale: str = "vi") -> Decimal:
+    """A count as `parse_figure` reads it (so counts are read as they always were), other
+    kinds as `parse_amount`; a count typed as a decimal is refused as not_whole."""
+    folded = fold(text)
+    if kind is not MetricKind.COUNT or any(
+            re.search(rf"\d\s*{word}\b", folded) for word in _MULTIPLIERS):
+        return parse_amount(text, kind, locale)
+    try:
+        return Decimal(parse_figure(text))
+    except FigureError as exc:
+        if exc.reason != "not_digits":
+            raise
+        return parse_amount(text, kind, locale)  # "2 nghìn" is 2000; "5,5" is not_whole

@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.address import LEGACY_CHANNEL, Address
-from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan, Task
+from bot.domain.figures import LIMITS, MetricKind, from_stored, to_stored
+from bot.domain.plan import Deadline, DeadlineKind, Metric, Phase, Plan, Task
 from bot.domain.records import (
     Attachment,
     AttachmentKind,
@@ -31,20 +32,20 @@ from bot.domain.records import (
 from bot.services.dialogue import DialogueService, Step, draft_reminder_due
 from bot.services.outbox import enqueue_new
 from bot.services.parsing import (
-    MAX_FIGURE,
     FigureError,
     choice_number,
     fold,
     is_done,
     is_skip,
     parse_choice,
-    parse_figure,
+    parse_metric_figure,
     parse_yes_no,
     says,
 )
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Choice, Outcome, Reply
 from bot.services.secrecy import is_classified
+from bot.texts.numbers import format_amount, format_decimal
 
 FLOW = "report"
 NARRATIVE_MAX = 4000
@@ -104,7 +105,16 @@ def shorten(text: str, limit: int) -> str:
 
 def format_figure(value: int | None) -> str:
     """A figure as shown in previews: grouped digits, or a dash when left empty."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return "—" if value is None else format_decimal(value, "vi")
+
+
+def format_metric_figure(metric: Metric | None, stored: int | None, locale: str = "vi") -> str:
+    """A stored figure in its metric's terms ("5,5 km", "80 %"), or a dash when left empty."""
+    if stored is None:
+        return "—"
+    if metric is None or (metric.kind is MetricKind.COUNT and not metric.unit):
+        return format_decimal(stored, locale)
+    return format_amount(from_stored(metric.kind, stored), metric.kind, metric.unit, locale)
 
 
 @dataclass(frozen=True)
@@ -435,14 +445,32 @@ class ReportingService:
 
     def _figure_prompt(self, task: Task, index: int) -> Reply:
         metric = task.metrics[index]
-        return Reply("reports.ask_figure", {"label": metric.label, "number": index + 1,
-                                            "count": len(task.metrics)})
+        values = {"label": metric.label, "number": index + 1, "count": len(task.metrics)}
+        if metric.kind is MetricKind.COUNT:
+            return Reply("reports.ask_figure", values)
+        return Reply(f"reports.ask_figure_{metric.kind.value}",
+                     {**values, "unit": metric.unit or "—"})
+
+    def _figure_problem(self, metric: Metric, reason: str) -> Reply:
+        """Why a figure was refused, in the metric's terms, and what is expected instead."""
+        limit = LIMITS[metric.kind]
+        values = {"label": metric.label, "limit": format_figure(int(limit)),
+                  "expected": {"key": f"reports.expected_{metric.kind.value}"}}
+        if metric.kind is MetricKind.COUNT and reason in ("not_digits", "negative", "too_large"):
+            return Reply(f"reports.figure_{reason}", values)  # as counts were always answered
+        if reason == "not_digits":
+            reason = "not_number"
+        return Reply(f"reports.figure_{reason}", values)
 
     def _narrative_prompt(self) -> Reply:
         return Reply("reports.ask_narrative", {"limit": NARRATIVE_MAX})
 
     def _attach_prompt(self, data: dict[str, Any]) -> Reply:
-        return Reply("reports.ask_attachments", {"count": len(data.get("attachments", []))},
+        task = self._task(data["unit_id"], data.get("task_id") or "")
+        # A task that needs evidence says so before "xong" is typed, not only after.
+        key = "reports.ask_attachments_required" if task is not None and \
+            self._needs_attachment(task, data) else "reports.ask_attachments"
+        return Reply(key, {"count": len(data.get("attachments", []))},
                      (Choice("reports.choice_done"),), step=ATTACH)
 
     def _actions(self, task: Task) -> tuple[str, ...]:
@@ -454,7 +482,8 @@ class ReportingService:
         assert task is not None
         figures = data.get("figures", {})
         lines = [
-            f"• {metric.label}: {format_figure(figures.get(metric.id))}" for metric in task.metrics
+            f"• {metric.label}: {format_metric_figure(metric, figures.get(metric.id), locale)}"
+            for metric in task.metrics
         ]
         choices = tuple(Choice(f"reports.choice_{action}") for action in self._actions(task))
         return Reply(
@@ -574,17 +603,14 @@ class ReportingService:
         text = answer.text
         value: int | None
         try:  # before is_skip: "không có" is 0 here, not an empty figure
-            value = parse_figure(text or "")
+            value = to_stored(metric.kind, parse_metric_figure(
+                text or "", metric.kind, data.get("locale", "vi")))
         except FigureError as exc:
             if text is not None and is_skip(text):
                 value = None
             else:
-                return Step.go(
-                    FIGURE, data,
-                    Reply(f"reports.figure_{exc.reason}",
-                          {"limit": format_figure(MAX_FIGURE), "label": metric.label}),
-                    self._figure_prompt(task, index),
-                )
+                return Step.go(FIGURE, data, self._figure_problem(metric, exc.reason),
+                               self._figure_prompt(task, index))
         figures = dict(data.get("figures", {}))
         figures[metric.id] = value
         data["figures"] = figures
@@ -631,6 +657,9 @@ class ReportingService:
         if answer.text is not None:
             folded = fold(answer.text)
             if is_done(answer.text) or is_skip(answer.text) or folded == "1":
+                if self._needs_attachment(task, data):
+                    return Step.go(ATTACH, data, Reply("reports.attachments_required"),
+                                   self._attach_prompt(data))
                 return self._after(data, task, ATTACH)
             if folded in _CLEAR_WORDS:
                 data["attachments"] = []
@@ -688,6 +717,10 @@ class ReportingService:
             return Step.go(CONFIRM, data, Reply("reports.choose_again"),
                            Reply("drafts.confirm_question", {}, choices, step=CONFIRM))
         action = actions[index]
+        if action == "send" and self._needs_attachment(task, data):
+            data.setdefault("attachments", [])
+            return Step.go(ATTACH, data, Reply("reports.attachments_required"),
+                           self._attach_prompt(data))
         if action == "send":
             return await self._save(uow, data, task, actor, now)
         if action == "cancel":
@@ -702,6 +735,11 @@ class ReportingService:
             return Step.go(NARRATIVE, data, self._narrative_prompt())
         data.setdefault("attachments", [])
         return Step.go(ATTACH, data, self._attach_prompt(data))
+
+    @staticmethod
+    def _needs_attachment(task: Task, data: dict[str, Any]) -> bool:
+        """Whether the task asks for a photo or file and the draft has none yet."""
+        return task.attachments_required and not data.get("attachments")
 
     async def _refused_classified(
         self, uow: UnitOfWork, data: dict[str, Any], actor: Actor, now: datetime, where: str

@@ -7,14 +7,16 @@ late and missing. Wording is left to the presenters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
-from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
+from bot.domain.figures import MetricKind, achieved, from_stored
+from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
 from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
@@ -98,6 +100,58 @@ class FigureTotal:
     metric_id: str
     label: str
     total: int
+    kind: MetricKind = MetricKind.COUNT
+    unit: str = ""
+
+    @property
+    def value(self) -> Decimal:
+        """The total in the metric's own terms (the stored total is in its smallest step)."""
+        return from_stored(self.kind, self.total)
+
+
+@dataclass(frozen=True)
+class UnitTarget:
+    """One unit's result on a metric against its own target."""
+
+    unit_id: str
+    result: Decimal
+    target: Decimal
+
+    @property
+    def percent(self) -> int | None:
+        """The share of the target reached, whole percent rounded down."""
+        return achieved(self.result, self.target)
+
+    @property
+    def below(self) -> bool:
+        """Whether the unit has not reached its target yet."""
+        return self.result < self.target
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A metric with a target: the plan's result against it, and each unit's against its own.
+
+    The plan's result is the sum of the units' figures; for a percentage, their average.
+    """
+
+    metric_id: str
+    label: str
+    kind: MetricKind
+    unit: str
+    result: Decimal
+    target: Decimal | None
+    units: tuple[UnitTarget, ...] = ()
+
+    @property
+    def percent(self) -> int | None:
+        """The plan's share of its target (None: only units have targets)."""
+        return achieved(self.result, self.target) if self.target is not None else None
+
+    @property
+    def below(self) -> tuple[UnitTarget, ...]:
+        """The units below their target, in plan order."""
+        return tuple(unit for unit in self.units if unit.below)
 
 
 @dataclass(frozen=True)
@@ -113,6 +167,7 @@ class Summary:
     figures: tuple[FigureTotal, ...]
     problems: tuple[ReportVersion, ...]
     problem_count: int
+    targets: tuple[TargetProgress, ...] = ()
 
     def unit(self, unit_id: str) -> UnitSummary:
         """The summary line of one unit (KeyError if it is not listed)."""
@@ -134,9 +189,10 @@ class Summary:
         def iso(when: datetime | None) -> str | None:
             return when.astimezone(zone).isoformat() if when is not None else None
 
-        figures: dict[str, int] = {}
+        figures: dict[str, int | float] = {}
         for figure in self.figures:
-            figures[figure.label] = figures.get(figure.label, 0) + figure.total
+            amount = figure.total if figure.kind is MetricKind.COUNT else float(figure.value)
+            figures[figure.label] = figures.get(figure.label, 0) + amount
         return {
             "campaign": self.campaign_id,
             "generated_at": iso(self.now),
@@ -166,7 +222,19 @@ class Summary:
                 for unit in self.units
             ],
             "figures": figures,
+            **({"targets": [_target_json(item) for item in self.targets]} if self.targets
+               else {}),
         }
+
+
+def _target_json(item: TargetProgress) -> dict[str, Any]:
+    return {
+        "metric": item.metric_id,
+        "result": float(item.result),
+        "target": float(item.target) if item.target is not None else None,
+        "percent": item.percent,
+        "below": [unit.unit_id for unit in item.below],
+    }
 
 
 @dataclass(frozen=True)
@@ -188,6 +256,8 @@ class UnitStatus:
     deadlines: tuple[tuple[Deadline, UnitDeadline], ...]
     reminders: int = 0
     last_reminder: datetime | None = None
+    # The unit's own targets: each metric with one, and the unit's result against it.
+    targets: tuple[tuple[TargetProgress, UnitTarget], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +279,72 @@ def metric_labels(plan: Plan) -> dict[str, str]:
         for metric in task.metrics:
             labels.setdefault(metric.id, metric.label)
     return labels
+
+
+def plan_metrics(plan: Plan) -> dict[str, Metric]:
+    """Each metric id's first declaration, in plan order (its kind, unit and target)."""
+    metrics: dict[str, Metric] = {}
+    for task in plan.tasks:
+        for metric in task.metrics:
+            metrics.setdefault(metric.id, metric)
+    return metrics
+
+
+def _percent_means(
+    totals: Mapping[str, int], unit_figures: Sequence[UnitFigure], metrics: Mapping[str, Metric]
+) -> dict[str, int]:
+    """The totals to show: a sum for every kind but a percentage, which is the units' mean
+    (twelve communes at 90 % are 90 % together, not 1080 %)."""
+    shown = dict(totals)
+    values: dict[str, list[int]] = {}
+    for figure in unit_figures:
+        metric = metrics.get(figure.metric_id)
+        if metric is not None and metric.kind is MetricKind.PERCENT:
+            values.setdefault(figure.metric_id, []).append(figure.total)
+    for metric_id, stored in values.items():
+        shown[metric_id] = round(sum(stored) / len(stored))
+    return shown
+
+
+def target_progress(
+    plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure]
+) -> tuple[TargetProgress, ...]:
+    """Every metric with a target, measured on the units' latest reports (stored totals)."""
+    by_unit: dict[str, dict[str, int]] = {}
+    for figure in unit_figures:
+        by_unit.setdefault(figure.metric_id, {})[figure.unit_id] = figure.total
+    target_of = {
+        m.id: m.target for task in plan.tasks for m in task.metrics if m.target is not None
+    }
+    reporters: dict[str, list[str]] = {}
+    for task in plan.tasks:
+        for metric in task.metrics:
+            for unit_id in (task.lead, *task.cooperating):
+                if unit_id not in reporters.setdefault(metric.id, []):
+                    reporters[metric.id].append(unit_id)
+    order = {unit.id: index for index, unit in enumerate(plan.units)}
+    progress = []
+    for metric_id, metric in plan_metrics(plan).items():
+        target = target_of.get(metric_id)
+        if target is None:
+            continue
+        kind = metric.kind
+        figures = by_unit.get(metric_id, {})
+        values = [from_stored(kind, stored) for stored in figures.values()]
+        if kind is MetricKind.PERCENT:
+            result = sum(values, Decimal(0)) / len(values) if values else Decimal(0)
+        else:
+            result = from_stored(kind, totals.get(metric_id, 0))
+        measured = sorted(set(reporters.get(metric_id, [])) | set(target.units),
+                          key=lambda unit_id: order.get(unit_id, len(order)))
+        units = tuple(
+            UnitTarget(unit_id, from_stored(kind, figures.get(unit_id, 0)), own)
+            for unit_id in measured
+            if (own := target.for_unit(unit_id)) is not None
+        )
+        progress.append(TargetProgress(metric_id, metric.label, kind, metric.unit, result,
+                                       target.total, units))
+    return tuple(progress)
 
 
 class SummaryService:
@@ -241,6 +377,7 @@ class SummaryService:
                 states = await uow.progress.deadline_status(plan.id, deadline, now)
                 deadlines.extend((deadline, row) for row in states if row.unit_id == unit_id)
             reminders = {r.unit_id: r for r in await uow.summary.reminders(plan.id, now)}
+            targets = await self._own_targets(uow, unit_id, now)
         reminder = reminders.get(unit_id)
         return UnitStatus(
             unit_id=unit_id,
@@ -250,6 +387,23 @@ class SummaryService:
             deadlines=tuple(deadlines),
             reminders=reminder.count if reminder else 0,
             last_reminder=reminder.last_sent_at if reminder else None,
+            targets=targets,
+        )
+
+    async def _own_targets(
+        self, uow: UnitOfWork, unit_id: str, now: datetime
+    ) -> tuple[tuple[TargetProgress, UnitTarget], ...]:
+        """The unit's result against each target it has (its own figures only)."""
+        plan = self._plan
+        if not any(m.target is not None for task in plan.tasks_of(unit_id)
+                   for m in task.metrics):
+            return ()
+        figures = [f for f in await uow.summary.unit_figures(plan.id, now) if f.unit_id == unit_id]
+        return tuple(
+            (item, unit)
+            for item in target_progress(plan, {}, figures)
+            for unit in item.units
+            if unit.unit_id == unit_id
         )
 
     async def consolidated(self, now: datetime) -> ExportData:
@@ -339,11 +493,19 @@ class SummaryService:
                 )
             )
         totals = await repo.figure_totals(plan.id, now)
+        metrics = plan_metrics(plan)
+        by_unit: list[UnitFigure] = []
+        if any(m.target is not None or m.kind is MetricKind.PERCENT for m in metrics.values()):
+            by_unit = await repo.unit_figures(plan.id, now)
+        shown = _percent_means(totals, by_unit, metrics)
         figures = tuple(
-            FigureTotal(metric, label, totals[metric])
+            FigureTotal(metric, label, shown[metric], metrics[metric].kind, metrics[metric].unit)
             for metric, label in metric_labels(plan).items()
-            if metric in totals
+            if metric in shown
         )
+        targets: tuple[TargetProgress, ...] = ()
+        if any(metric.target is not None for metric in metrics.values()):
+            targets = target_progress(plan, totals, by_unit)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
             plan.id, now, status=ReportStatus.PROBLEM, limit=PROBLEMS_SHOWN
@@ -358,4 +520,5 @@ class SummaryService:
             figures=figures,
             problems=tuple(problems),
             problem_count=problem_count,
+            targets=targets,
         )

@@ -41,6 +41,35 @@ def pick_locale(language_code: str | None, default: str = DEFAULT_LOCALE) -> str
     return default
 
 
+#: Words each plan says in its own way (issue 15): the coordinating body, its leaders, its head.
+VOCABULARY_WORDS = ("body", "leadership", "head")
+_vocabulary: dict[str, str] = {}
+
+
+def use_vocabulary(**words: str) -> None:
+    """Say the plan's own words (body, leadership, head) wherever a text names them; an empty
+    word falls back to the catalogue's neutral one (``vocabulary.<word>``)."""
+    _vocabulary.clear()
+    _vocabulary.update({name: word for name, word in words.items() if word})
+
+
+def fill_vocabulary(template: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A raw template with the plan's words put in and every other placeholder left as it is
+    (for pages that fill the rest themselves, such as the sandbox)."""
+    for name, word in _words(template, locale, {}).items():
+        template = template.replace("{" + name + "}", str(word))
+    return template
+
+
+def _words(template: str, locale: str, given: Mapping[str, object]) -> dict[str, object]:
+    """The vocabulary placeholders a template uses and no caller filled."""
+    return {
+        name: _vocabulary.get(name) or _template(f"vocabulary.{name}", locale)
+        for name in VOCABULARY_WORDS
+        if name not in given and "{" + name + "}" in template
+    }
+
+
 def _template(key: str, locale: str) -> str:
     texts = catalogue(locale if locale in LOCALES else DEFAULT_LOCALE)
     template = texts.get(key)
@@ -71,6 +100,10 @@ def _render(key: str, locale: str, values: Mapping[str, object], escape: bool) -
         else:
             rendered[name] = html.escape(str(value), quote=False) if escape else value
     template = _template(key, locale)
+    words = _words(template, locale, rendered)
+    if escape:
+        words = {name: html.escape(str(word), quote=False) for name, word in words.items()}
+    rendered.update(words)
     return template.format(**rendered) if rendered else template
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,6 +59,8 @@ def _json_default(value: object) -> str:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # targets (issue 15): 10 and 10.0 are the same target
+        return str(value.normalize())
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
 
