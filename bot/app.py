@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import signal
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -232,7 +233,10 @@ class Runtime:
                 ),
                 summary=SummaryService(plan, uow_factory),
                 quota=quota,
-                inbox=InboxService(uow_factory, the_clock),
+                inbox=InboxService(
+                    uow_factory, the_clock,
+                    owner=f"{socket.gethostname()[:40]}:{settings.web_listen}",
+                    exclusive=engine.url.get_backend_name() == "sqlite"),
             )
             # Cached roles: this process's own seat changes drop them after their commit;
             # another process's are seen through the version read with each update.

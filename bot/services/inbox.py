@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,12 @@ logger = logging.getLogger(__name__)
 KEEP = timedelta(hours=24)
 PRUNE_EVERY = timedelta(hours=1)
 MAX_ATTEMPTS = 3
+#: How long a claimed update is this instance's; renewed when its processing starts.
+LEASE = timedelta(seconds=30)
+#: Updates claimed per read (another instance can take the rest meanwhile).
+CLAIM_BATCH = 20
+#: How often an idle worker looks for updates stored or left behind by another instance.
+POLL_SECONDS = 5.0
 
 Handle = Callable[[InboxEntry], Awaitable[None]]
 Observe = Callable[[int], contextlib.AbstractContextManager[None]]
@@ -51,7 +58,8 @@ class InboxService:
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory, clock: Clock, *, max_attempts: int = MAX_ATTEMPTS,
-        keep: timedelta = KEEP,
+        keep: timedelta = KEEP, lease: timedelta = LEASE, owner: str | None = None,
+        exclusive: bool = False,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -59,6 +67,12 @@ class InboxService:
         self.keep = keep
         self._pruned_at: datetime | None = None
         self._observe: Observe | None = None
+        # Several instances share the inbox: each processes what it claimed. The owner is
+        # stable across a restart (host and port), so a restarted instance takes back its own
+        # updates at once; `exclusive` (SQLite, one instance) takes back everything.
+        self.owner = owner or socket.gethostname()[:64]
+        self.lease = lease
+        self.exclusive = exclusive
 
     async def store(
         self, channel: str, key: str, payload: Any, now: datetime, *, seq: int | None = None,
@@ -92,29 +106,33 @@ class InboxService:
         self._observe = observe
 
     async def settle_and_fetch(self, channel: str, done_id: int | None,
-                               limit: int = 100) -> list[InboxEntry]:
-        """Record `done_id` processed (if any) and read the pending updates, in one commit."""
-        if done_id is None:
-            return await self.pending(channel, limit)
-        async with self._uow_factory() as uow:
-            await uow.inbox.done(done_id, self._clock.now())
-            pending = await uow.inbox.pending(channel, limit)
-            await uow.commit()
-        return pending
-
-    async def attempt(self, entry_id: int, done_id: int | None = None) -> int | None:
-        """Count an attempt before processing (an update that kills the process is given up),
-        with the previous update's done mark in the same commit; return the directory version
-        read in it (None when nobody watches the directory)."""
-        version = None
+                               limit: int = CLAIM_BATCH) -> list[InboxEntry]:
+        """Record `done_id` processed (if any) and claim the next pending updates, in one
+        commit: what another instance holds is left to it."""
+        now = self._clock.now()
         async with self._uow_factory() as uow:
             if done_id is not None:
-                await uow.inbox.done(done_id, self._clock.now())
-            await uow.inbox.attempt(entry_id)
-            if self._observe is not None:
+                await uow.inbox.done(done_id, now)
+            claimed = await uow.inbox.claim(channel, self.owner, now, now + self.lease, limit,
+                                            everything=self.exclusive)
+            await uow.commit()
+        return claimed
+
+    async def attempt(self, entry_id: int, done_id: int | None = None) -> int | None | bool:
+        """Count an attempt before processing (an update that kills the process is given up),
+        with the previous update's done mark in the same commit; return the directory version
+        read in it (None when nobody watches the directory), or False when another instance
+        took the update over (this one's hold ran out): it is not to be processed here."""
+        version = None
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            if done_id is not None:
+                await uow.inbox.done(done_id, now)
+            held = await uow.inbox.attempt(entry_id, self.owner, now + self.lease)
+            if held and self._observe is not None:
                 version = await uow.focal_points.version()
             await uow.commit()
-        return version
+        return version if held else False
 
     def observing(self, version: int | None) -> contextlib.AbstractContextManager[None]:
         """The context an update is handled in (see `watch_directory`)."""
@@ -176,11 +194,12 @@ class InboxWorker:
     """Processes one channel's pending updates in order, each marked done in its own commit."""
 
     def __init__(self, inbox: InboxService, channel: str, handle: Handle,
-                 *, retry_seconds: float = 1.0) -> None:
+                 *, retry_seconds: float = 1.0, poll_seconds: float = POLL_SECONDS) -> None:
         self._inbox = inbox
         self.channel = channel
         self._handle = handle
         self._retry_seconds = retry_seconds
+        self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -232,7 +251,11 @@ class InboxWorker:
                 break
             if not self._wake.is_set():
                 self._idle.set()
-            await self._wake.wait()
+            # Now and then even without news: updates another instance stored or left
+            # behind when it died (its hold runs out) are taken over.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
 
     async def run_pending(self) -> int:
         """Process every pending update of the channel, oldest first; return how many.
@@ -272,6 +295,10 @@ class InboxWorker:
                                "processing it", done_id)
             return False
         version = await inbox.attempt(entry.id, done_id)
+        if version is False:
+            logger.info("inbox %s: update %d taken over by another instance", self.channel,
+                        entry.id)
+            return False
         try:
             with inbox.observing(version):
                 await self._handle(entry)

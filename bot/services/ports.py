@@ -154,8 +154,14 @@ class InboxRepository(Protocol):
         """The channel's updates still to process, oldest first."""
         ...
 
-    async def attempt(self, entry_id: int) -> None:
-        """Count one attempt at processing an update."""
+    async def claim(self, channel: str, owner: str, now: datetime, until: datetime,
+                    limit: int = 100, *, everything: bool = False) -> list[InboxEntry]:
+        """Take the oldest pending updates nobody else holds, for `owner` until `until`."""
+        ...
+
+    async def attempt(self, entry_id: int, owner: str | None = None,
+                      until: datetime | None = None) -> bool:
+        """Count an attempt and renew the hold; False if `owner` no longer holds it."""
         ...
 
     async def done(self, entry_id: int, now: datetime) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.privacy import PersonTraces
@@ -106,12 +106,44 @@ class SqlInboxRepository:
         )
         return [_entry(row) for row in rows]
 
-    async def attempt(self, entry_id: int) -> None:
-        """Count one attempt at processing an update (before it is processed)."""
-        await self._session.execute(
-            update(InboxRow).where(InboxRow.id == entry_id)
-            .values(attempts=InboxRow.attempts + 1)
+    async def claim(self, channel: str, owner: str, now: datetime, until: datetime,
+                    limit: int = 100, *, everything: bool = False) -> list[InboxEntry]:
+        """Take the oldest pending updates nobody else holds (or whose hold ran out), for
+        `owner` until `until`; on PostgreSQL rows another instance is claiming are skipped.
+        `everything`: the only instance takes whatever is pending."""
+        free = or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until < now,
+                   InboxRow.claimed_by == owner)
+        conditions = [InboxRow.channel == channel, InboxRow.status == PENDING]
+        candidates = (
+            select(InboxRow.id)
+            .where(*conditions, *([] if everything else [free]))
+            .order_by(InboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # SQLite: one writer at a time anyway
         )
+        rows = await self._session.scalars(
+            update(InboxRow)
+            .where(InboxRow.id.in_(candidates.scalar_subquery()))
+            .values(claimed_by=owner, claimed_until=until)
+            .returning(InboxRow)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
+
+    async def attempt(self, entry_id: int, owner: str | None = None,
+                      until: datetime | None = None) -> bool:
+        """Count one attempt at processing an update (before it is processed) and renew the
+        hold; False if `owner` no longer holds it (another instance took it over)."""
+        statement = update(InboxRow).where(InboxRow.id == entry_id)
+        values: dict[str, Any] = {"attempts": InboxRow.attempts + 1}
+        if owner is not None:
+            statement = statement.where(InboxRow.claimed_by == owner,
+                                        InboxRow.status == PENDING)
+            values["claimed_until"] = until
+        result = await self._session.execute(
+            statement.values(**values).returning(InboxRow.id)
+        )
+        return result.scalar_one_or_none() is not None
 
     async def done(self, entry_id: int, now: datetime) -> None:
         """Record an update as processed."""

@@ -54,12 +54,43 @@ async def test_the_worker_processes_in_order_gives_up_after_three_attempts_and_p
                         "zalo:m:2": InboxStatus.FAILED, "zalo:m:3": InboxStatus.DONE}
     # An update whose processing killed the process each time is given up without a 4th try.
     await inbox.store("zalo", "zalo:m:poison", {"n": 9}, NOW)
-    [poison] = await inbox.pending("zalo")
+    [poison] = await inbox.settle_and_fetch("zalo", None)  # claimed, as a worker does
     for _ in range(3):
-        await inbox.attempt(poison.id)
+        assert await inbox.attempt(poison.id) is not False
     assert await worker.run_pending() == 1 and 9 not in seen
     assert (await inbox.entries("zalo"))[-1].status is InboxStatus.FAILED
     await inbox.store("zalo", "zalo:m:late", {"n": 10}, NOW)
     clock.advance(timedelta(hours=25))
     assert await inbox.prune() == 5  # processed more than 24 h ago; the pending one stays
     assert [e.message_key for e in await inbox.entries()] == ["zalo:m:late"]
+
+
+async def test_two_instances_each_process_what_they_claimed_and_take_over_a_dead_ones(
+    uow_factory,
+):
+    clock = FixedClock(NOW)
+    first = InboxService(uow_factory, clock, owner="may-1:8088")
+    second = InboxService(uow_factory, clock, owner="may-2:8088")
+    for n in range(30):
+        await first.store("telegram", f"telegram:update:{n}", {"n": n}, NOW)
+    mine = await first.settle_and_fetch("telegram", None)
+    theirs = await second.settle_and_fetch("telegram", None)
+    assert [e.payload["n"] for e in mine] == list(range(20))  # the oldest, one batch
+    assert [e.payload["n"] for e in theirs] == list(range(20, 30))  # never the same update
+    assert await second.settle_and_fetch("telegram", None) == theirs  # its own, again
+    # The first instance dies; once its hold runs out the second takes its updates over.
+    clock.advance(first.lease + timedelta(seconds=1))
+    taken = await second.settle_and_fetch("telegram", None)
+    assert [e.payload["n"] for e in taken] == list(range(20))
+    assert await first.attempt(mine[0].id) is False  # come back: it is no longer its to do
+    assert await second.attempt(taken[0].id) is not False
+
+
+async def test_the_only_instance_takes_back_everything_at_once(uow_factory):
+    clock = FixedClock(NOW)
+    before = InboxService(uow_factory, clock, owner="may-1:8088")
+    await before.store("zalo", "zalo:m:1", {"n": 1}, NOW)
+    await before.settle_and_fetch("zalo", None)  # claimed, then the process died
+    restarted = InboxService(uow_factory, clock, owner="container-2", exclusive=True)
+    [entry] = await restarted.settle_and_fetch("zalo", None)
+    assert entry.payload == {"n": 1}
