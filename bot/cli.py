@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.add_argument("--event-date", type=_event_date, help=cli_t("cli.help_event_date"))
     check.add_argument("--json", action="store_true", help=cli_t("cli.help_json"))
+    check.add_argument("--strict", action="store_true", help=cli_t("cli.help_strict"))
     check.set_defaults(handler=cmd_plan_check)
     schema = plan_commands.add_parser("schema", help=cli_t("cli.help_plan_schema"))
     schema.set_defaults(handler=cmd_plan_schema)
@@ -100,10 +101,17 @@ def _load_plan(path: Path, event_date: date | None):  # noqa: ANN202 - Plan, imp
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:
-    """Validate a plan file and print its timeline (or JSON)."""
-    from bot.plan import plan_to_json, timeline_lines
+    """Validate a plan file and print its timeline (or JSON); warnings go to stderr."""
+    from bot.plan import PlanError, check_plan, plan_to_json, timeline_lines
 
-    plan = _load_plan(args.file, args.event_date)
+    try:
+        plan, warnings = check_plan(args.file, event_date=args.event_date)
+    except PlanError as exc:
+        raise CliError(str(exc), EXIT_INVALID) from None
+    if warnings and args.strict:
+        raise CliError("\n".join(str(w) for w in warnings), EXIT_INVALID)
+    for warning in warnings:
+        print(cli_t("cli.plan_warning", warning=str(warning)), file=sys.stderr)
     if args.json:
         print_json(plan_to_json(plan))
     else:

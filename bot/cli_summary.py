@@ -24,6 +24,7 @@ def add_parsers(commands: Any) -> None:
     export.add_argument("format", choices=FORMATS, help=cli_t("summary.cli_help_format"))
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
                         help=cli_t("summary.cli_help_output"))
+    export.add_argument("--issue", action="store_true", help=cli_t("summary.cli_help_issue"))
     export.set_defaults(handler=cmd_export)
 
 
@@ -68,6 +69,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             await services.summary.record_consolidated(
                 now, None, {"format": "docx", "bytes": len(content), "via": "cli"}
             )
+            if args.issue:
+                # The operator says this one is signed and issued: it meets the deadline.
+                await services.summary.issue_consolidated(plan.secretariat, now, None)
             return content
         from bot.presenters.xlsx_export import workbook_xlsx
 

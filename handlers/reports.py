@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.plan import Task
 from bot.domain.records import Report
-from bot.presenters.common import format_when, split_messages
+from bot.presenters.common import format_when, lead_name, split_messages
 from bot.services.access import Identity, Role
 from bot.services.replies import Outcome
 from bot.services.reporting import TaskHistory, TaskView, format_figure, shorten
@@ -59,7 +59,8 @@ def render_tasks(turn: Turn, unit_name: str, views: list[TaskView]) -> list[str]
             "reports.tasks_item",
             number=view.number,
             text=view.task.text,
-            role=_text(turn, f"reports.role_{view.role.value}"),
+            role=_text(turn, f"reports.role_{view.role.value}",
+                       lead=lead_name(turn.services.plan, view.task)),
             phases=", ".join(phase.name for phase in view.phases) or "—",
             deadline=deadline,
             figures="; ".join(metric.label for metric in view.task.metrics) or "—",

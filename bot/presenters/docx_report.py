@@ -479,6 +479,7 @@ class _Body:
                     title=shorten(item.deadline.title, 120),
                     due=format_when(item.deadline.due, self.zone),
                     on_time=len(item.on_time), late=len(item.late), missing=len(item.missing),
+                    in_progress=len(item.in_progress), total=len(item.states),
                 ))
         self.para(styles.body, t("consolidated.general_tasks", LOCALE, **summary.task_totals()))
         if summary.figures:
@@ -620,7 +621,7 @@ class _Body:
         for item in self.summary.deadlines:
             if item.deadline.kind is not DeadlineKind.REPORT:
                 continue
-            if item.missing:
+            if item.missing or item.in_progress:
                 any_missing = True
                 self.para(styles.body, t(
                     "consolidated.missing_deadline", LOCALE,
@@ -633,7 +634,7 @@ class _Body:
                     self.para(styles.body, t(
                         "consolidated.missing_unit", LOCALE,
                         unit=self.name(row.unit_id),
-                        unreported=row.tasks_total - row.tasks_reported,
+                        unreported=row.tasks_total - row.tasks_done,
                         total=row.tasks_total,
                     ))
             if item.late:

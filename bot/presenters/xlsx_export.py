@@ -333,7 +333,7 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
 def _deadline_cells(row: UnitDeadline, name: str, locale: str, when: Any) -> list[Any]:
     return [
         row.unit_id, name, t(f"workbook.deadline_{row.state.value}", locale), when(row.met_at),
-        row.tasks_reported if row.tasks_total else None, row.tasks_total or None,
+        row.tasks_done if row.tasks_total else None, row.tasks_total or None,
     ]
 
 

@@ -37,7 +37,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0004"
+    assert await current_async(database_url) == head() == "0005"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

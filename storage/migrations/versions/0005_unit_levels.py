@@ -1,0 +1,37 @@
+"""Levels of units: a unit may name the unit it reports to (its parent) and a kind.
+
+A plan may now give units a `parent` (a commune's district) and a `kind` (xa, huyen) that plan
+groups select by. Both columns are nullable: every existing unit stays at the top level with no
+kind, and every existing report, with its status, figures and attachments, is kept as it is. What
+changes is what counts: a report deadline is met by reports marked done, and a consolidation
+deadline by an issued consolidated report (audit `report.issued`); earlier exports stay in the
+audit log as drafts (`report.consolidated`).
+
+Revision ID: 0005
+Revises: 0004
+Created: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.add_column(sa.Column("parent_id", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("kind", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.drop_column("kind")
+        batch.drop_column("parent_id")
