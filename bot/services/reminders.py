@@ -259,7 +259,7 @@ class ReminderService:
         self._units = {unit.id: unit for unit in plan.units}
         self._tasks: dict[str, list[Any]] = {}
         for task in plan.tasks:
-            for unit_id in (task.lead, *task.cooperating):
+            for unit_id in (*task.lead_units, *task.cooperating):
                 self._tasks.setdefault(unit_id, []).append(task)
         self._lock = asyncio.Lock()
         self._chores: list[Callable[[datetime], Awaitable[Any]]] = []
