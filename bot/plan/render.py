@@ -54,9 +54,16 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "name": unit.name,
                 "short_name": unit.short_name,
                 "focal_point_required": unit.focal_point_required,
+                # Levels and kinds only where the plan has them: older plans' JSON is unchanged.
+                **({"parent": unit.parent} if unit.parent else {}),
+                **({"kind": unit.kind} if unit.kind else {}),
             }
             for unit in plan.units
         ],
+        **({"groups": [
+            {"id": group.id, "name": group.name, "members": list(group.members)}
+            for group in plan.groups
+        ]} if plan.groups else {}),
         "secretariat": plan.secretariat,
         "phases": [
             {
@@ -86,6 +93,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             {
                 "id": task.id,
                 "lead": task.lead,
+                **({"leads": list(task.leads)} if task.leads else {}),
                 "cooperating": list(task.cooperating),
                 "phases": list(task.phases),
                 "section": task.section,
