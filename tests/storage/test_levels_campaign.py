@@ -48,7 +48,7 @@ COMMUNES = [unit.id for unit in PLAN.units if unit.kind == "xa"]
 BOARDS = [unit.id for unit in PLAN.units if unit.kind == "ban-bau-cu"]
 TASKS = [task.id for task in PLAN.tasks if task.lead == "cac-xa"]
 NO_SEAT = {COMMUNES[7], COMMUNES[20]}  # never registered: cannot be nudged
-NOW = D2 + timedelta(hours=24, minutes=30)  # Monday 09/03/2026 17:30
+NOW = VN_NOW = D2 + timedelta(hours=24, minutes=30)  # Monday 09/03/2026 17:30
 ADMIN, HEAD = Address("telegram", "900001"), Address("telegram", "900002")
 
 # The five fates of a commune, by its position in the plan modulo five.
