@@ -99,3 +99,35 @@ def test_the_moment_is_after_both_deadlines() -> None:
     communes, boards = (next(d for d in PLAN.deadlines if d.id == i).due
                         for i in ("bc-xa", "th-ban-bau-cu"))
     assert communes < boards < VN_NOW < datetime(2026, 3, 10, tzinfo=VN_NOW.tzinfo)
+
+
+async def test_a_broadcast_to_a_group_reaches_its_members_only(bot, fake_api, runtime,
+                                                              secretariat):
+    commune, board = _children()[0], BOARD
+    people = {}
+    for unit in (commune, board):
+        people[unit] = Person(fake_api, fake_api.add_user(f"Đầu mối {unit}"))
+        await seat(runtime, people[unit], unit)
+    # (The bot's own ticks also write to the secretariat: wait for the answers by their text.)
+    heading = plain("reminders.broadcast_preview_group", text="@", count=1,
+                    group="Các xã, phường").split("@")[0]
+    preview = await ask(secretariat, "/thongbao cac-xa Đề nghị niêm yết danh sách cử tri.",
+                        heading)
+    assert preview.text.startswith(heading + "Đề nghị niêm yết danh sách cử tri.")
+    queued = plain("reminders.broadcast_queued", count=1)
+    assert (await ask(secretariat, "1", queued)).text == queued
+    message = await fake_api.wait_for_message(
+        people[commune].id, timeout=15.0,
+        predicate=lambda m: (m.text or "").endswith("Đề nghị niêm yết danh sách cử tri."))
+    assert message is not None
+    await runtime.tick()
+    assert not [m for m in fake_api.sent_messages(people[board].id)
+                if "niêm yết danh sách cử tri" in (m.text or "")]  # a board is no commune
+    # A group nobody of which has registered: said so, nothing sent.
+    nobody = plain("reminders.broadcast_nobody_group", group="Các Ban bầu cử đại biểu HĐND tỉnh")
+    async with runtime.uow_factory() as uow:
+        for current in await uow.focal_points.active_for_unit(PLAN.id, board):
+            await uow.focal_points.end(current.id, runtime.services.clock.now(), "handover")
+        await uow.commit()
+    assert (await ask(secretariat, "/thongbao cac-ban-bau-cu Họp giao ban.", nobody)).text \
+        == nobody
