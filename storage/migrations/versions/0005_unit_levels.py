@@ -26,12 +26,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("units") as batch:
-        batch.add_column(sa.Column("parent_id", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("kind", sa.String(length=64), nullable=True))
+    op.add_column("units", sa.Column("parent_id", sa.String(length=64), nullable=True))
+    op.add_column("units", sa.Column("kind", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("units") as batch:
-        batch.drop_column("kind")
-        batch.drop_column("parent_id")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of `units` would trip the
+    # foreign keys of every table that points at it.
+    op.drop_column("units", "kind")
+    op.drop_column("units", "parent_id")
