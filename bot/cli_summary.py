@@ -18,6 +18,7 @@ def add_parsers(commands: Any) -> None:
     """Register `summary` and `export`."""
     summary = commands.add_parser("summary", help=cli_t("summary.cli_help_summary"))
     summary.add_argument("--json", action="store_true", help=cli_t("summary.cli_help_json"))
+    summary.add_argument("--unit", metavar="ID", help=cli_t("summary.cli_help_unit"))
     summary.set_defaults(handler=cmd_summary)
 
     export = commands.add_parser("export", help=cli_t("summary.cli_help_export"))
@@ -40,7 +41,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     async def work(runtime: Any) -> tuple[Any, Any]:
         services = runtime.services
-        return runtime.plan, await services.summary.summary(services.clock.now())
+        if args.unit is not None and args.unit not in {u.id for u in runtime.plan.units}:
+            from bot.cli import EXIT_INVALID, CliError
+
+            raise CliError(cli_t("cli.unknown_unit", unit=args.unit,
+                                 units=", ".join(u.id for u in runtime.plan.units)),
+                           EXIT_INVALID)
+        return runtime.plan, await services.summary.summary(services.clock.now(), args.unit)
 
     plan, result = with_runtime(work)
     if args.json:

@@ -86,3 +86,15 @@ def test_export_writes_the_word_and_excel_files(capsys, tmp_path):
     code, out, _ = run(capsys, "summary", "--json")
     consolidation = next(d for d in json.loads(out)["deadlines"] if d["id"] == "bao-cao-tong-hop")
     assert code == 0 and consolidation["missing"] == []  # the issued report met it
+
+
+def test_summary_of_one_unit_and_what_lies_below_it(capsys, tmp_path):
+    run(capsys, "summary", "--json")
+    _seed(tmp_path)
+    code, out, _ = run(capsys, "summary", "--json", "--unit", "bao-kon-tum")
+    data = json.loads(out)
+    assert code == 0 and [u["id"] for u in data["units"]] == ["bao-kon-tum"]
+    report = next(d for d in data["deadlines"] if d["id"] == "bao-cao-don-vi")
+    assert report["on_time"] == ["bao-kon-tum"] and report["missing"] == []
+    code, _, err = run(capsys, "summary", "--unit", "bao-kt")
+    assert code == 1 and "bao-kt" in err
