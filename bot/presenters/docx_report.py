@@ -9,6 +9,7 @@ centred in the top margin from page 2. The wording is Vietnamese: it is an offic
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -311,6 +312,7 @@ def _text(container: Any, style: Any, text: str, **run: Any) -> Any:
 
 def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     """The consolidated report as .docx bytes."""
+    plan = _level_plan(data, plan)
     document = Document()
     styles = _Styles(document)
     section = document.sections[0]
@@ -340,6 +342,18 @@ def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _level_plan(data: ExportData, plan: Plan) -> Plan:
+    """For a parent's report of its subtree: the parent issues it, under the plan's issuer,
+    to the secretariat."""
+    scope = data.summary.scope
+    if scope is None or scope == plan.secretariat:
+        return plan
+    return dataclasses.replace(
+        plan, issuing_body=plan.unit(scope).name, parent_body=plan.issuing_body,
+        recipients=(plan.unit(plan.secretariat).name, t("consolidated.level_filed", LOCALE)),
+    )
 
 
 def _header(document: Any, data: ExportData, plan: Plan, styles: _Styles) -> None:

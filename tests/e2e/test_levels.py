@@ -69,6 +69,10 @@ async def test_a_board_sees_its_communes_drafts_and_issues_its_report(bot, fake_
     message = await ask(person, "/xuat docx", caption[:30])
     paragraphs = [p.text for p in Document(io.BytesIO(stored(fake_api, message))).paragraphs]
     assert not [p for p in paragraphs if "Thanh Miếu" in p]  # a commune of board no. 1
+    document = Document(io.BytesIO(stored(fake_api, message)))
+    header = document.tables[0].rows[0].cells[0].text
+    # The board issues it, under the province's Election Committee.
+    assert PLAN.issuing_body in header and PLAN.unit(BOARD).name.upper() in header
     level = next(d for d in PLAN.deadlines if d.id == "th-ban-bau-cu")
     async with runtime.uow_factory() as uow:
         rows = await uow.progress.deadline_status(PLAN.id, level, clock.now())
