@@ -102,6 +102,12 @@ async def test_a_focal_point_sees_only_its_own_unit(bot, fake_api, runtime, camp
     for lead in leads:
         assert plain("summary.unit_task_cooperating",
                      lead=kontum_plan.unit(lead).short_name) in message.text
+    # One count in one message: the tasks listed, less those marked as not due by the unit's
+    # report deadline, are the tasks that deadline counts ("x/N nhiệm vụ đến hạn").
+    [row] = [row for deadline, row in status.deadlines if deadline.kind.value == "report"]
+    not_due = message.text.count(plain("summary.unit_task_not_due"))
+    assert plain("summary.unit_tasks_header", count=len(status.tasks)) in message.text
+    assert len(status.tasks) - not_due == row.tasks_total and not_due > 0
     assert not [m for m in fake_api.sent_messages(binh.id) if m.photo]  # no campaign chart
 
 
