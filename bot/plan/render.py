@@ -182,6 +182,15 @@ def timeline_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
         else:
             lines.append(t("plan.tl_unit", locale, short_name=unit.short_name, name=unit.name))
     lines.append(t("plan.tl_tasks", locale, count=len(plan.tasks)))
+    if plan.groups:
+        lines.append(t("plan.tl_groups", locale, count=len(plan.groups)))
+        lines += [t("plan.tl_group", locale, id=group.id, name=group.name,
+                    count=len(group.members)) for group in plan.groups]
+    parents = [unit for unit in plan.units if plan.is_parent(unit.id)]
+    if parents:
+        lines.append(t("plan.tl_levels", locale, count=len(parents)))
+        lines += [t("plan.tl_level", locale, name=unit.short_name,
+                    count=len(plan.children_of(unit.id))) for unit in parents]
     return lines
 
 

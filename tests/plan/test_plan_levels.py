@@ -190,3 +190,14 @@ def test_the_shipped_plans_pass_strict_checks_but_kontum_names_its_silent_leads(
     assert {w.code for w in warnings} == {"lead_cannot_report"}
     with pytest.raises(PlanError):
         load_plan(root / "missing.yaml")
+
+
+def test_the_timeline_names_groups_and_parents(tmp_path: Path) -> None:
+    from bot.plan import timeline_lines
+    from tests.support import plain
+
+    lines = timeline_lines(load_plan(write(tmp_path, levels())))
+    assert plain("plan.tl_group", id="cac-xa", name="Các xã", count=3) in lines
+    assert plain("plan.tl_level", name="UBND huyện A", count=2) in lines
+    kontum = timeline_lines(load_plan(Path(__file__).parents[2] / "plans" / "kontum-2023.yaml"))
+    assert not [line for line in kontum if "Nhóm đơn vị" in line or "cấp trên" in line]
