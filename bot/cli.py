@@ -104,7 +104,7 @@ def _load_plan(path: Path, event_date: date | None):  # noqa: ANN202 - Plan, imp
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:
-    """Validate a plan file and print its timeline (or JSON)."""
+    """Validate a plan file and print its timeline (or JSON); warnings go to stderr."""
     from bot.plan import plan_to_json, timeline_lines
 
     plan, warnings = _load_plan_warned(args.file, args.event_date)

@@ -18,12 +18,14 @@ def add_parsers(commands: Any) -> None:
     """Register `summary` and `export`."""
     summary = commands.add_parser("summary", help=cli_t("summary.cli_help_summary"))
     summary.add_argument("--json", action="store_true", help=cli_t("summary.cli_help_json"))
+    summary.add_argument("--unit", metavar="ID", help=cli_t("summary.cli_help_unit"))
     summary.set_defaults(handler=cmd_summary)
 
     export = commands.add_parser("export", help=cli_t("summary.cli_help_export"))
     export.add_argument("format", choices=FORMATS, help=cli_t("summary.cli_help_format"))
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
                         help=cli_t("summary.cli_help_output"))
+    export.add_argument("--issue", action="store_true", help=cli_t("summary.cli_help_issue"))
     export.set_defaults(handler=cmd_export)
 
 
@@ -39,7 +41,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     async def work(runtime: Any) -> tuple[Any, Any]:
         services = runtime.services
-        return runtime.plan, await services.summary.summary(services.clock.now())
+        if args.unit is not None and args.unit not in {u.id for u in runtime.plan.units}:
+            from bot.cli import EXIT_INVALID, CliError
+
+            raise CliError(cli_t("cli.unknown_unit", unit=args.unit,
+                                 units=", ".join(u.id for u in runtime.plan.units)),
+                           EXIT_INVALID)
+        return runtime.plan, await services.summary.summary(services.clock.now(), args.unit)
 
     plan, result = with_runtime(work)
     if args.json:
@@ -68,6 +76,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             await services.summary.record_consolidated(
                 now, None, {"format": "docx", "bytes": len(content), "via": "cli"}
             )
+            if args.issue:
+                # The operator says this one is signed and issued: it meets the deadline.
+                await services.summary.issue_consolidated(plan.secretariat, now, None)
             return content
         from bot.presenters.xlsx_export import workbook_xlsx
 

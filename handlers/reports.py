@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from bot.domain.plan import Metric, Task
 from bot.domain.records import Report
-from bot.presenters.common import format_when, split_messages
+from bot.presenters.common import format_when, lead_name, split_messages
 from bot.services.access import Identity, Role
 from bot.services.replies import Outcome
-from bot.services.reporting import TaskHistory, TaskView, format_metric_figure, shorten
-from bot.texts import t_html
+from bot.services.reporting import (
+    TaskHistory,
+    TaskView,
+    format_metric_figure,
+    shorten,
+)
+from bot.texts import t, t_html
 from handlers.turn import Turn, refuse
 
 
@@ -59,7 +64,9 @@ def render_tasks(turn: Turn, unit_name: str, views: list[TaskView]) -> list[str]
             "reports.tasks_item",
             number=view.number,
             text=view.task.text,
-            role=_text(turn, f"reports.role_{view.role.value}"),
+            # Plain: the item's template escapes it (a lead named "Sở TT&TT" stays readable).
+            role=t(f"reports.role_{view.role.value}", turn.locale,
+                   lead=lead_name(turn.services.plan, view.task)),
             phases=", ".join(phase.name for phase in view.phases) or "—",
             deadline=deadline,
             figures="; ".join(metric.label for metric in view.task.metrics) or "—",

@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 
 from bot.domain.plan import Plan
-from bot.presenters.common import format_when, local
+from bot.presenters.common import format_when, local, unit_name
 from bot.presenters.summary import summary_messages, unit_status_messages
-from bot.services.access import Role
+from bot.services.access import Role, consolidating_unit
 from bot.services.replies import Reply
 from bot.services.summary import ExportData, Summary
 from handlers.turn import Turn, refuse
 
 DOCX = "docx"
 XLSX = "xlsx"
-FORMATS = {"docx": DOCX, "word": DOCX, "xlsx": XLSX, "excel": XLSX}
+ISSUE = "issue"
+FORMATS = {"docx": DOCX, "word": DOCX, "xlsx": XLSX, "excel": XLSX,
+           "phathanh": ISSUE, "banhanh": ISSUE, "issue": ISSUE, "issued": ISSUE}
 
 
 def _stamp(turn: Turn) -> str:
@@ -50,21 +52,34 @@ async def summary(turn: Turn) -> None:
     if identity.is_member and identity.unit_id is not None:
         status = await services.summary.unit_status(identity.unit_id, turn.now)
         await turn.lines(unit_status_messages(status, plan, turn.locale))
+        if (scope := consolidating_unit(identity, plan)) is not None:
+            # A parent (a district) also sees the units that report to it, and only those.
+            result = await services.summary.summary(turn.now, scope)
+            await turn.lines(summary_messages(result, plan, turn.locale,
+                                              narratives=turn.private))
         return
     await refuse(turn, identity, "summary.export_not_allowed")
 
 
 async def export(turn: Turn) -> None:
-    """`/xuat docx|xlsx`: the consolidated report or the spreadsheet, as a file."""
+    """`/xuat docx|xlsx|phathanh`: the consolidated report or the spreadsheet, as a file, or
+    the note that the consolidated report was signed and issued."""
     identity = await turn.identity()
-    if not identity.is_staff:
+    scope = consolidating_unit(identity, turn.services.plan)
+    wanted = FORMATS.get(turn.args[0].lower()) if turn.args else None
+    # A parent's focal point drafts and issues its own level's report, never the spreadsheet.
+    if scope is None or (not identity.is_staff and wanted == XLSX):
         await refuse(turn, identity, "summary.export_not_allowed")
+        return
+    if wanted == ISSUE:
+        await turn.services.summary.issue_consolidated(scope, turn.now, turn.inbound.sender)
+        await turn.say("summary.issued", unit=unit_name(turn.services.plan, scope),
+                       at=format_when(turn.now, turn.services.plan.timezone))
         return
     if not turn.private:
         # Both files carry every unit's narratives (and the workbook phone numbers).
         await turn.say("summary.export_private_only")
         return
-    wanted = FORMATS.get(turn.args[0].lower()) if turn.args else None
     if wanted is None:
         await turn.say("summary.export_usage")
         return
@@ -72,11 +87,13 @@ async def export(turn: Turn) -> None:
     await turn.responder.action("upload_document")
     when = {"now": format_when(now, plan.timezone)}
     if wanted == DOCX:
-        data = await services.summary.consolidated(now)
+        # The secretariat's report covers everything; a parent's, its own subtree.
+        level = None if identity.is_staff else scope
+        data = await services.summary.consolidated(now, level)
         content = await asyncio.to_thread(_docx, data, plan)
-        # Producing the consolidated report is what meets the consolidation deadline.
+        # A draft: only /xuat phathanh (the report signed and issued) meets the deadline.
         await services.summary.record_consolidated(
-            now, turn.inbound.sender, {"format": DOCX, "bytes": len(content)}
+            now, turn.inbound.sender, {"format": DOCX, "bytes": len(content)}, unit_id=scope
         )
         name = f"bao-cao-tong-hop-{plan.id}-{_stamp(turn)}.docx"
         await turn.responder.document(content, name, Reply("summary.docx_caption", when),

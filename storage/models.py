@@ -136,6 +136,9 @@ class UnitRow(Base):
     is_secretariat: Mapped[bool] = mapped_column(Boolean)
     sort_order: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The unit it reports to (no foreign key: a plan reload may reorder or drop units).
+    parent_id: Mapped[str | None] = mapped_column(String(ID), nullable=True)
+    kind: Mapped[str | None] = mapped_column(String(ID), nullable=True)
 
 
 class PhaseRow(Base):

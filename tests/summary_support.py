@@ -99,10 +99,11 @@ def kontum_campaign(plan, *, reported_at: datetime | None = None) -> Seed:
     """A scripted Kon Tum campaign: most units report, one corrects, one is late, two are silent.
 
     Focal points: nine of the eleven units (not Sở Ngoại vụ, not Công an tỉnh). Reports against
-    the 15/12/2023 17:00 deadline: Sở VHTTDL, Báo Kon Tum (with a correction) and Đài PT-TH
-    (one task with a problem) report everything on time; Cổng TTĐT reports its last task three
-    hours late; BĐBP and UBND Ngọc Hồi report half of their tasks; UBND Đăk Hà and Công an tỉnh
-    stay silent (Đăk Hà was reminded twice).
+    the 15/12/2023 17:00 deadline: Sở VHTTDL and Báo Kon Tum (with a correction) report every
+    task done on time; Đài PT-TH reports every task on time but one is a problem (so it stands
+    "in progress"); Cổng TTĐT reports its last task done three hours late; BĐBP and UBND Ngọc
+    Hồi report half of their tasks, every third one still in progress; UBND Đăk Hà and Công an
+    tỉnh stay silent (Đăk Hà was reminded twice).
     """
     report_deadline = next(d for d in plan.deadlines if d.kind.value == "report")
     due = report_deadline.due
@@ -122,7 +123,7 @@ def kontum_campaign(plan, *, reported_at: datetime | None = None) -> Seed:
             at = start + timedelta(hours=index)
             if unit == "cong-ttdt" and index == len(tasks) - 1:
                 at = due + timedelta(hours=3)
-            status = "done" if index % 3 != 2 else "in_progress"
+            status = "in_progress" if unit in half and index % 3 == 2 else "done"
             narrative = (
                 f"Đã triển khai nhiệm vụ {task.section}: tổ chức thực hiện đúng nội dung Kế "
                 f"hoạch, phân công cán bộ theo dõi, cập nhật kết quả hằng ngày."

@@ -17,6 +17,8 @@ from tests.summary_support import kontum_campaign
 from tests.support import plain
 from tests.test_cli import environment, run  # noqa: F401 - the CLI's environment fixture
 
+KONTUM_PLAN = load_plan(KONTUM)
+
 
 def _seed(tmp_path) -> None:
     async def seed() -> None:
@@ -48,12 +50,15 @@ def test_summary_json_after_a_scripted_campaign(capsys, tmp_path):
     assert data["focal_points"] == {"registered": 9, "required": 11,
                                     "missing": ["so-ngoai-vu", "cong-an"]}
     report = next(d for d in data["deadlines"] if d["id"] == "bao-cao-don-vi")
-    assert report["on_time"] == ["so-vhttdl", "bao-kon-tum", "dai-ptth"]
+    assert report["on_time"] == ["so-vhttdl", "bao-kon-tum"]
     assert report["late"] == ["cong-ttdt"]
-    assert "ubnd-dak-ha" in report["missing"] and "bdbp" in report["missing"]
+    assert report["in_progress"] == ["bdbp", "ubnd-ngoc-hoi", "dai-ptth"]
+    assert "ubnd-dak-ha" in report["missing"] and "bdbp" not in report["missing"]
     units = {u["id"]: u for u in data["units"]}
     assert units["dai-ptth"]["tasks"]["problem"] == 1
-    assert units["bao-kon-tum"]["tasks"]["in_progress"] == 1  # the correction replaced v1
+    # The correction (v2, done) replaced v1 (in progress): every task of Báo Kon Tum is done.
+    assert units["bao-kon-tum"]["tasks"]["in_progress"] == 0
+    assert units["bao-kon-tum"]["tasks"]["done"] == len(KONTUM_PLAN.tasks_of("bao-kon-tum"))
     assert units["ubnd-dak-ha"]["reminders"] == 2
     assert data["figures"]["Số tin, bài"] > 0
 
@@ -76,4 +81,20 @@ def test_export_writes_the_word_and_excel_files(capsys, tmp_path):
     assert code == 0 and plain("workbook.sheet_reports") in book.sheetnames
     code, out, _ = run(capsys, "summary", "--json")
     consolidation = next(d for d in json.loads(out)["deadlines"] if d["id"] == "bao-cao-tong-hop")
-    assert consolidation["missing"] == []  # producing the Word report met the deadline
+    assert consolidation["missing"] == ["so-tttt"]  # a draft meets nothing
+    code, _, _ = run(capsys, "export", "docx", "--issue", "-o", str(tmp_path / "bc2.docx"))
+    code, out, _ = run(capsys, "summary", "--json")
+    consolidation = next(d for d in json.loads(out)["deadlines"] if d["id"] == "bao-cao-tong-hop")
+    assert code == 0 and consolidation["missing"] == []  # the issued report met it
+
+
+def test_summary_of_one_unit_and_what_lies_below_it(capsys, tmp_path):
+    run(capsys, "summary", "--json")
+    _seed(tmp_path)
+    code, out, _ = run(capsys, "summary", "--json", "--unit", "bao-kon-tum")
+    data = json.loads(out)
+    assert code == 0 and [u["id"] for u in data["units"]] == ["bao-kon-tum"]
+    report = next(d for d in data["deadlines"] if d["id"] == "bao-cao-don-vi")
+    assert report["on_time"] == ["bao-kon-tum"] and report["missing"] == []
+    code, _, err = run(capsys, "summary", "--unit", "bao-kt")
+    assert code == 1 and "bao-kt" in err

@@ -26,6 +26,19 @@ class Unit:
     short_name: str
     focal_point_required: bool
     is_secretariat: bool = False
+    # The unit this one reports to (a commune's district); None: it reports to the secretariat.
+    parent: str | None = None
+    # A free label grouping units of one sort ("xa", "huyen"); a plan group may select by it.
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of units that a task, deadline or broadcast may target as one."""
+
+    id: str
+    name: str
+    members: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -72,10 +85,26 @@ class Task:
     section: str = ""
     deadline: str | None = None
     attachments_required: bool = False
+    # A task given to a group: every member leads its own copy (``lead`` is then the group id).
+    leads: tuple[str, ...] = ()
+
+    @property
+    def lead_units(self) -> tuple[str, ...]:
+        """The units that lead (and report) this task: the group's members, or the one lead."""
+        return self.leads or (self.lead,)
+
+    @property
+    def for_group(self) -> bool:
+        """Whether the task was given to a group (each member its own copy)."""
+        return bool(self.leads)
+
+    def leads_it(self, unit_id: str) -> bool:
+        """Whether the unit leads this task (its own copy, for a group's task)."""
+        return unit_id in self.lead_units
 
     def involves(self, unit_id: str) -> bool:
         """Whether the unit leads or cooperates on this task."""
-        return unit_id == self.lead or unit_id in self.cooperating
+        return self.leads_it(unit_id) or unit_id in self.cooperating
 
 
 @dataclass(frozen=True)
@@ -131,6 +160,34 @@ class Plan:
     parent_body: str | None = None
     place: str | None = None
     vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary())
+    groups: tuple[Group, ...] = field(default=())
+
+    def group(self, group_id: str) -> Group:
+        """The group with this id (KeyError if none)."""
+        for group in self.groups:
+            if group.id == group_id:
+                return group
+        raise KeyError(group_id)
+
+    def children_of(self, unit_id: str) -> tuple[str, ...]:
+        """The units whose parent is this unit, in plan order."""
+        return tuple(unit.id for unit in self.units if unit.parent == unit_id)
+
+    def subtree(self, unit_id: str) -> tuple[str, ...]:
+        """The unit and every unit below it (children, their children…), in plan order."""
+        below = {unit_id}
+        grew = True
+        while grew:
+            grew = False
+            for unit in self.units:
+                if unit.parent in below and unit.id not in below:
+                    below.add(unit.id)
+                    grew = True
+        return tuple(unit.id for unit in self.units if unit.id in below)
+
+    def is_parent(self, unit_id: str) -> bool:
+        """Whether some unit reports to this one."""
+        return any(unit.parent == unit_id for unit in self.units)
 
     def unit(self, unit_id: str) -> Unit:
         """The unit with this id (KeyError if none)."""

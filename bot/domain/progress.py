@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
 
 
 class DeadlineState(StrEnum):
@@ -12,6 +15,8 @@ class DeadlineState(StrEnum):
 
     ON_TIME = "on_time"
     LATE = "late"
+    # Some report, not every task due marked done: not met ("đang thực hiện").
+    IN_PROGRESS = "in_progress"
     MISSING = "missing"
 
 
@@ -20,10 +25,8 @@ class UnitDeadline:
     """One unit against one deadline.
 
     registration: met once the unit has a current focal point (on time if its first
-    registration came by the due time). report: met once the unit has reported on every
-    task it leads or cooperates on that falls under the deadline (on time if the last of
-    those first reports came by the due time). consolidation: met once the consolidated
-    report was produced (audit action `report.consolidated`).
+    registration came by the due time). report and consolidation: see `report_states` and
+    `consolidation_states` below.
     """
 
     deadline_id: str
@@ -32,8 +35,125 @@ class UnitDeadline:
     met_at: datetime | None
     tasks_total: int = 0
     tasks_reported: int = 0
+    tasks_done: int = 0
 
     @property
     def met(self) -> bool:
         """Whether the deadline is met (on time or late)."""
-        return self.state is not DeadlineState.MISSING
+        return self.state in (DeadlineState.ON_TIME, DeadlineState.LATE)
+
+
+# --- The one definition of "done" and "on time" -------------------------------------------
+#
+# A report version has a status; the statuses fold into three stages a head counts by: not
+# started, in progress (a difficulty reported is still work under way) and done. A task is done
+# when its latest version is marked done; it was done at the first version of the last unbroken
+# run of "done" versions (a unit that reopened a task and closed it again finished it the second
+# time). A report deadline is met once every task due from the unit by it is done, on time when
+# the last of them was done by the due time; a unit with some report but not all done stands
+# "in progress", never as met. A unit with nothing due by a deadline is not among its units at
+# all: never listed missing, never nudged. A consolidation deadline is met by the consolidating
+# unit itself (the secretariat, or a parent for its subtree) marking its consolidated report as
+# issued; producing a draft (an export) meets nothing.
+
+
+class Stage(StrEnum):
+    """How far a unit got on one task, from its latest report."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ReportMark:
+    """One stored report version reduced to what the definition needs."""
+
+    unit_id: str
+    task_id: str
+    version: int
+    status: str
+    at: datetime
+
+
+def stage_of(status: str | None) -> Stage:
+    """The stage a report status counts as (None: no report)."""
+    if status == "done":
+        return Stage.DONE
+    if status in ("in_progress", "problem"):
+        return Stage.IN_PROGRESS
+    return Stage.NOT_STARTED
+
+
+def done_at(marks: Iterable[ReportMark]) -> datetime | None:
+    """When a task of one unit was done, from its versions (None: not done now)."""
+    since: datetime | None = None
+    for mark in sorted(marks, key=lambda m: m.version):
+        if mark.status == "done":
+            since = since or mark.at
+        else:
+            since = None
+    return since
+
+
+def tasks_due(plan: Plan, deadline: Deadline, unit_id: str) -> tuple[Task, ...]:
+    """The tasks the unit must report by a report deadline: those it leads or cooperates on
+    that name this deadline, or name none."""
+    if deadline.kind is not DeadlineKind.REPORT or unit_id not in deadline.units:
+        return ()
+    return tuple(
+        task
+        for task in plan.tasks_of(unit_id)
+        if task.deadline == deadline.id or task.deadline is None
+    )
+
+
+def units_due(plan: Plan, deadline: Deadline) -> tuple[str, ...]:
+    """The deadline's units that have something due by it (every unit, for registration and
+    consolidation deadlines)."""
+    if deadline.kind is not DeadlineKind.REPORT:
+        return deadline.units
+    return tuple(unit for unit in deadline.units if tasks_due(plan, deadline, unit))
+
+
+def _state(met_at: datetime | None, due: datetime) -> DeadlineState:
+    if met_at is None:
+        return DeadlineState.MISSING
+    return DeadlineState.ON_TIME if met_at <= due else DeadlineState.LATE
+
+
+def report_states(
+    deadline: Deadline,
+    due: Mapping[str, Collection[str]],
+    marks: Iterable[ReportMark],
+) -> list[UnitDeadline]:
+    """Each unit with something due (`due`: unit -> task ids) against a report deadline."""
+    versions: dict[tuple[str, str], list[ReportMark]] = {}
+    for mark in marks:
+        versions.setdefault((mark.unit_id, mark.task_id), []).append(mark)
+    result = []
+    for unit in deadline.units:
+        tasks = due.get(unit, ())
+        if not tasks:
+            continue
+        finished = [done_at(versions.get((unit, task), ())) for task in tasks]
+        reported = sum(1 for task in tasks if (unit, task) in versions)
+        done = [moment for moment in finished if moment is not None]
+        met_at = max(done) if len(done) == len(tasks) else None
+        state = _state(met_at, deadline.due)
+        if state is DeadlineState.MISSING and reported:
+            state = DeadlineState.IN_PROGRESS
+        result.append(
+            UnitDeadline(deadline.id, unit, state, met_at, len(tasks), reported, len(done))
+        )
+    return result
+
+
+def consolidation_states(
+    deadline: Deadline, issued: Mapping[str, datetime]
+) -> list[UnitDeadline]:
+    """Each consolidating unit against its deadline: met by its own issued report only."""
+    return [
+        UnitDeadline(deadline.id, unit, _state(issued.get(unit), deadline.due), issued.get(unit))
+        for unit in deadline.units
+    ]

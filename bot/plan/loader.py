@@ -21,7 +21,17 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from bot.domain.figures import MetricKind, Target
-from bot.domain.plan import Activity, Deadline, Metric, Phase, Plan, Task, Unit, Vocabulary
+from bot.domain.plan import (
+    Activity,
+    Deadline,
+    Group,
+    Metric,
+    Phase,
+    Plan,
+    Task,
+    Unit,
+    Vocabulary,
+)
 from bot.plan.model import (
     ALL_UNITS,
     FOCAL_POINTS,
@@ -189,15 +199,33 @@ def load_plan(
     path: Path | str, event_date: date | None = None, *, locale: str = DEFAULT_LOCALE
 ) -> Plan:
     """Load, validate and resolve a plan file; ``event_date`` overrides the file's."""
-    return load_plan_checked(path, event_date, locale=locale)[0]
+    return check_plan(path, event_date, locale=locale)[0]
 
 
-def load_plan_checked(
+def check_plan(
     path: Path | str, event_date: date | None = None, *, locale: str = DEFAULT_LOCALE
 ) -> tuple[Plan, list[PlanIssue]]:
-    """Load a plan as `load_plan` does, with the warnings of `plan check` (what loads but
-    would mislead: a target nobody reports, an unknown metric kind, a report without symbol)."""
-    path = Path(path)
+    """Load a plan file as `load_plan` does, with the warnings of `plan check`: what loads but
+    makes no sense or would mislead (a deadline with nothing due, a task nobody can report, an
+    empty group, a target nobody reports, an unknown metric kind, a report without symbol)."""
+    from bot.plan.checks import plan_warnings
+
+    plan, data, out = _load(Path(path), event_date, locale)
+    warnings = _Collector(out.file, locale)
+    warnings.lines = out.lines
+    warnings.prefix = "warn_"
+    plan_warnings(plan, warnings.add)
+    warnings.prefix = ""  # the figure warnings' codes carry their warn_ prefix
+    figure_warnings(data, plan, warnings)
+    return plan, warnings.error().issues
+
+
+#: The name the figures' side gave `check_plan`.
+load_plan_checked = check_plan
+
+
+def _load(path: Path, event_date: date | None,
+          locale: str) -> tuple[Plan, dict[str, Any], _Collector]:
     out = _Collector(str(path), locale)
     readable, data = _read_yaml(path, out)
     if not readable or not isinstance(data, dict) or not data:
@@ -215,11 +243,7 @@ def load_plan_checked(
     _check_figures(data, out)
     out.raise_if_any()
     assert spec is not None
-    plan = _build(spec, event_date)
-    warnings = _Collector(out.file, locale)
-    warnings.prefix, warnings.lines = "", out.lines
-    figure_warnings(data, plan, warnings)
-    return plan, sorted(warnings.issues, key=lambda i: (i.line is None, i.line or 0))
+    return _build(spec, event_date), data, out
 
 
 def _read_yaml(path: Path, out: _Collector) -> tuple[bool, Any]:
@@ -399,12 +423,24 @@ _SIMPLE_ERRORS = {
 }
 
 
+# Fields that take one id, and what to write instead of a list there.
+_ONE_ONLY = {
+    "deadline": "plan.hint_one_deadline",
+    "lead": "plan.hint_one_lead",
+    "parent": "plan.hint_one_parent",
+    "secretariat": "plan.hint_one_secretariat",
+}
+
+
 def _pydantic_issue(error: Any, out: _Collector) -> None:
     loc: FieldPath = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
-    if kind in _SIMPLE_ERRORS:
+    if kind == "string_type" and isinstance(value, list) and loc and loc[-1] in _ONE_ONLY:
+        # A list where the format takes one id is a construct the format lacks, not a typo.
+        out.add(loc, "unsupported_list", field=loc[-1], hint=t(_ONE_ONLY[loc[-1]], out.locale))
+    elif kind in _SIMPLE_ERRORS:
         out.add(loc, _SIMPLE_ERRORS[kind])
     elif kind == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
@@ -517,15 +553,22 @@ def _cross_check(data: dict[str, Any], event_date: date | None, out: _Collector)
     phases = _ids(data, "phases", out)
     _ids(data, "tasks", out)
     deadlines = _ids(data, "deadlines", out)
+    groups = _ids(data, "groups", out)
+    # Tasks and deadlines name units or groups alike; one id must not mean both.
+    targets = {**groups, **units}
+    for group_id, path in groups.items():
+        if group_id in units:
+            out.add(path, "group_is_unit", id=group_id, first=out.line_of(units[group_id]))
+    _check_units_and_groups(data, units, out)
 
     _check_ref(data.get("secretariat"), ("secretariat",), units, "unknown_unit", out)
     for index, task in _items(data, "tasks"):
         base: FieldPath = ("tasks", index)
-        _check_ref(task.get("lead"), (*base, "lead"), units, "unknown_unit", out)
+        _check_ref(task.get("lead"), (*base, "lead"), targets, "unknown_unit", out)
         _check_refs(
             task.get("cooperating"),
             (*base, "cooperating"),
-            units,
+            targets,
             "unknown_unit",
             out,
             exclude=task.get("lead"),
@@ -553,7 +596,7 @@ def _cross_check(data: dict[str, Any], event_date: date | None, out: _Collector)
         _check_refs(
             deadline.get("units"),
             ("deadlines", index, "units"),
-            units,
+            targets,
             "unknown_unit",
             out,
             extra=UNIT_SHORTHANDS,
@@ -570,6 +613,37 @@ def _cross_check(data: dict[str, Any], event_date: date | None, out: _Collector)
             else:
                 numbers[number] = path
     _check_times(data, event_date, out)
+
+
+def _check_units_and_groups(
+    data: dict[str, Any], units: dict[str, FieldPath], out: _Collector
+) -> None:
+    """A parent must be another known unit, with no loop; a group's members known units."""
+    parents: dict[str, str] = {}
+    for index, unit in _items(data, "units"):
+        parent = unit.get("parent")
+        if not isinstance(parent, str):
+            continue
+        path: FieldPath = ("units", index, "parent")
+        if parent == unit.get("id"):
+            out.add(path, "own_parent", id=parent)
+        elif parent not in units:
+            _check_ref(parent, path, units, "unknown_unit", out)
+        elif isinstance(unit.get("id"), str):
+            parents[unit["id"]] = parent
+    reported: set[str] = set()
+    for start in parents:
+        seen = [start]
+        while (up := parents.get(seen[-1])) is not None and up not in reported:
+            if up in seen:
+                loop = seen[seen.index(up):]
+                out.add(units[loop[0]][:2] + ("parent",), "parent_loop",
+                        units=" → ".join([*loop, up]))
+                reported.update(loop)
+                break
+            seen.append(up)
+    for index, group in _items(data, "groups"):
+        _check_refs(group.get("members"), ("groups", index, "members"), units, "unknown_unit", out)
 
 
 def _check_times(data: dict[str, Any], event_date: date | None, out: _Collector) -> None:
@@ -639,6 +713,29 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
     every = tuple(unit.id for unit in spec.units)
     expand: dict[str, tuple[str, ...]] = {FOCAL_POINTS: focal, ALL_UNITS: every}
     all_phases = tuple(phase.id for phase in spec.phases)
+    groups = tuple(
+        Group(id=group.id, name=group.name, members=_members(spec, group.members, group.kind))
+        for group in spec.groups
+    )
+    expand.update((group.id, group.members) for group in groups)
+    group_ids = {group.id for group in groups}
+
+    def task_of(task: Any) -> Task:
+        leads = expand[task.lead] if task.lead in group_ids else ()
+        lead_units = set(leads or (task.lead,))
+        cooperating = tuple(u for u in units_of(task.cooperating) if u not in lead_units)
+        return Task(
+            id=task.id,
+            lead=task.lead,
+            cooperating=cooperating,
+            phases=tuple(task.phases) or all_phases,
+            text=task.text,
+            metrics=tuple(_metric(m, targets) for m in task.metrics),
+            section=task.section,
+            deadline=task.deadline,
+            attachments_required=task.attachments == "required",
+            leads=leads,
+        )
 
     def units_of(refs: list[str]) -> tuple[str, ...]:
         ids = (unit for ref in refs for unit in expand.get(ref, (ref,)))
@@ -671,6 +768,8 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
                 short_name=unit.short_name or unit.name,
                 focal_point_required=unit.focal_point_required,
                 is_secretariat=unit.id == spec.secretariat,
+                parent=unit.parent,
+                kind=unit.kind,
             )
             for unit in spec.units
         ),
@@ -692,20 +791,7 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
             )
             for item in spec.agenda
         ),
-        tasks=tuple(
-            Task(
-                id=task.id,
-                lead=task.lead,
-                cooperating=tuple(task.cooperating),
-                phases=tuple(task.phases) or all_phases,
-                text=task.text,
-                metrics=tuple(_metric(m, targets) for m in task.metrics),
-                section=task.section,
-                deadline=task.deadline,
-                attachments_required=task.attachments == "required",
-            )
-            for task in spec.tasks
-        ),
+        tasks=tuple(task_of(task) for task in spec.tasks),
         deadlines=tuple(
             Deadline(
                 id=deadline.id,
@@ -720,6 +806,15 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
         parent_body=spec.parent_body,
         place=spec.place,
         vocabulary=_vocabulary(spec),
+        groups=groups,
+    )
+
+
+def _members(spec: PlanFile, listed: list[str], kind: str | None) -> tuple[str, ...]:
+    """A group's members in plan order: those listed, then every unit of its kind."""
+    wanted = set(listed)
+    return tuple(
+        unit.id for unit in spec.units if unit.id in wanted or (kind and unit.kind == kind)
     )
 
 
@@ -859,4 +954,5 @@ def _filing_symbol(plan: Plan) -> str | None:
     return None
 
 
-__all__ = ["PlanError", "PlanIssue", "format_path", "load_plan", "load_plan_checked"]
+__all__ = ["PlanError", "PlanIssue", "check_plan", "format_path", "load_plan",
+           "load_plan_checked"]

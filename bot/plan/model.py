@@ -3,7 +3,8 @@
 Ids are lowercase slugs. Date-time fields take the expressions of ``bot.plan.relative``.
 Deadline ``units`` also accept two shorthands, which can never clash with a unit id because ids
 have no underscore: ``focal_points`` (every unit with ``focal_point_required: true``) and
-``all_units`` (every unit).
+``all_units`` (every unit). A task's ``lead`` and ``cooperating`` and a deadline's ``units`` may
+also name a group of ``groups`` (its members, listed or selected by ``kind``).
 """
 
 from __future__ import annotations
@@ -114,6 +115,23 @@ class UnitSpec(_Strict):
     name: Text
     short_name: Text | None = Field(default=None, description="Defaults to name.")
     focal_point_required: bool = False
+    parent: Slug | None = Field(
+        default=None,
+        description="The unit this one reports to (a commune's district); omitted: the "
+        "secretariat.",
+    )
+    kind: Slug | None = Field(
+        default=None, description="A label of the unit's sort (xa, huyen) that groups may select."
+    )
+
+
+class GroupSpec(_Strict):
+    """A named set of units: listed in ``members``, or every unit of a ``kind``, or both."""
+
+    id: Slug
+    name: Text
+    members: list[Slug] = Field(default_factory=list)
+    kind: Slug | None = Field(default=None, description="Adds every unit of this kind.")
 
 
 class PhaseSpec(_Strict):
@@ -171,10 +189,10 @@ class MetricSpec(_Strict):
 
 
 class TaskSpec(_Strict):
-    """A duty of a lead unit, with cooperating units."""
+    """A duty of a lead unit (or of each member of a group), with cooperating units."""
 
     id: Slug
-    lead: Slug
+    lead: Slug = Field(description="A unit id, or a group id: every member leads its own copy.")
     cooperating: list[Slug] = Field(default_factory=list)
     phases: list[Slug] = Field(default_factory=list, description="Empty or omitted: every phase.")
     text: Text
@@ -194,7 +212,8 @@ class DeadlineSpec(_Strict):
     due: When = Field(description="No hour: 17:00.")
     kind: DeadlineKind
     units: list[UnitRef] = Field(
-        min_length=1, description="Unit ids, or the shorthands focal_points and all_units."
+        min_length=1,
+        description="Unit or group ids, or the shorthands focal_points and all_units.",
     )
 
 
@@ -239,6 +258,7 @@ class PlanFile(_Strict):
         default=None, description="Where reports are issued, as in 'Kon Tum, ngày …'."
     )
     units: list[UnitSpec] = Field(min_length=1)
+    groups: list[GroupSpec] = Field(default_factory=list)
     phases: list[PhaseSpec] = Field(default_factory=list)
     agenda: list[ActivitySpec] = Field(default_factory=list)
     tasks: list[TaskSpec] = Field(default_factory=list)

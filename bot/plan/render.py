@@ -57,9 +57,16 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "name": unit.name,
                 "short_name": unit.short_name,
                 "focal_point_required": unit.focal_point_required,
+                # Levels and kinds only where the plan has them: older plans' JSON is unchanged.
+                **({"parent": unit.parent} if unit.parent else {}),
+                **({"kind": unit.kind} if unit.kind else {}),
             }
             for unit in plan.units
         ],
+        **({"groups": [
+            {"id": group.id, "name": group.name, "members": list(group.members)}
+            for group in plan.groups
+        ]} if plan.groups else {}),
         "secretariat": plan.secretariat,
         "phases": [
             {
@@ -89,6 +96,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             {
                 "id": task.id,
                 "lead": task.lead,
+                **({"leads": list(task.leads)} if task.leads else {}),
                 "cooperating": list(task.cooperating),
                 "phases": list(task.phases),
                 "section": task.section,
@@ -232,6 +240,15 @@ def timeline_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
             lines.append(t("plan.tl_unit", locale, short_name=unit.short_name, name=unit.name))
     lines.append(t("plan.tl_tasks", locale, count=len(plan.tasks)))
     lines += target_lines(plan, locale)
+    if plan.groups:
+        lines.append(t("plan.tl_groups", locale, count=len(plan.groups)))
+        lines += [t("plan.tl_group", locale, id=group.id, name=group.name,
+                    count=len(group.members)) for group in plan.groups]
+    parents = [unit for unit in plan.units if plan.is_parent(unit.id)]
+    if parents:
+        lines.append(t("plan.tl_levels", locale, count=len(parents)))
+        lines += [t("plan.tl_level", locale, name=unit.short_name,
+                    count=len(plan.children_of(unit.id))) for unit in parents]
     return lines
 
 

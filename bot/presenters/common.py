@@ -124,7 +124,7 @@ def plan_index(plan: Plan) -> PlanIndex:
         return cached[1]
     assigned: dict[str, list[Task]] = {}
     for task in plan.tasks:
-        for unit in (task.lead, *task.cooperating):
+        for unit in (*task.lead_units, *task.cooperating):
             assigned.setdefault(unit, []).append(task)
     index = PlanIndex(
         units={unit.id: unit for unit in plan.units},
@@ -140,6 +140,14 @@ def unit_name(plan: Plan, unit_id: str) -> str:
     """A unit's short name, or its id if the plan no longer lists it."""
     unit = plan_index(plan).units.get(unit_id)
     return unit.short_name if unit is not None else unit_id
+
+
+def lead_name(plan: Plan, task: Task) -> str:
+    """Who leads a task, as a cooperating unit reads it: the unit, or the group's name."""
+    for group in plan.groups:
+        if group.id == task.lead:
+            return group.name
+    return unit_name(plan, task.lead)
 
 
 def task_label(plan: Plan, task_id: str, width: int = 60) -> str:

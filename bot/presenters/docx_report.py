@@ -9,6 +9,7 @@ centred in the top margin from page 2. The wording is Vietnamese: it is an offic
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -320,6 +321,7 @@ def _text(container: Any, style: Any, text: str, **run: Any) -> Any:
 
 def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     """The consolidated report as .docx bytes."""
+    plan = _level_plan(data, plan)
     document = Document()
     styles = _Styles(document)
     section = document.sections[0]
@@ -349,6 +351,18 @@ def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _level_plan(data: ExportData, plan: Plan) -> Plan:
+    """For a parent's report of its subtree: the parent issues it, under the plan's issuer,
+    to the secretariat."""
+    scope = data.summary.scope
+    if scope is None or scope == plan.secretariat:
+        return plan
+    return dataclasses.replace(
+        plan, issuing_body=plan.unit(scope).name, parent_body=plan.issuing_body,
+        recipients=(plan.unit(plan.secretariat).name, t("consolidated.level_filed", LOCALE)),
+    )
 
 
 def _header(document: Any, data: ExportData, plan: Plan, styles: _Styles) -> None:
@@ -525,6 +539,7 @@ class _Body:
                     title=shorten(item.deadline.title, 120),
                     due=format_when(item.deadline.due, self.zone),
                     on_time=len(item.on_time), late=len(item.late), missing=len(item.missing),
+                    in_progress=len(item.in_progress), total=len(item.states),
                 ))
         self.para(styles.body, t("consolidated.general_tasks", LOCALE, **summary.task_totals()))
         if summary.figures:
@@ -680,7 +695,7 @@ class _Body:
         for item in self.summary.deadlines:
             if item.deadline.kind is not DeadlineKind.REPORT:
                 continue
-            if item.missing:
+            if item.missing or item.in_progress:
                 any_missing = True
                 self.para(styles.body, t(
                     "consolidated.missing_deadline", LOCALE,
@@ -693,7 +708,7 @@ class _Body:
                     self.para(styles.body, t(
                         "consolidated.missing_unit", LOCALE,
                         unit=self.name(row.unit_id),
-                        unreported=row.tasks_total - row.tasks_reported,
+                        unreported=row.tasks_total - row.tasks_done,
                         total=row.tasks_total,
                     ))
             if item.late:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
-from bot.domain.progress import DeadlineState
+from bot.domain.progress import DeadlineState, tasks_due
 from bot.domain.records import report_reference
 from bot.presenters.common import (
     MESSAGE_LIMIT,
     format_total,
     format_when,
     format_when_short,
+    lead_name,
     shorten,
     split_messages,
     target_values,
@@ -75,7 +76,7 @@ def summary_lines(
             lines += ["", *_report_deadline_lines(item, summary, plan, locale, notes)]
     for item in summary.deadlines:
         if item.deadline.kind is DeadlineKind.CONSOLIDATION:
-            lines += ["", _consolidation_line(item, summary, locale)]
+            lines += ["", _consolidation_line(item, summary, locale, plan)]
     lines += ["", t_html("summary.units_header", locale)]
     lines += [_unit_line(unit, summary, plan, locale) for unit in summary.units]
     lines += ["", *_figure_lines(summary, locale)]
@@ -141,10 +142,16 @@ def _report_deadline_lines(
             locale,
             on_time=len(item.on_time),
             late=len(item.late),
+            in_progress=len(item.in_progress),
             missing=len(item.missing),
             total=len(item.states),
         ),
     ]
+    if item.in_progress:
+        lines.append(
+            t_html("summary.deadline_in_progress", locale,
+                   units=_names(plan, item.in_progress, locale, notes))
+        )
     if item.missing:
         lines.append(
             t_html("summary.deadline_missing", locale,
@@ -153,8 +160,20 @@ def _report_deadline_lines(
     return lines
 
 
-def _consolidation_line(item: DeadlineSummary, summary: Summary, locale: str) -> str:
+def _consolidation_line(
+    item: DeadlineSummary, summary: Summary, locale: str, plan: Plan | None = None
+) -> str:
     title = shorten(item.deadline.title, TITLE_WIDTH)
+    if len(item.states) > 1 and plan is not None:
+        # A level: every district consolidates its own communes.
+        missing = [row.unit_id for row in item.states if not row.met]
+        return t_html(
+            "summary.consolidation_level", locale, title=title,
+            due=format_when(item.deadline.due, summary.timezone),
+            issued=len(item.states) - len(missing), total=len(item.states),
+            missing=t("summary.consolidation_level_missing", locale,
+                      units=_names(plan, missing, locale, {})) if missing else "",
+        )
     met = next((row for row in item.states if row.met), None)
     if met is not None and met.met_at is not None:
         key = (
@@ -244,8 +263,16 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
         t_html("summary.unit_title", locale, unit=unit_name(plan, status.unit_id),
                now=format_when(status.now, zone)),
     ]
+    due_here = {
+        task.id
+        for deadline, _row in status.deadlines
+        for task in tasks_due(plan, deadline, status.unit_id)
+    }
     for deadline, row in status.deadlines:
-        kind = "registration" if deadline.kind is DeadlineKind.REGISTRATION else "deadline"
+        kind = {
+            DeadlineKind.REGISTRATION: "registration",
+            DeadlineKind.CONSOLIDATION: "consolidation",
+        }.get(deadline.kind, "deadline")
         lines.append(
             t_html(
                 f"summary.unit_{kind}_{row.state.value}",
@@ -254,12 +281,21 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
                 due=format_when(deadline.due, zone),
                 remaining=time_left(deadline.due, status.now, locale),
                 reported=row.tasks_reported,
+                done=row.tasks_done,
                 total=row.tasks_total,
             )
         )
     lines += ["", t_html("summary.unit_tasks_header", locale, count=len(status.tasks))]
     for item in status.tasks:
         label = task_label(plan, item.task.id)
+        if not item.task.leads_it(status.unit_id):
+            # Plain text: the line's template escapes the whole label once.
+            label += t("summary.unit_task_cooperating", locale,
+                       lead=lead_name(plan, item.task))
+        if item.task.id not in due_here and any(
+            d.kind is DeadlineKind.REPORT for d, _row in status.deadlines
+        ):
+            label += t("summary.unit_task_not_due", locale)
         if item.report is None:
             lines.append(t_html("summary.unit_task_unreported", locale, task=label))
         else:

@@ -370,7 +370,7 @@ def _target_sheet(book: Any, data: ExportData, unit_name: Any, h: Any) -> None:
 def _deadline_cells(row: UnitDeadline, name: str, locale: str, when: Any) -> list[Any]:
     return [
         row.unit_id, name, t(f"workbook.deadline_{row.state.value}", locale), when(row.met_at),
-        row.tasks_reported if row.tasks_total else None, row.tasks_total or None,
+        row.tasks_done if row.tasks_total else None, row.tasks_total or None,
     ]
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.address import Address
+from bot.domain.plan import Plan
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole
 from bot.services.ports import UnitOfWorkFactory
 
@@ -58,6 +59,17 @@ class Identity:
     def is_member(self) -> bool:
         """Focal point or deputy of a unit."""
         return self.role in MEMBERS
+
+
+def consolidating_unit(identity: Identity, plan: Plan) -> str | None:
+    """The unit whose level this person consolidates: the secretariat for staff, a parent unit
+    (one that others report to) for its focal point or deputy; None for anyone else. That
+    person sees the subtree's summary, exports its Word report and marks it issued."""
+    if identity.is_staff:
+        return plan.secretariat
+    if identity.is_member and identity.unit_id is not None and plan.is_parent(identity.unit_id):
+        return identity.unit_id
+    return None
 
 
 CACHE_MAX = 50_000

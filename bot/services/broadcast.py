@@ -64,20 +64,41 @@ class BroadcastService:
                                       {"max": TEXT_MAX, "length": len(body)})])
             if is_classified(body):
                 return Outcome([Reply("reminders.broadcast_classified")])
-            seats = await self._recipients(uow)
+            group, body = self._group_of(body)
+            seats = await self._recipients(uow, group)
+            if not seats and group is not None:
+                return Outcome([Reply("reminders.broadcast_nobody_group",
+                                      {"group": self._plan.group(group).name})])
             if not seats:
                 return Outcome([Reply("reminders.broadcast_nobody")])
             data = {"text": body, "id": secrets.token_hex(8), "count": len(seats)}
+            if group is not None:
+                data["group"] = group
             step = Step.go(STEP, data, self._preview(data))
             return await self._dialogue.save(uow, actor, FLOW, step, now)
 
         return await self._dialogue.once(message_key, now, work)
 
-    async def _recipients(self, uow: UnitOfWork) -> list[Any]:
+    def _group_of(self, body: str) -> tuple[str | None, str]:
+        """A first word naming a group of the plan targets that group (ids carry a hyphen or
+        are plan slugs, never a plain Vietnamese word); the rest is the message."""
+        first, _, rest = body.partition(" ")
+        groups = {group.id for group in self._plan.groups}
+        if first.strip() in groups and rest.strip():
+            return first.strip(), rest.strip()
+        return None, body
+
+    async def _recipients(self, uow: UnitOfWork, group: str | None = None) -> list[Any]:
         seats = await uow.focal_points.active(self._plan.id)
-        return [seat for seat in seats if seat.chat is not None]
+        members = set(self._plan.group(group).members) if group is not None else None
+        return [seat for seat in seats if seat.chat is not None
+                and (members is None or seat.unit_id in members)]
 
     def _preview(self, data: dict[str, Any]) -> Reply:
+        if data.get("group"):
+            return Reply("reminders.broadcast_preview_group",
+                         {"text": data["text"], "count": data["count"],
+                          "group": self._plan.group(data["group"]).name}, CHOICES, step=STEP)
         return Reply("reminders.broadcast_preview", {"text": data["text"], "count": data["count"]},
                      CHOICES, step=STEP)
 
@@ -100,7 +121,7 @@ class BroadcastService:
             return Step.go(STEP, data, Reply("reminders.broadcast_choose"), self._preview(data))
         if choice == 1:
             return Step.end(Reply("reminders.broadcast_cancelled"))
-        seats = await self._recipients(uow)
+        seats = await self._recipients(uow, data.get("group"))
         sender = self._plan.unit(self._plan.secretariat).name
         for seat in seats:
             await uow.outbox.enqueue(

@@ -259,7 +259,7 @@ class ReminderService:
         self._units = {unit.id: unit for unit in plan.units}
         self._tasks: dict[str, list[Any]] = {}
         for task in plan.tasks:
-            for unit_id in (task.lead, *task.cooperating):
+            for unit_id in (*task.lead_units, *task.cooperating):
                 self._tasks.setdefault(unit_id, []).append(task)
         self._lock = asyncio.Lock()
         self._chores: list[Callable[[datetime], Awaitable[Any]]] = []
@@ -556,6 +556,7 @@ class ReminderService:
                                           self._staff_locale(admin), state, timing)
                     message = replace(message, key=f"{message.key}:admin:{admin.key}")
                     planned.append(Planned(slot, message, (unit_id,)))
+        planned.extend(self._parent_nudges(slot, deadline, missing, state))
         if unreachable:
             # Units without a focal point cannot be nudged: the secretariat chases them.
             payload = {
@@ -574,6 +575,33 @@ class ReminderService:
             )
         return planned
 
+    def _parent_nudges(
+        self, slot: Slot, deadline: Deadline, missing: Sequence[str], state: _State
+    ) -> list[Planned]:
+        """A parent (a district) hears which of the units reporting to it are not done."""
+        below: dict[str, list[str]] = {}
+        for unit_id in missing:
+            parent = self._unit(unit_id).parent
+            if parent is not None and parent != self.plan.secretariat:
+                below.setdefault(parent, []).append(unit_id)
+        planned = []
+        for parent, children in below.items():
+            seat = state.nudge_seat(parent, slot.at)
+            if seat is None or seat.chat is None:
+                continue
+            payload = {
+                "deadline": deadline.title, "due": self._fmt(deadline.due),
+                "unit": self._unit(parent).name, "count": len(children),
+                "units": [line("reminders.unit_line", unit=self._unit(u).name)
+                          for u in children],
+            }
+            planned.append(Planned(slot, self._message(
+                f"deadline:{deadline.id}:parent:{parent}:{slot.label}", "deadline.parent",
+                seat.chat, "reminders_more.children", payload, self._seat_locale(seat), slot,
+                parent,
+            ), tuple(children)))
+        return planned
+
     def _nudge(
         self, slot: Slot, deadline: Deadline, unit_id: str, chat: Address, locale: str,
         state: _State, timing: str,
@@ -581,7 +609,7 @@ class ReminderService:
         row = state.row(deadline.id, unit_id)
         progress = []
         if deadline.kind is DeadlineKind.REPORT and row is not None and row.tasks_total:
-            progress = [line("reminders.progress_line", reported=row.tasks_reported,
+            progress = [line("reminders.progress_line", reported=row.tasks_done,
                              total=row.tasks_total)]
         payload = {"deadline": deadline.title, "due": self._fmt(deadline.due),
                    "unit": self._unit(unit_id).name, "progress": progress}

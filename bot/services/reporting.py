@@ -831,7 +831,7 @@ class ReportingService:
             TaskView(
                 number=number,
                 task=task,
-                role=TaskRole.LEAD if task.lead == unit_id else TaskRole.COOPERATING,
+                role=TaskRole.LEAD if task.leads_it(unit_id) else TaskRole.COOPERATING,
                 phases=tuple(phases[p] for p in task.phases if p in phases),
                 deadline=deadlines.get(task.deadline) if task.deadline else None,
                 latest=latest.get(task.id),

@@ -16,13 +16,16 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
-from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
+from bot.domain.plan import Deadline, Metric, Plan, Task
 from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
+# A consolidated report produced (a draft: it meets nothing) and one marked as issued by the
+# consolidating unit (the secretariat, or a parent for its subtree): that meets its deadline.
 CONSOLIDATED = "report.consolidated"
+ISSUED = "report.issued"
 EXPORTED = "report.exported"
 NOT_REPORTED = "not_reported"
 # The order a head reads task states in: what is finished first, what is missing last.
@@ -72,8 +75,13 @@ class DeadlineSummary:
         return self.units_in(DeadlineState.LATE)
 
     @property
+    def in_progress(self) -> tuple[str, ...]:
+        """Units that reported but have not yet done every task due ("đang thực hiện")."""
+        return self.units_in(DeadlineState.IN_PROGRESS)
+
+    @property
     def missing(self) -> tuple[str, ...]:
-        """Units that have not met it yet."""
+        """Units that have reported nothing due by it yet."""
         return self.units_in(DeadlineState.MISSING)
 
 
@@ -168,6 +176,8 @@ class Summary:
     problems: tuple[ReportVersion, ...]
     problem_count: int
     targets: tuple[TargetProgress, ...] = ()
+    # A parent's view: the unit whose subtree this is (None: the whole campaign).
+    scope: str | None = None
 
     def unit(self, unit_id: str) -> UnitSummary:
         """The summary line of one unit (KeyError if it is not listed)."""
@@ -208,6 +218,7 @@ class Summary:
                     "due": iso(item.deadline.due),
                     "on_time": list(item.on_time),
                     "late": list(item.late),
+                    "in_progress": list(item.in_progress),
                     "missing": list(item.missing),
                 }
                 for item in self.deadlines
@@ -359,10 +370,10 @@ class SummaryService:
         """The campaign plan summarised."""
         return self._plan
 
-    async def summary(self, now: datetime) -> Summary:
-        """The whole campaign as of `now`."""
+    async def summary(self, now: datetime, scope: str | None = None) -> Summary:
+        """The whole campaign as of `now`, or the subtree of the unit `scope` (a parent)."""
         async with self._uow_factory() as uow:
-            return await self._summary(uow, now)
+            return await self._summary(uow, now, scope)
 
     async def unit_status(self, unit_id: str, now: datetime) -> UnitStatus:
         """One unit's own tasks, deadlines and reminders as of `now`."""
@@ -372,7 +383,7 @@ class SummaryService:
             by_task = {report.task_id: report for report in reports}
             deadlines = []
             for deadline in plan.deadlines:
-                if deadline.kind is DeadlineKind.CONSOLIDATION or unit_id not in deadline.units:
+                if unit_id not in deadline.units:
                     continue
                 states = await uow.progress.deadline_status(plan.id, deadline, now)
                 deadlines.extend((deadline, row) for row in states if row.unit_id == unit_id)
@@ -406,15 +417,39 @@ class SummaryService:
             if unit.unit_id == unit_id
         )
 
-    async def consolidated(self, now: datetime) -> ExportData:
-        """The data of the consolidated report: latest reports and figures by unit and task."""
+    async def consolidated(self, now: datetime, scope: str | None = None) -> ExportData:
+        """The data of the consolidated report: latest reports and figures by unit and task
+        (of the subtree of `scope` only, for a parent's report)."""
         plan = self._plan
         async with self._uow_factory() as uow:
-            summary = await self._summary(uow, now)
+            summary = await self._summary(uow, now, scope)
             latest = await uow.summary.latest_reports(plan.id, now)
             unit_figures = await uow.summary.unit_figures(plan.id, now)
             task_figures = await uow.summary.task_figures(plan.id, now)
+        if scope is not None:
+            inside = set(plan.subtree(scope))
+            latest = [row for row in latest if row.unit_id in inside]
+            unit_figures = [row for row in unit_figures if row.unit_id in inside]
+            task_figures = [row for row in task_figures if row.unit_id in inside]
         return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures))
+
+    def may_consolidate(self, unit_id: str) -> bool:
+        """Whether the unit consolidates a level: the secretariat, or a unit with children."""
+        return unit_id == self._plan.secretariat or self._plan.is_parent(unit_id)
+
+    async def issue_consolidated(
+        self, unit_id: str, now: datetime, actor: Address | None
+    ) -> None:
+        """Mark the unit's consolidated report as issued: this, not an export, meets its
+        consolidation deadline (ValueError if the unit consolidates nothing)."""
+        if not self.may_consolidate(unit_id):
+            raise ValueError(unit_id)
+        async with self._uow_factory() as uow:
+            await uow.audit.append(
+                AuditEntry(at=now, action=ISSUED, actor=actor, campaign_id=self._plan.id,
+                           unit_id=unit_id)
+            )
+            await uow.commit()
 
     async def workbook(self, now: datetime) -> ExportData:
         """The data of the spreadsheet: every report version, figures, focal points."""
@@ -428,9 +463,10 @@ class SummaryService:
                           tuple(history))
 
     async def record_consolidated(
-        self, now: datetime, actor: Address | None, detail: Mapping[str, Any]
+        self, now: datetime, actor: Address | None, detail: Mapping[str, Any],
+        unit_id: str | None = None,
     ) -> None:
-        """Note that the consolidated report was produced: it meets the consolidation deadline."""
+        """Note that a consolidated report was produced: a draft, it meets no deadline."""
         async with self._uow_factory() as uow:
             await uow.audit.append(
                 AuditEntry(
@@ -438,7 +474,7 @@ class SummaryService:
                     action=CONSOLIDATED,
                     actor=actor,
                     campaign_id=self._plan.id,
-                    unit_id=self._plan.secretariat,
+                    unit_id=unit_id or self._plan.secretariat,
                     detail=dict(detail),
                 )
             )
@@ -455,14 +491,21 @@ class SummaryService:
             )
             await uow.commit()
 
-    async def _summary(self, uow: UnitOfWork, now: datetime) -> Summary:
+    async def _summary(
+        self, uow: UnitOfWork, now: datetime, scope: str | None = None
+    ) -> Summary:
         plan = self._plan
         repo = uow.summary
+        inside = set(plan.subtree(scope)) if scope is not None else None
+
+        def shown(unit_id: str) -> bool:
+            return inside is None or unit_id in inside
+
         seats = await uow.focal_points.active(plan.id)
         with_focal_point = {
             seat.unit_id for seat in seats if seat.role is FocalPointRole.FOCAL_POINT
         }
-        required = tuple(unit.id for unit in plan.focal_point_units)
+        required = tuple(unit.id for unit in plan.focal_point_units if shown(unit.id))
         focal_points = FocalPointCount(
             required=required,
             registered=tuple(unit for unit in required if unit in with_focal_point),
@@ -470,7 +513,9 @@ class SummaryService:
         deadlines = []
         for deadline in plan.deadlines:
             states = await uow.progress.deadline_status(plan.id, deadline, now)
-            deadlines.append(DeadlineSummary(deadline, tuple(states)))
+            states = [row for row in states if shown(row.unit_id)]
+            if states or inside is None:
+                deadlines.append(DeadlineSummary(deadline, tuple(states)))
         counts: dict[str, dict[str, int]] = {}
         for row in await repo.status_counts(plan.id, now):
             state = row.status.value if row.status is not None else NOT_REPORTED
@@ -480,7 +525,7 @@ class SummaryService:
         reminders = {row.unit_id: row for row in await repo.reminders(plan.id, now)}
         units = []
         for unit in plan.units:
-            if unit.id not in counts and not unit.focal_point_required:
+            if (unit.id not in counts and not unit.focal_point_required) or not shown(unit.id):
                 continue
             reminder = reminders.get(unit.id)
             units.append(
@@ -492,24 +537,35 @@ class SummaryService:
                     last_reminder=reminder.last_sent_at if reminder else None,
                 )
             )
-        totals = await repo.figure_totals(plan.id, now)
         metrics = plan_metrics(plan)
         by_unit: list[UnitFigure] = []
-        if any(m.target is not None or m.kind is MetricKind.PERCENT for m in metrics.values()):
+        wants_units = any(m.target is not None or m.kind is MetricKind.PERCENT
+                          for m in metrics.values())
+        if inside is not None or wants_units:
             by_unit = await repo.unit_figures(plan.id, now)
-        shown = _percent_means(totals, by_unit, metrics)
+        if inside is None:
+            totals = await repo.figure_totals(plan.id, now)
+        else:  # a parent's subtree: its units' figures only
+            by_unit = [row for row in by_unit if row.unit_id in inside]
+            totals = {}
+            for row in by_unit:
+                totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
+        displayed = _percent_means(totals, by_unit, metrics)
         figures = tuple(
-            FigureTotal(metric, label, shown[metric], metrics[metric].kind, metrics[metric].unit)
+            FigureTotal(metric, label, displayed[metric], metrics[metric].kind,
+                        metrics[metric].unit)
             for metric, label in metric_labels(plan).items()
-            if metric in shown
+            if metric in displayed
         )
         targets: tuple[TargetProgress, ...] = ()
         if any(metric.target is not None for metric in metrics.values()):
             targets = target_progress(plan, totals, by_unit)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
-            plan.id, now, status=ReportStatus.PROBLEM, limit=PROBLEMS_SHOWN
+            plan.id, now, status=ReportStatus.PROBLEM,
+            limit=PROBLEMS_SHOWN if inside is None else None,
         )
+        problems = [row for row in problems if shown(row.unit_id)][:PROBLEMS_SHOWN]
         return Summary(
             campaign_id=plan.id,
             timezone=plan.timezone,
@@ -521,4 +577,5 @@ class SummaryService:
             problems=tuple(problems),
             problem_count=problem_count,
             targets=targets,
+            scope=scope,
         )

@@ -152,6 +152,8 @@ class SqlCampaignRepository:
                     "focal_point_required": unit.focal_point_required,
                     "is_secretariat": unit.is_secretariat,
                     "sort_order": order,
+                    "parent_id": unit.parent,
+                    "kind": unit.kind,
                 }
                 for order, unit in enumerate(plan.units)
             },
@@ -196,7 +198,9 @@ class SqlCampaignRepository:
             ("id",),
             {
                 (task.id,): {
-                    "lead_unit_id": task.lead,
+                    # A group's task: its first member stands for the group here; every
+                    # member's own lead row is in task_units.
+                    "lead_unit_id": task.lead_units[0],
                     "text": task.text,
                     "section": task.section,
                     "deadline_id": task.deadline,
@@ -210,7 +214,8 @@ class SqlCampaignRepository:
             for unit in task.cooperating:
                 task_units[(task.id, unit)] = {"role": TaskRole.COOPERATING.value}
             # The lead wins should a plan also list it among the cooperating units.
-            task_units[(task.id, task.lead)] = {"role": TaskRole.LEAD.value}
+            for lead in task.lead_units:
+                task_units[(task.id, lead)] = {"role": TaskRole.LEAD.value}
         tables["task_units"] = await self._sync_rows(
             TaskUnitRow, cid, ("task_id", "unit_id"), task_units
         )

@@ -8,7 +8,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.plan import Deadline, DeadlineKind
-from bot.domain.progress import DeadlineState, UnitDeadline
+from bot.domain.progress import (
+    DeadlineState,
+    ReportMark,
+    UnitDeadline,
+    consolidation_states,
+    report_states,
+)
 from storage.models import (
     AuditRow,
     FocalPointRow,
@@ -18,7 +24,9 @@ from storage.models import (
 )
 from storage.repositories._sql import assigned_tasks
 
-CONSOLIDATED = "report.consolidated"
+# The consolidating unit marked its consolidated report as issued (report.consolidated is a
+# draft export and meets nothing).
+ISSUED = "report.issued"
 
 
 def _state(met_at: datetime | None, complete: bool, due: datetime) -> DeadlineState:
@@ -45,12 +53,9 @@ class SqlProgressRepository:
                 for unit in deadline.units
             ]
         if deadline.kind is DeadlineKind.CONSOLIDATION:
-            met_at = await self._consolidated(campaign_id, now)
-            return [
-                UnitDeadline(deadline.id, unit, _state(met_at, met_at is not None, deadline.due),
-                             met_at)
-                for unit in deadline.units
-            ]
+            return consolidation_states(
+                deadline, await self._issued(campaign_id, deadline.units, now)
+            )
         return await self._reports(campaign_id, deadline, now)
 
     async def _registrations(
@@ -79,58 +84,59 @@ class SqlProgressRepository:
         )
         return {unit: first for unit, first in (await self._session.execute(statement)).all()}
 
-    async def _consolidated(self, campaign_id: str, now: datetime) -> datetime | None:
-        statement = select(func.min(AuditRow.at)).where(
-            AuditRow.campaign_id == campaign_id,
-            AuditRow.action == CONSOLIDATED,
-            AuditRow.at <= now,
+    async def _issued(
+        self, campaign_id: str, units: tuple[str, ...], now: datetime
+    ) -> dict[str, datetime]:
+        """When each unit first marked its consolidated report as issued (drafts never count)."""
+        statement = (
+            select(AuditRow.unit_id, func.min(AuditRow.at))
+            .where(
+                AuditRow.campaign_id == campaign_id,
+                AuditRow.action == ISSUED,
+                AuditRow.unit_id.in_(units),
+                AuditRow.at <= now,
+            )
+            .group_by(AuditRow.unit_id)
         )
-        return (await self._session.execute(statement)).scalar_one_or_none()
+        return {unit: at for unit, at in (await self._session.execute(statement)).all()}
 
     async def _reports(
         self, campaign_id: str, deadline: Deadline, now: datetime
     ) -> list[UnitDeadline]:
-        first_reports = (
-            select(
-                ReportRow.unit_id,
-                ReportRow.task_id,
-                func.min(ReportRow.created_at).label("first_at"),
+        # The stored assignments say what is due; the domain says what counts as met.
+        assigned = (
+            assigned_tasks(select(TaskUnitRow.unit_id, TaskUnitRow.task_id), campaign_id)
+            .where(
+                TaskUnitRow.unit_id.in_(deadline.units),
+                or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
             )
-            .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
-            .group_by(ReportRow.unit_id, ReportRow.task_id)
-            .subquery()
+            .order_by(TaskUnitRow.unit_id, TaskRow.sort_order)
         )
-        counts = select(
-            TaskUnitRow.unit_id,
-            func.count(TaskUnitRow.task_id),
-            func.count(first_reports.c.first_at),
-            func.max(first_reports.c.first_at),
-        )
-        statement = (
-            assigned_tasks(counts, campaign_id)
-            .outerjoin(
-                first_reports,
+        due: dict[str, list[str]] = {}
+        for unit, task in (await self._session.execute(assigned)).all():
+            due.setdefault(unit, []).append(task)
+        versions = (
+            assigned_tasks(
+                select(ReportRow.unit_id, ReportRow.task_id, ReportRow.version,
+                       ReportRow.status, ReportRow.created_at).select_from(TaskUnitRow),
+                campaign_id,
+            )
+            .join(
+                ReportRow,
                 and_(
-                    first_reports.c.unit_id == TaskUnitRow.unit_id,
-                    first_reports.c.task_id == TaskUnitRow.task_id,
+                    ReportRow.campaign_id == TaskUnitRow.campaign_id,
+                    ReportRow.unit_id == TaskUnitRow.unit_id,
+                    ReportRow.task_id == TaskUnitRow.task_id,
                 ),
             )
             .where(
                 TaskUnitRow.unit_id.in_(deadline.units),
                 or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
+                ReportRow.created_at <= now,
             )
-            .group_by(TaskUnitRow.unit_id)
         )
-        rows = {
-            unit: (total, reported, last)
-            for unit, total, reported, last in (await self._session.execute(statement)).all()
-        }
-        result = []
-        for unit in deadline.units:
-            total, reported, last = rows.get(unit, (0, 0, None))
-            complete = total > 0 and reported == total
-            result.append(
-                UnitDeadline(deadline.id, unit, _state(last, complete, deadline.due),
-                             last if complete else None, total, reported)
-            )
-        return result
+        marks = [
+            ReportMark(unit, task, version, status, at)
+            for unit, task, version, status, at in (await self._session.execute(versions)).all()
+        ]
+        return report_states(deadline, due, marks)

@@ -152,7 +152,8 @@ async def test_tasks_lists_the_units_tasks_with_status(bot, fake_api, kontum_pla
     assert listing.text.count(plain("reports.state_none")) == len(tasks)
     for metric in task(kontum_plan).metrics:
         assert metric.label in listing.text
-    assert plain("reports.role_cooperating") in listing.text  # task 1 is led by Sở TT&TT
+    # Task 1 is led by Sở TT&TT: the cooperating unit reads who leads it.
+    assert plain("reports.role_cooperating", lead="Sở TT&TT") in listing.text
     await to_preview(lan)
     await lan.say("1")
     [report] = await reports(bot)

@@ -95,8 +95,19 @@ async def test_a_focal_point_sees_only_its_own_unit(bot, fake_api, runtime, camp
     status = await runtime.services.summary.unit_status(UNIT, clock.now())
     [expected] = unit_status_messages(status, kontum_plan, "vi")
     assert message.text == plain_html(expected)
-    others = [u.short_name for u in kontum_plan.units if u.id != UNIT]
+    # Of other units, only the leads of the tasks it cooperates on are named ("chủ trì: …").
+    leads = {task.lead for task in kontum_plan.tasks_of(UNIT) if not task.leads_it(UNIT)}
+    others = [u.short_name for u in kontum_plan.units if u.id not in {UNIT, *leads}]
     assert not [name for name in others if name in message.text]
+    for lead in leads:
+        assert plain("summary.unit_task_cooperating",
+                     lead=kontum_plan.unit(lead).short_name) in message.text
+    # One count in one message: the tasks listed, less those marked as not due by the unit's
+    # report deadline, are the tasks that deadline counts ("x/N nhiệm vụ đến hạn").
+    [row] = [row for deadline, row in status.deadlines if deadline.kind.value == "report"]
+    not_due = message.text.count(plain("summary.unit_task_not_due"))
+    assert plain("summary.unit_tasks_header", count=len(status.tasks)) in message.text
+    assert len(status.tasks) - not_due == row.tasks_total and not_due > 0
     assert not [m for m in fake_api.sent_messages(binh.id) if m.photo]  # no campaign chart
 
 
@@ -157,8 +168,15 @@ async def test_the_secretariat_exports_the_consolidated_report(bot, fake_api, se
         [state] = await uow.progress.deadline_status(kontum_plan.id, consolidation, clock.now())
         [entry] = [e for e in await uow.audit.recent(kontum_plan.id) if e.action.startswith(
             "report.consolidated")]
-    assert state.state.value == "on_time"
+    assert state.state.value == "missing"  # a draft export meets nothing
     assert entry.actor == Address("telegram", str(secretariat.id))
+
+    issued = plain("summary.issued", unit=kontum_plan.unit(kontum_plan.secretariat).short_name,
+                   at=now)
+    assert (await ask(secretariat, "/xuat phathanh", issued[:30])).text == issued
+    async with runtime.uow_factory() as uow:
+        [state] = await uow.progress.deadline_status(kontum_plan.id, consolidation, clock.now())
+    assert state.state.value == "on_time"
 
 
 async def test_phone_numbers_only_in_the_secretariats_private_spreadsheet(

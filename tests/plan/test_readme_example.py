@@ -3,14 +3,20 @@
 import re
 from pathlib import Path
 
-from bot.plan import load_plan
+from bot.plan import check_plan, load_plan
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_the_readme_plan_example_loads(tmp_path):
-    [block] = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    block, levels = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     path = tmp_path / "example.yaml"
     path.write_text(block, encoding="utf-8")
     plan = load_plan(path)
     assert plan.deadlines[0].due.strftime("%d/%m/%Y %H:%M") == "12/01/2027 17:00"
+    # The levels example: a task for every commune, one deadline per level, no warning.
+    path.write_text(levels, encoding="utf-8")
+    plan, warnings = check_plan(path)
+    assert warnings == []
+    assert plan.tasks[0].lead_units == ("xa-1", "xa-2", "xa-3")
+    assert [d.units for d in plan.deadlines][1:] == [("huyen-a", "huyen-b"), ("so-noi-vu",)]

@@ -55,8 +55,8 @@ async def test_report_deadline_on_time_late_and_missing_at_the_exact_minute(uow_
         "baokontum": DeadlineState.LATE,
         "ubnd-ngochoi": DeadlineState.MISSING,
     }
-    # As of the due time, the late report does not exist yet.
-    assert (await _states(uow_factory, REPORT, DUE))["baokontum"] is DeadlineState.MISSING
+    # As of the due time, the late report does not exist yet: one of two tasks done.
+    assert (await _states(uow_factory, REPORT, DUE))["baokontum"] is DeadlineState.IN_PROGRESS
 
 
 async def test_a_unit_with_tasks_left_unreported_has_not_met_the_deadline(uow_factory):
@@ -96,6 +96,50 @@ async def test_an_erased_focal_point_leaves_the_unit_without_one(uow_factory):
     assert states["bdbp"] is DeadlineState.MISSING
 
 
+async def test_an_interim_report_never_counts_as_done(uow_factory):
+    await _load(uow_factory)
+    async with uow_factory() as uow:
+        uow.session.add_all([
+            _report("bdbp", "t2", DUE - timedelta(days=2)),
+            # Reopened: the unit found more to do, then finished it after the due time.
+            replace_status(_report("bdbp", "t2", DUE - timedelta(days=1), version=2),
+                           "in_progress"),
+            _report("bdbp", "t2", DUE + timedelta(hours=1), version=3),
+            replace_status(_report("baokontum", "t1", DUE - timedelta(days=1)), "in_progress"),
+            replace_status(_report("baokontum", "t2", DUE - timedelta(days=1)), "problem"),
+        ])
+        await uow.commit()
+    assert await _states(uow_factory, REPORT, DUE) == {
+        "bdbp": DeadlineState.IN_PROGRESS,
+        "baokontum": DeadlineState.IN_PROGRESS,
+        "ubnd-ngochoi": DeadlineState.MISSING,
+    }
+    later = await _states(uow_factory, REPORT, DUE + timedelta(days=1))
+    assert later["bdbp"] is DeadlineState.LATE  # done again only after the due time
+    assert later["baokontum"] is DeadlineState.IN_PROGRESS
+
+
+def replace_status(row, status):
+    row.status = status
+    return row
+
+
+async def test_a_unit_with_nothing_due_is_not_among_the_deadline_units(uow_factory):
+    from dataclasses import replace
+
+    await _load(uow_factory)
+    # t1 moved to another deadline: sotttt, which only cooperates on it, has nothing due here.
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(replace(PLAN, deadlines=(*PLAN.deadlines, replace(
+            REPORT, id="other")), tasks=(replace(PLAN.tasks[0], deadline="other"),
+                                        PLAN.tasks[1], replace(PLAN.tasks[2], deadline="other"))),
+            NOW)
+        await uow.commit()
+    deadline = replace(REPORT, units=(*REPORT.units, "sotttt"))
+    states = await _states(uow_factory, deadline, DUE)
+    assert "sotttt" not in states and "bdbp" in states
+
+
 async def test_consolidation_is_met_by_the_consolidated_report(uow_factory):
     from dataclasses import replace
 
@@ -105,7 +149,16 @@ async def test_consolidation_is_met_by_the_consolidated_report(uow_factory):
     await _load(uow_factory)
     assert await _states(uow_factory, consolidation, DUE) == {"sotttt": DeadlineState.MISSING}
     async with uow_factory() as uow:
+        # A draft export, even by the secretariat, meets nothing.
         await uow.audit.append(AuditEntry(at=DUE, action="report.consolidated",
-                                          campaign_id=PLAN.id))
+                                          campaign_id=PLAN.id, unit_id="sotttt"))
+        # Someone else's issued report does not meet the secretariat's deadline.
+        await uow.audit.append(AuditEntry(at=DUE, action="report.issued",
+                                          campaign_id=PLAN.id, unit_id="bdbp"))
+        await uow.commit()
+    assert await _states(uow_factory, consolidation, DUE) == {"sotttt": DeadlineState.MISSING}
+    async with uow_factory() as uow:
+        await uow.audit.append(AuditEntry(at=DUE, action="report.issued",
+                                          campaign_id=PLAN.id, unit_id="sotttt"))
         await uow.commit()
     assert await _states(uow_factory, consolidation, DUE) == {"sotttt": DeadlineState.ON_TIME}

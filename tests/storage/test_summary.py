@@ -68,7 +68,10 @@ async def test_summary_json_matches_the_hand_computed_counts(service):
     deadlines = {d["id"]: d for d in data["deadlines"]}
     assert deadlines["report"] | {"due": None} == {
         "id": "report", "kind": "report", "due": None,
-        "on_time": ["bdbp"], "late": ["baokontum"], "missing": ["ubnd-ngochoi"],
+        # bdbp: in progress at the due time, done a day later; baokontum: one task still a
+        # problem, so in progress however early its other report came.
+        "on_time": [], "late": ["bdbp"], "in_progress": ["baokontum"],
+        "missing": ["ubnd-ngochoi"],
     }
     assert deadlines["report"]["due"] == "2023-12-15T17:00:00+07:00"
     assert deadlines["register"]["on_time"] == ["bdbp", "baokontum"]
@@ -87,9 +90,10 @@ async def test_at_the_exact_due_minute_only_what_existed_counts(service):
     summary = await service.summary(DUE)
 
     report = next(d for d in summary.deadlines if d.deadline.id == "report")
-    assert report.on_time == ("bdbp",)  # reported at 17:00 sharp: on time
+    assert report.on_time == ()  # bdbp reported at 17:00 sharp, but "in progress"
     assert report.late == ()
-    assert report.missing == ("baokontum", "ubnd-ngochoi")  # 17:01 has not come yet
+    assert report.in_progress == ("bdbp", "baokontum")  # baokontum's 17:01 has not come yet
+    assert report.missing == ("ubnd-ngochoi",)
     assert summary.unit("bdbp").tasks["in_progress"] == 1  # the correction is not written yet
     assert {f.metric_id: f.total for f in summary.figures} == {"banners": 10, "articles": 7}
 
@@ -111,7 +115,7 @@ async def test_a_unit_sees_its_own_tasks_and_deadline(service):
         ("t1", ReportStatus.DONE), ("t2", ReportStatus.PROBLEM),
     ]
     assert [(deadline.id, row.state.value) for deadline, row in status.deadlines] == [
-        ("register", "on_time"), ("report", "late"),
+        ("register", "on_time"), ("report", "in_progress"),
     ]
 
 
@@ -136,7 +140,7 @@ async def test_the_workbook_reads_every_version_and_the_seats(service):
     assert {seat.unit_id for seat in data.focal_points} == {"bdbp", "baokontum", "ubnd-ngochoi"}
 
 
-async def test_producing_the_consolidated_report_meets_its_deadline(uow_factory, service):
+async def test_a_draft_export_never_meets_the_consolidation_deadline(uow_factory, service):
     from dataclasses import replace
 
     from bot.domain.plan import DeadlineKind
@@ -146,8 +150,15 @@ async def test_producing_the_consolidated_report_meets_its_deadline(uow_factory,
     async with uow_factory() as uow:
         [row] = await uow.progress.deadline_status(PLAN.id, consolidation, LATER)
         [entry] = await uow.audit.recent(PLAN.id, limit=1)
-    assert row.state.value == "late"
+    assert row.state.value == "missing"
     assert (entry.action, entry.actor) == ("report.consolidated", Address("telegram", "900001"))
+
+    await service.issue_consolidated("sotttt", LATER, Address("telegram", "900001"))
+    async with uow_factory() as uow:
+        [row] = await uow.progress.deadline_status(PLAN.id, consolidation, LATER)
+    assert row.state.value == "late"
+    with pytest.raises(ValueError):
+        await service.issue_consolidated("bdbp", LATER, None)  # bdbp consolidates nothing
 
 
 def test_the_fixture_due_time_is_local():

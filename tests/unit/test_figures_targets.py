@@ -375,7 +375,7 @@ def test_the_readme_example_shows_every_new_field(tmp_path):
     import re
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    [block] = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    block = re.findall(r"```yaml\n(.*?)```", readme, re.S)[0]  # the second: levels
     path = tmp_path / "readme.yaml"
     path.write_text(block, encoding="utf-8")
     plan, warnings = load_plan_checked(path)

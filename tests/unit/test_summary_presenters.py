@@ -111,7 +111,8 @@ def test_the_summary_names_missing_units_with_their_reminders():
     text = "\n".join(summary_messages(sample().summary, PLAN, "vi"))
     reminded = plain("summary.unit_reminded", unit="Ngọc Hồi", count=3, last="14/12 08:00")
     assert plain("summary.deadline_missing", units=reminded) in plain_html(text)
-    assert plain("summary.deadline_counts", on_time=1, late=1, missing=1, total=3) in text
+    assert plain("summary.deadline_counts", on_time=1, late=1, in_progress=0, missing=1,
+                 total=3) in text
     assert plain("summary.figure_line", label="Số băng rôn", total="15") in plain_html(text)
     assert "15/12/2023 17:00" in text  # the due time, in the plan's zone
 
