@@ -202,7 +202,8 @@ class Runtime:
                 quota=quota,
             )
             registration = RegistrationService(
-                plan, uow_factory, dialogue, settings.admin_ids, InviteLinks(settings, bot_name)
+                plan, uow_factory, dialogue, settings.admin_ids, InviteLinks(settings, bot_name),
+                retention_months=settings.retention_months,
             )
             services = Services(
                 plan=plan,

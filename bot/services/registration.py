@@ -118,8 +118,10 @@ class RegistrationService:
         dialogue: DialogueService,
         admin_ids: frozenset[Address],
         invite_link: Callable[[str], str],
+        retention_months: int = 12,
     ) -> None:
         self._plan = plan
+        self._retention_months = retention_months
         self._uow_factory = uow_factory
         self._dialogue = dialogue
         self._admin_ids = admin_ids
@@ -313,8 +315,7 @@ class RegistrationService:
         return Step.go(conversation.step, conversation.data, self.prompt(conversation))
 
     def _consent_prompt(self) -> Reply:
-        secretariat = self._plan.unit(self._plan.secretariat).name
-        return Reply("registration.consent", {"secretariat": secretariat}, YES_NO, step="consent")
+        return Reply("registration.consent", self._privacy_values(), YES_NO, step="consent")
 
     def prompt(self, conversation: Conversation) -> Reply:
         """The question of the conversation's current step."""
@@ -543,8 +544,9 @@ class RegistrationService:
             },
         )
 
-    def _privacy_values(self) -> dict[str, str]:
-        return {"secretariat": self._plan.unit(self._plan.secretariat).name}
+    def _privacy_values(self) -> dict[str, object]:
+        return {"secretariat": self._plan.unit(self._plan.secretariat).name,
+                "months": self._retention_months}
 
     async def ask_forget(
         self, actor: Actor, now: datetime, message_key: str | None = None
