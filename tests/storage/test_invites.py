@@ -10,7 +10,7 @@ from bot.domain.address import Address
 from bot.domain.records import FocalPointRole, Invite
 from bot.services.dialogue import DialogueService
 from bot.services.registration import RegistrationService
-from bot.services.replies import Actor, Answer
+from bot.services.replies import Actor, Answer, Reply
 from tests.storage.plans import NOW, build_plan
 
 ADMIN = Address("telegram", "900001")
@@ -35,18 +35,22 @@ async def _service(uow_factory, plan=None) -> tuple[RegistrationService, list[st
     return service, changed
 
 
-async def _register(service: RegistrationService, actor: Actor, code: str, name: str,
-                    now=NOW) -> list[str]:
-    """Walk the whole registration; the reply keys of the start and of the last answer."""
+async def _replies(service: RegistrationService, actor: Actor, code: str, name: str,
+                   now=NOW) -> list[Reply]:
+    """Walk the whole registration; the replies to the start if refused, else to the save."""
     started = await service.start(actor, code, now)
-    first = [reply.key for reply in started.replies]
-    if not first[0].startswith("registration.welcome"):
-        return first
+    if not started.replies[0].key.startswith("registration.welcome"):
+        return started.replies
     dialogue = service._dialogue
     for text in ("1", name, "Phóng viên", "0912 345 678"):
         await dialogue.answer(actor, Answer(text=text), now)
-    saved = await dialogue.answer(actor, Answer(text="1"), now)
-    return [reply.key for reply in saved.replies]
+    return (await dialogue.answer(actor, Answer(text="1"), now)).replies
+
+
+async def _register(service: RegistrationService, actor: Actor, code: str, name: str,
+                    now=NOW) -> list[str]:
+    """The keys of `_replies`."""
+    return [reply.key for reply in await _replies(service, actor, code, name, now)]
 
 
 async def test_an_invite_code_makes_its_holder_the_units_focal_point_with_what_they_typed(
@@ -54,8 +58,10 @@ async def test_an_invite_code_makes_its_holder_the_units_focal_point_with_what_t
     service, changed = await _service(uow_factory)
     [issued] = await service.issue_invites([UNIT], FocalPointRole.FOCAL_POINT, NOW, actor=ADMIN)
     later = NOW + timedelta(minutes=5)
-    keys = await _register(service, _actor(LAN, "en"), issued.code, "Y Lan", later)
-    assert keys[0] == "registration.saved"
+    saved, brief = await _replies(service, _actor(LAN, "en"), issued.code, "Y Lan", later)
+    assert (saved.key, saved.values) == ("registration.saved", {"unit": "Báo Kon Tum"})
+    assert brief.key == "registration.unit_brief" and brief.values["count"] == 1
+    assert "Mở chuyên trang" in brief.values["tasks"]
     assert changed == ["seats"]
     async with uow_factory() as uow:
         [seat] = await uow.focal_points.active_for_unit("kontum-2023", UNIT)
@@ -68,7 +74,9 @@ async def test_an_invite_code_makes_its_holder_the_units_focal_point_with_what_t
     assert invite is not None and invite.used_by == LAN and invite.used_at == later
     assert issued.link == f"https://t.me/daumoi_bot?start={issued.code}"
     actions = {entry.action: entry for entry in entries}
-    assert actions["invite.used"].actor == LAN and actions["invite.used"].unit_id == UNIT
+    for action in ("invite.used", "focal_point.registered"):
+        assert (actions[action].actor, actions[action].campaign_id, actions[action].unit_id,
+                actions[action].at) == (LAN, "kontum-2023", UNIT, later), action
     assert actions["invite.used"].detail == {"invite_id": invite.id, "kind": "focal_point"}
     assert actions["focal_point.registered"].detail == {"focal_point_id": seat.id,
                                                        "role": "focal_point"}
