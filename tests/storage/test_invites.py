@@ -60,7 +60,7 @@ async def test_an_invite_code_makes_its_holder_the_units_focal_point_with_what_t
     later = NOW + timedelta(minutes=5)
     saved, brief = await _replies(service, _actor(LAN, "en"), issued.code, "Y Lan", later)
     assert (saved.key, saved.values) == ("registration.saved", {"unit": "Báo Kon Tum"})
-    assert brief.key == "registration.unit_brief" and brief.values["count"] == 1
+    assert brief.key == "registration.unit_brief" and brief.values["count"] == 2
     assert "Mở chuyên trang" in brief.values["tasks"]
     assert changed == ["seats"]
     async with uow_factory() as uow:
