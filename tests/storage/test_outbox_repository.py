@@ -290,3 +290,13 @@ async def test_recovering_at_start_up_frees_every_message_left_sending_and_says_
         await uow.commit()
     row = await _row(uow_factory, "a")
     assert (row.status, row.not_before, row.lease_token) == (OutboxStatus.PENDING, None, None)
+
+
+async def test_a_sent_message_is_never_put_back_in_the_queue(uow_factory):
+    await _enqueue(uow_factory, _message("a"))
+    [a] = await _claim(uow_factory)
+    async with uow_factory() as uow:
+        assert await uow.outbox.mark_sent(a.id, NOW, "m1", lease_token=a.lease_token)
+        assert await uow.outbox.release(a.id) is False  # a stopping dispatcher, no token
+        await uow.commit()
+    assert (await _row(uow_factory, "a")).status is OutboxStatus.SENT
