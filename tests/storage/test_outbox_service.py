@@ -95,17 +95,23 @@ async def test_a_dispatcher_waiting_out_a_long_flood_keeps_its_message_and_sends
     other = Notifier("B")
     second = _service(uow_factory, clock, other)
 
+    held_until: list[timedelta] = []
+
     async def sleep(delay: float) -> None:
         clock.advance(timedelta(seconds=max(delay, 0)))
+        held_until.append((await _row(uow_factory)).not_before - START)
         await second.drain()  # another instance tries while this one waits
 
-    first_notifier = Notifier("A", seconds=50, floods=4)  # 200 s of waiting, lease 120 s
+    first_notifier = Notifier("A", seconds=30, floods=4)  # 120 s of waiting: the whole lease
     first = _service(uow_factory, clock, first_notifier, sleep)
     await _queue(uow_factory)
     with caplog.at_level(logging.WARNING, logger="bot.services.outbox"):
         result = await first.drain()
     assert result.sent == 1 and first_notifier.sent == ["reminders.unit_line"]
     assert other.attempts == 0  # the lease was renewed: nobody else took the message
+    # Renewed once half of it is used (at 60 s, again at 120 s), never earlier.
+    assert held_until == [LEASE, LEASE, timedelta(seconds=60) + LEASE,
+                          timedelta(seconds=60) + LEASE]
     row = await _row(uow_factory)
     assert (row.status, row.channel_message_id) == (OutboxStatus.SENT, "A-5")
     assert caplog.records == []
