@@ -163,3 +163,32 @@ async def test_only_this_campaigns_consolidated_report_meets_the_consolidation(u
     assert (before.state, before.met_at) == (DeadlineState.MISSING, None)
     after = (await _status(uow_factory, CONSOLIDATION, DUE))["sotttt"]
     assert (after.state, after.met_at) == (DeadlineState.ON_TIME, at)
+
+
+async def test_a_seat_in_another_campaign_or_a_deputys_does_not_make_a_late_unit_on_time(
+        uow_factory):
+    await _load(uow_factory)
+    late = REGISTER.due + timedelta(hours=1)
+    async with uow_factory() as uow:
+        await uow.focal_points.add(_seat("bdbp", NOW, 1, campaign=OTHER.id))
+        await uow.focal_points.add(_seat("bdbp", late, 2))
+        await uow.focal_points.add(_seat("baokontum", NOW, 3, role=FocalPointRole.DEPUTY))
+        await uow.focal_points.add(_seat("baokontum", late, 4))
+        await uow.commit()
+    status = await _status(uow_factory, REGISTER, late + timedelta(days=1))
+    for unit in ("bdbp", "baokontum"):
+        assert (status[unit].state, status[unit].met_at) == (DeadlineState.LATE, late), unit
+
+
+async def test_after_the_focal_point_stepped_down_neither_a_deputy_nor_another_campaign_counts(
+        uow_factory):
+    await _load(uow_factory)
+    async with uow_factory() as uow:
+        for unit, user in (("bdbp", 1), ("baokontum", 2)):
+            seat = await uow.focal_points.add(_seat(unit, NOW, user))
+            await uow.focal_points.end(seat.id, NOW + timedelta(days=1), "stepped down")
+        await uow.focal_points.add(_seat("bdbp", NOW, 3, campaign=OTHER.id))
+        await uow.focal_points.add(_seat("baokontum", NOW, 4, role=FocalPointRole.DEPUTY))
+        await uow.commit()
+    status = await _status(uow_factory, REGISTER, NOW + timedelta(days=2))
+    assert not status["bdbp"].met and not status["baokontum"].met
