@@ -62,7 +62,7 @@ def last_error(api: FakeBotApi) -> str:
         ("hi", "BBCode", "Bad Request: unsupported parse_mode BBCode"),
     ],
 )
-async def test_bad_text(api: FakeBotApi, app, text: str, parse_mode, description: str) -> None:
+async def test_text_the_bot_api_rejects_fails_with_its_error(api: FakeBotApi, app, text: str, parse_mode, description: str) -> None:
     user = api.add_user()
     with pytest.raises(BadRequest):
         await app.bot.send_message(user.id, text, parse_mode=parse_mode)
@@ -142,13 +142,13 @@ async def test_commands_are_stored_per_scope_and_language(api: FakeBotApi, app) 
     assert await app.bot.get_my_commands(language_code="vi") == ()
 
 
-async def test_unknown_chat(api: FakeBotApi, app) -> None:
+async def test_sending_to_an_unknown_chat_fails_with_chat_not_found(api: FakeBotApi, app) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await app.bot.send_message(987654321, "hello")
     assert last_error(api) == "Bad Request: chat not found"
 
 
-async def test_edit_errors(api: FakeBotApi, app) -> None:
+async def test_editing_without_a_change_or_a_missing_message_fails(api: FakeBotApi, app) -> None:
     user = api.add_user()
     message = await app.bot.send_message(user.id, "same")
     with pytest.raises(BadRequest):

@@ -139,7 +139,7 @@ def test_campaign_end_before_start(tmp_path: Path) -> None:
     assert (issue.path, issue.line) == ("end", line_of(text, 'end: "-3w"'))
 
 
-def test_duplicate_ids(tmp_path: Path) -> None:
+def test_a_unit_id_used_twice_is_reported_at_its_second_use(tmp_path: Path) -> None:
     text = base().replace("  - id: dai\n", "  - id: bao\n")
     path = write(tmp_path, text)
     issue = only(issues_of(path), "duplicate_id")
@@ -159,7 +159,7 @@ def test_duplicate_metric_ids_within_a_task(tmp_path: Path) -> None:
     assert issue.line == line_of(text, "Số bài")
 
 
-def test_duplicate_key(tmp_path: Path) -> None:
+def test_a_key_written_twice_is_reported_at_its_second_line(tmp_path: Path) -> None:
     text = base().replace("head_title: TRƯỞNG BAN\n", "head_title: TRƯỞNG BAN\ntitle: Lần hai\n")
     path = write(tmp_path, text)
     issue = only(issues_of(path), "duplicate_key")
@@ -177,7 +177,7 @@ def test_invalid_time_zone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", ["", "\n", "# nothing here\n", "{}\n", "---\n"])
-def test_empty_plan(tmp_path: Path, content: str) -> None:
+def test_an_empty_plan_file_is_reported_as_empty(tmp_path: Path, content: str) -> None:
     path = write(tmp_path, content)
     [issue] = issues_of(path)
     assert issue.code == "empty"
@@ -233,14 +233,14 @@ def test_alias_bomb_refused(tmp_path: Path) -> None:
     assert issue.code == "too_many_nodes"
 
 
-def test_not_utf8(tmp_path: Path) -> None:
+def test_a_plan_not_in_utf8_is_reported_at_the_bad_line(tmp_path: Path) -> None:
     path = write(tmp_path, base().encode("utf-8") + b"title2: \xff\n")
     [issue] = issues_of(path)
     assert issue.code == "not_utf8"
     assert issue.line == base().count("\n") + 1
 
 
-def test_missing_file() -> None:
+def test_a_missing_plan_file_is_reported_as_unreadable() -> None:
     [issue] = issues_of(Path("/nonexistent/plan.yaml"))
     assert issue.code == "unreadable"
     assert str(issue).startswith("/nonexistent/plan.yaml: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.address import Address
@@ -154,3 +155,148 @@ async def test_reminders_are_queued_once_on_either_database(uow_factory):
     assert rows["deadline:bao-cao-don-vi:unit:cong-an:T-3d"].address == Address("telegram", "5")
     assert rows["phase:trong:unit:cong-an"].status is OutboxStatus.SKIPPED  # a week old
     assert await reminders.next_due(at(12, 12, 8)) == at(12, 12, 17)  # the day's digest
+
+
+async def _row(uow_factory, key: str) -> OutboxMessage:
+    async with uow_factory() as uow:
+        row = await uow.outbox.get(key)
+    assert row is not None
+    return row
+
+
+async def test_a_queued_message_keeps_its_campaign_error_and_wait_and_is_counted_once(
+        uow_factory):
+    waiting = replace(_message("w"), last_error="flood", not_before=NOW + timedelta(minutes=5))
+    async with uow_factory() as uow:
+        assert uow.outbox.queued == 0
+        await uow.outbox.enqueue(waiting)
+        await uow.outbox.enqueue(_message("x"))
+        await uow.outbox.enqueue(_message("x"))
+        assert uow.outbox.queued == 2
+        await uow.commit()
+    row = await _row(uow_factory, "w")
+    assert (row.campaign_id, row.last_error, row.not_before, row.attempts) == (
+        "kontum-2023", "flood", NOW + timedelta(minutes=5), 0)
+    assert [r.key for r in await _claim(uow_factory)] == ["x"]  # "w" waits five minutes
+
+
+async def test_a_message_waiting_until_now_is_sent_now_and_not_a_second_earlier(uow_factory):
+    await _enqueue(uow_factory, replace(_message("wait"), not_before=NOW + timedelta(minutes=1)))
+    assert await _claim(uow_factory, NOW + timedelta(seconds=59)) == []
+    assert [r.key for r in await _claim(uow_factory, NOW + timedelta(minutes=1))] == ["wait"]
+
+
+async def test_a_dead_dispatchers_message_is_taken_again_the_moment_its_lease_ends(uow_factory):
+    await _enqueue(uow_factory, _message("m"))
+    [first] = await _claim(uow_factory)
+    assert await _claim(uow_factory, NOW + LEASE - timedelta(seconds=1)) == []
+    [again] = await _claim(uow_factory, NOW + LEASE)
+    assert again.key == "m" and again.lease_token != first.lease_token
+
+
+async def test_messages_due_at_the_same_moment_go_out_in_the_order_they_were_queued(
+        uow_factory):
+    await _enqueue(uow_factory, *[_message(f"k{i}", NOW - timedelta(minutes=i % 2))
+                                  for i in range(6)])
+    rows = await _claim(uow_factory, limit=4)
+    assert [r.key for r in rows] == ["k1", "k3", "k5", "k0"]
+    assert [r.key for r in await _claim(uow_factory)] == ["k2", "k4"]
+
+
+async def test_more_keys_than_one_query_holds_are_all_found(uow_factory):
+    keys = [f"phase:{i}" for i in range(1203)]
+    async with uow_factory() as uow:
+        for key in keys[::300] + keys[-1:]:
+            await uow.outbox.enqueue(_message(key))
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.existing_keys(keys) == set(keys[::300] + keys[-1:])
+
+
+async def test_only_pending_reminders_due_before_the_cut_are_expired(uow_factory):
+    await _enqueue(uow_factory, _message("old", NOW - timedelta(days=2)),
+                   _message("edge", NOW - timedelta(days=1)),
+                   _message("other-kind", NOW - timedelta(days=2), kind="notice"),
+                   _message("claimed", NOW - timedelta(days=2)))
+    async with uow_factory() as uow:
+        claimed = await uow.outbox.claim(NOW, 10, NOW + LEASE)
+        await uow.commit()
+    assert {r.key for r in claimed} == {"old", "edge", "other-kind", "claimed"}
+    async with uow_factory() as uow:
+        for row in claimed:
+            await uow.outbox.release(row.id, row.lease_token)
+        sending = await uow.outbox.claim(NOW, 10, NOW + LEASE)
+        for row in sending:
+            if row.key != "claimed":
+                await uow.outbox.release(row.id, row.lease_token)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.expire(NOW, NOW - timedelta(days=1), ["deadline"]) == 1
+        assert await uow.outbox.expire(NOW, NOW - timedelta(days=1), ["deadline"]) == 0
+        await uow.commit()
+    old = await _row(uow_factory, "old")
+    assert (old.status, old.last_error, old.not_before) == (OutboxStatus.SKIPPED, "expired", None)
+    for key in ("edge", "other-kind"):
+        assert (await _row(uow_factory, key)).status is OutboxStatus.PENDING, key
+    assert (await _row(uow_factory, "claimed")).status is OutboxStatus.SENDING
+
+
+async def test_a_released_message_is_back_in_the_queue_and_only_its_claim_may_release_it(
+        uow_factory):
+    await _enqueue(uow_factory, _message("a"), _message("b"))
+    [a, b] = await _claim(uow_factory)
+    async with uow_factory() as uow:
+        assert await uow.outbox.release(a.id, "someone else's token") is False
+        assert await uow.outbox.release(a.id, a.lease_token) is True
+        assert await uow.outbox.release(a.id, a.lease_token) is False  # not sending any more
+        await uow.commit()
+    released, other = await _row(uow_factory, "a"), await _row(uow_factory, "b")
+    assert (released.status, released.not_before, released.lease_token) == (
+        OutboxStatus.PENDING, None, None)
+    assert other.status is OutboxStatus.SENDING and other.lease_token == b.lease_token
+    assert [r.key for r in await _claim(uow_factory)] == ["a"]  # at once, not after a lease
+
+
+async def test_settling_one_message_of_a_claim_leaves_the_others_of_that_claim_sending(
+        uow_factory):
+    await _enqueue(uow_factory, _message("a"), _message("b"))
+    [a, b] = await _claim(uow_factory)
+    assert a.lease_token == b.lease_token
+    async with uow_factory() as uow:
+        assert await uow.outbox.mark_sent(a.id, NOW, "m1", lease_token=a.lease_token)
+        await uow.commit()
+    assert (await _row(uow_factory, "a")).status is OutboxStatus.SENT
+    assert (await _row(uow_factory, "b")).status is OutboxStatus.SENDING
+
+
+async def test_a_renewed_lease_holds_the_message_until_its_new_end(uow_factory):
+    await _enqueue(uow_factory, _message("a"))
+    [a] = await _claim(uow_factory)
+    async with uow_factory() as uow:
+        assert await uow.outbox.renew(a.id, a.lease_token, NOW + 3 * LEASE)
+        await uow.commit()
+    assert (await _row(uow_factory, "a")).not_before == NOW + 3 * LEASE
+    assert await _claim(uow_factory, NOW + 2 * LEASE) == []
+    assert [r.key for r in await _claim(uow_factory, NOW + 3 * LEASE)] == ["a"]
+
+
+async def test_recovering_at_start_up_frees_every_message_left_sending_and_says_how_many(
+        uow_factory):
+    await _enqueue(uow_factory, _message("a"), _message("b"))
+    await _claim(uow_factory)
+    async with uow_factory() as uow:
+        assert await uow.outbox.recover() == 2
+        assert await uow.outbox.recover() == 0
+        await uow.commit()
+    row = await _row(uow_factory, "a")
+    assert (row.status, row.not_before, row.lease_token) == (OutboxStatus.PENDING, None, None)
+
+
+async def test_a_sent_message_is_never_put_back_in_the_queue(uow_factory):
+    await _enqueue(uow_factory, _message("a"))
+    [a] = await _claim(uow_factory)
+    async with uow_factory() as uow:
+        assert await uow.outbox.mark_sent(a.id, NOW, "m1", lease_token=a.lease_token)
+        assert await uow.outbox.release(a.id) is False  # a stopping dispatcher, no token
+        await uow.commit()
+    assert (await _row(uow_factory, "a")).status is OutboxStatus.SENT

@@ -113,7 +113,7 @@ def test_choices_people_type(text, options, index):
 
 
 @pytest.mark.parametrize(("text", "options"), NOT_CHOSEN)
-def test_choices_refused(text, options):
+def test_an_answer_matching_no_choice_is_refused(text, options):
     assert parse_choice(text, options) is None
 
 
@@ -216,7 +216,7 @@ def test_mobile_numbers_are_normalised(text):
     [("0987654321", "+84987654321"), ("0352 123 456", "+84352123456"),
      ("Zalo: 0708.123.456", "+84708123456")],
 )
-def test_other_networks(text, e164):
+def test_numbers_of_other_mobile_networks_are_normalised(text, e164):
     assert parse_phone(text).e164 == e164
 
 

@@ -1,10 +1,12 @@
 """The state-secret guard, as a table: what a civil servant or an attacker may send, both ways."""
 
+import importlib
 import time
 import unicodedata
 
 import pytest
 
+from bot.services import secrecy
 from bot.services.secrecy import is_classified
 
 ZWSP, ZWJ, ZWNJ, WJ, SHY, BOM, VS16 = (
@@ -142,6 +144,19 @@ REFUSE = [
     ("𝐌𝐀𝐓", "mathematical bold letters"),
     ("ᴍẬᴛ", "small capitals"),
     ("Ⓜ️ẬT", "circled letter and emoji selector"),
+    # Each row below is the one a deliberate bug in the guard got past (`make mutants`).
+    ("bao cao nay tuyet mat", "tuyet mat inside a sentence, without diacritics"),
+    ("gui kem tai lieu toi mat cua huyen", "bare grade after a two-word document noun"),
+    ("gui file toi mat cho anh", "bare grade after a one-word document noun"),
+    ("Luu y: TOI MAT, khong chuyen tiep", "bare grade in capitals inside a sentence"),
+    ("kh_so_5_toi_mat.pdf", "bare grade in a file name after a number"),
+    ("Chuyển gấp, mẬt, cho đồng chí Hùng", "a capital inside the word is a stamp"),
+    ("b.í m.ậ.t n.h.à n.ư.ớ.c", "state secret spelt out in lower case"),
+    ("Số 12/KH\nKính gửi các xã\nmật – lưu hành nội bộ", "stamp heading the third line"),
+    ("Kính gửi anh\nMAT\nKế hoạch phòng thủ\nSố 05", "bare stamp alone on a middle line"),
+    ("Chứa bí mật nhà nước, không gửi", "state secret after one word"),
+    ("Phụ lục→MẬT", "an arrow between a word and the stamp"),
+    ("Kính gửi anh Hùng (mật)", "the stamp in brackets after a sentence"),
 ]
 
 # (text, why it must pass)
@@ -251,15 +266,27 @@ PASS = [
     ("the format is fine", "English"),
     ("MATERIAL", "English"),
     ("Matxcơva", "a city"),
+    # Each row below is the one a deliberate bug in the guard got past (`make mutants`).
+    ("Đặc sản Kon Tum (mật rừng, cà phê", "honey, after a bracket never closed"),
+    ("thong tin mat dien ca xa", "thông tin mất điện, a power cut"),
+    ("Hom qua TOI Mat vi o cho", "tôi mất ví, shouted half in capitals"),
+    ("Hom nay t.o.i m.a.t", "tôi mất spelt out stays two words"),
+    ("Chị gửi mật rừng Kon Tum\nCảm ơn anh", "honey mid-line, another line after"),
+    ("Ừ, mật rừng thì anh mua giúp em", "honey after a one-letter word"),
+    ("Anh oi\nMAT VI ROI", "mất ví in capitals heading a line"),
+    ("HOM NAY AI MAT - BAO LAI NGAY", "mất in capitals before a dash, mid-line"),
+    ("Nhắc nhở cán bộ không để lộ bí mật nhà nước", "the duty not to leak a state secret"),
 ]
 
 
-@pytest.mark.parametrize(("text", "why"), REFUSE, ids=[t for t, _ in REFUSE])
+# No explicit ids: pytest keeps explicit ones and escapes them again when collecting twice in
+# one process (mutmut does), so `make mutants` could not find these tests by name.
+@pytest.mark.parametrize(("text", "why"), REFUSE)
 def test_classified_material_is_refused(text, why):
     assert is_classified(text), why
 
 
-@pytest.mark.parametrize(("text", "why"), PASS, ids=[t for t, _ in PASS])
+@pytest.mark.parametrize(("text", "why"), PASS)
 def test_ordinary_text_passes(text, why):
     assert not is_classified(text), why
 
@@ -268,6 +295,13 @@ def test_the_table_is_large_both_ways():
     assert len(REFUSE) >= 75 and len(PASS) >= 75
     assert len({t for t, _ in REFUSE}) == len(REFUSE)
     assert len({t for t, _ in PASS}) == len(PASS)
+
+
+def test_a_freshly_started_bot_judges_the_whole_table_alike():
+    # The guard's patterns are built once, when the module loads: build them again and judge.
+    fresh = importlib.reload(secrecy)
+    assert [t for t, _ in REFUSE if not fresh.is_classified(t)] == []
+    assert [t for t, _ in PASS if fresh.is_classified(t)] == []
 
 
 def test_no_text_at_all_is_not_classified():
