@@ -69,7 +69,8 @@ async def test_a_unit_reporting_every_task_is_on_time_at_its_last_first_report(u
     bdbp, bao = status["bdbp"], status["baokontum"]
     assert (bdbp.state, bdbp.met_at, bdbp.tasks_total, bdbp.tasks_reported) == (
         DeadlineState.ON_TIME, last, 2, 2)  # t2 and t4; t5 belongs to another deadline
-    assert (bao.state, bao.met_at, bao.tasks_reported) == (DeadlineState.MISSING, None, 1)
+    # Some of its tasks reported, not all: in progress, not met.
+    assert (bao.state, bao.met_at, bao.tasks_reported) == (DeadlineState.IN_PROGRESS, None, 1)
 
 
 async def test_a_task_without_a_deadline_must_be_reported_too(uow_factory):
@@ -79,15 +80,15 @@ async def test_a_task_without_a_deadline_must_be_reported_too(uow_factory):
         await uow.commit()
     bdbp = (await _status(uow_factory, REPORT, DUE))["bdbp"]
     assert (bdbp.state, bdbp.met_at, bdbp.tasks_total, bdbp.tasks_reported) == (
-        DeadlineState.MISSING, None, 2, 1)
+        DeadlineState.IN_PROGRESS, None, 2, 1)
 
 
-async def test_a_unit_with_no_task_under_a_deadline_has_not_met_it(uow_factory):
+async def test_a_unit_with_no_task_under_a_deadline_is_neither_counted_nor_missing(
+        uow_factory):
     await _load(uow_factory)
     deadline = replace(REPORT, units=("ubnd-sathay", "bdbp"))  # Sa Thầy has no task at all
-    unit = (await _status(uow_factory, deadline, DUE))["ubnd-sathay"]
-    assert (unit.state, unit.met_at, unit.tasks_total, unit.tasks_reported) == (
-        DeadlineState.MISSING, None, 0, 0)
+    status = await _status(uow_factory, deadline, DUE)
+    assert "ubnd-sathay" not in status and status["bdbp"].state is DeadlineState.MISSING
 
 
 async def test_reports_of_another_campaign_do_not_count(uow_factory):
@@ -148,16 +149,17 @@ async def test_a_unit_between_two_focal_points_has_none(uow_factory):
     assert (again.met, again.met_at) == (True, NOW)  # on time by the first registration
 
 
-async def test_only_this_campaigns_consolidated_report_meets_the_consolidation(uow_factory):
+async def test_only_this_campaigns_issued_report_meets_the_consolidation(uow_factory):
     await _load(uow_factory)
     at = DUE - timedelta(hours=2)
     async with uow_factory() as uow:
-        await uow.audit.append(AuditEntry(at=at - timedelta(days=1), action="report.consolidated",
-                                          campaign_id=OTHER.id))
-        await uow.audit.append(AuditEntry(at=at - timedelta(days=1), action="report.exported",
-                                          campaign_id=PLAN.id))
-        await uow.audit.append(AuditEntry(at=at, action="report.consolidated",
-                                          campaign_id=PLAN.id))
+        await uow.audit.append(AuditEntry(at=at - timedelta(days=1), action="report.issued",
+                                          campaign_id=OTHER.id, unit_id="sotttt"))
+        await uow.audit.append(AuditEntry(at=at - timedelta(days=1),
+                                          action="report.consolidated", campaign_id=PLAN.id,
+                                          unit_id="sotttt"))  # a draft export: counts for nothing
+        await uow.audit.append(AuditEntry(at=at, action="report.issued", campaign_id=PLAN.id,
+                                          unit_id="sotttt"))
         await uow.commit()
     before = (await _status(uow_factory, CONSOLIDATION, at - timedelta(minutes=1)))["sotttt"]
     assert (before.state, before.met_at) == (DeadlineState.MISSING, None)
