@@ -69,8 +69,11 @@ def summary_lines(
     `narratives` (a group chat) problems are counted, not quoted."""
     zone = summary.timezone
     notes = _reminder_notes(summary, plan, locale)
-    lines = [t_html("summary.title", locale, now=format_when(summary.now, zone)), ""]
-    lines += _focal_point_lines(summary, plan, locale, notes)
+    lines = [t_html("summary.title", locale, now=format_when(summary.now, zone))]
+    if summary.now >= plan.end:  # read-only from now on: say so before any figure
+        lines.append(t_html("summary.campaign_ended", locale,
+                            ended=format_when(plan.end, zone)))
+    lines += ["", *_focal_point_lines(summary, plan, locale, notes)]
     for item in summary.deadlines:
         if item.deadline.kind is DeadlineKind.REPORT:
             lines += ["", *_report_deadline_lines(item, summary, plan, locale, notes)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.e2e.test_registration import invite, newcomer, register_by_typing
-from tests.e2e.test_summary import ask
+from tests.e2e.test_summary import ask, first_line
 from tests.support import plain
 
 
@@ -38,3 +38,20 @@ async def test_a_minute_before_the_end_a_report_can_still_be_started(bot, fake_a
     assert reply.text != plain("reports.campaign_ended", campaign=bot.runtime.plan.title,
                                ended=_ended(bot.runtime.plan))
     assert reply.buttons  # the list of the unit's tasks
+
+
+async def test_the_summary_says_the_campaign_ended_and_its_figures_are_final(
+        bot, fake_api, clock, secretariat):
+    from bot.presenters.common import format_when
+
+    plan = bot.runtime.plan
+    ended = plain("summary.campaign_ended", ended=format_when(plan.end, plan.timezone))
+
+    async def summary_text() -> str:
+        title = first_line("summary.title", now=format_when(clock.now(), plan.timezone))
+        return (await ask(secretariat, "/tonghop", title)).text
+
+    clock.set(plan.end - timedelta(days=1))
+    assert ended not in await summary_text()
+    clock.set(plan.end + timedelta(days=2))
+    assert ended in await summary_text()
