@@ -9,10 +9,11 @@ lost (its database connection broke) stops the work at once: two leaders would s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
+
+from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,7 @@ class Leadership:
     async def stop(self) -> None:
         """Stop watching; step down and let the lock go."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if self.leading:
             self.leading = False
             await self._step_down()

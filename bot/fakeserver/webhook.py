@@ -7,13 +7,14 @@ keeps an update until the bot answers it with a 2xx; meanwhile later updates wai
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,7 @@ class WebhookPusher:
     async def stop(self) -> None:
         """Stop delivering; what is undelivered stays queued."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     def _next(self) -> dict[str, Any] | None:
         batch = self._world.take_updates(1, self._world.allowed_updates)

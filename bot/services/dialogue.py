@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
-from bot.domain.records import Conversation
+from bot.domain.records import Conversation, OutboxMessage
 from bot.services.parsing import is_cancel, is_resume, says_done
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.replies import Actor, Answer, Outcome, Reply
@@ -22,6 +23,19 @@ RESUME_AFTER = timedelta(hours=2)
 # been left untouched a day, or two hours when the deadline is less than a day away.
 DRAFT_REMIND_IDLE = timedelta(hours=24)
 DRAFT_REMIND_LAST = timedelta(hours=24)
+
+
+def draft_reminder(draft: Conversation, reply: Reply, key: str, due: datetime, zone: str,
+                   now: datetime, *, locale: str, unit_id: str | None,
+                   campaign_id: str) -> OutboxMessage:
+    """The one reminder of an unfinished draft, as an outbox row (its `key` makes it once)."""
+    return OutboxMessage(
+        key=key, kind="draft_reminder", address=draft.chat, text_key=reply.key,
+        payload={**reply.values,
+                 "due": due.astimezone(ZoneInfo(zone)).strftime("%H:%M %d/%m/%Y")},
+        locale=locale, due_at=now, created_at=now, recipient_unit_id=unit_id,
+        campaign_id=campaign_id,
+    )
 
 
 def draft_reminder_due(draft: Conversation, due: datetime, now: datetime) -> bool:

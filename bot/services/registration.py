@@ -23,7 +23,7 @@ from bot.domain.records import (
     Invite,
     OutboxMessage,
 )
-from bot.services.dialogue import DialogueService, Step, draft_reminder_due
+from bot.services.dialogue import DialogueService, Step, draft_reminder, draft_reminder_due
 from bot.services.outbox import enqueue_new
 from bot.services.parsing import PhoneError, format_phone, parse_choice, parse_phone, parse_yes_no
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -278,7 +278,6 @@ class RegistrationService:
     async def remind_drafts(self, now: datetime) -> int:
         """Queue one reminder per unfinished registration left untouched, before its
         deadline (once: the key names the invite it began with)."""
-        zone = ZoneInfo(self._plan.timezone)
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
@@ -286,19 +285,10 @@ class RegistrationService:
                 if due == self._plan.end or not draft_reminder_due(draft, due, now):
                     continue  # no registration deadline ahead: nothing to be in time for
                 reply = self.pending(draft, kept=False, key="reminder")
-                planned.append(OutboxMessage(
-                    key=f"draft:{draft.user.key}:invite:{draft.data.get('invite_id')}",
-                    kind="draft_reminder",
-                    address=draft.chat,
-                    text_key=reply.key,
-                    payload={**reply.values,
-                             "due": due.astimezone(zone).strftime("%H:%M %d/%m/%Y")},
-                    locale=draft.data.get("locale", "vi"),
-                    due_at=now,
-                    created_at=now,
-                    recipient_unit_id=draft.data.get("unit_id"),
-                    campaign_id=self._plan.id,
-                ))
+                planned.append(draft_reminder(
+                    draft, reply, f"draft:{draft.user.key}:invite:{draft.data.get('invite_id')}",
+                    due, self._plan.timezone, now, locale=draft.data.get("locale", "vi"),
+                    unit_id=draft.data.get("unit_id"), campaign_id=self._plan.id))
             count = await enqueue_new(uow, planned)
             await uow.commit()
         return count

@@ -29,7 +29,7 @@ from bot.domain.records import (
     ReportStatus,
     TaskRole,
 )
-from bot.services.dialogue import DialogueService, Step, draft_reminder_due
+from bot.services.dialogue import DialogueService, Step, draft_reminder, draft_reminder_due
 from bot.services.outbox import enqueue_new
 from bot.services.parsing import (
     FigureError,
@@ -330,7 +330,6 @@ class ReportingService:
 
     async def remind_drafts(self, now: datetime) -> int:
         """Queue one reminder per unfinished report left untouched, before its deadline."""
-        zone = ZoneInfo(self._plan.timezone)
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
@@ -339,19 +338,10 @@ class ReportingService:
                     continue
                 started = draft.data.get("started_at") or draft.updated_at.isoformat()
                 reply = self.pending(draft, kept=False, key="reminder")
-                planned.append(OutboxMessage(
-                    key=f"draft:{draft.user.key}:{started}",
-                    kind="draft_reminder",
-                    address=draft.chat,
-                    text_key=reply.key,
-                    payload={**reply.values,
-                             "due": deadline.due.astimezone(zone).strftime("%H:%M %d/%m/%Y")},
-                    locale=draft.data.get("locale", self._feed_locale),
-                    due_at=now,
-                    created_at=now,
-                    recipient_unit_id=draft.data["unit_id"],
-                    campaign_id=self._plan.id,
-                ))
+                planned.append(draft_reminder(
+                    draft, reply, f"draft:{draft.user.key}:{started}", deadline.due,
+                    self._plan.timezone, now, locale=draft.data.get("locale", self._feed_locale),
+                    unit_id=draft.data["unit_id"], campaign_id=self._plan.id))
             count = await enqueue_new(uow, planned)
             await uow.commit()
         return count

@@ -9,7 +9,6 @@ nothing already stored is fetched again; the inbox worker processes what is pend
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.services.inbox import InboxService, InboxWorker, Received
+from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +59,7 @@ class TelegramPoller:
     async def stop(self) -> None:
         """Stop polling; what is stored stays stored."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         delay = MIN_BACKOFF
