@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
+from storage.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10.0
 PG_POOL_RECYCLE_S = 1800
@@ -95,6 +97,7 @@ def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=echo,
+        module=one_trip_dbapi(),
         # isolation_level=None stops the sqlite3 module from issuing its own (deferred)
         # BEGIN; the "begin" listener below issues ours.
         connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
