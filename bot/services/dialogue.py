@@ -177,6 +177,11 @@ class DialogueService:
                    key: str = "") -> Reply | None:
         """Another command is starting: keep the open draft (of `flow_name`, if given) and say
         what it holds and how to return to it; None when there is no such draft."""
+        # Most commands come with no draft open: a look without the write lock tells.
+        async with self._uow_factory(read_only=True) as uow:
+            peek = await uow.conversations.get(actor.chat, actor.user, now)
+        if peek is None or not isinstance(self._flows.get(peek.flow), DraftFlow):
+            return None
         async with self._uow_factory() as uow:
             conversation = await self.current(uow, actor, now)
             flow = self._flows.get(conversation.flow) if conversation else None
@@ -190,7 +195,7 @@ class DialogueService:
 
     async def has_draft(self, actor: Actor, now: datetime) -> bool:
         """Whether the person has an open draft (a registration or report left unfinished)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
         return conversation is not None and isinstance(
             self._flows.get(conversation.flow), DraftFlow)
