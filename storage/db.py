@@ -22,6 +22,9 @@ _AIOSQLITE_SETTLE_S = 0.1
 # Execution option: on SQLite, start the transaction with a plain (deferred) BEGIN, which
 # takes no write lock. Only for transactions that never write.
 READ_ONLY = "daumoi_read_only"
+# Execution option: no transaction at all, each statement commits on its own (SQLite: no BEGIN;
+# PostgreSQL: AUTOCOMMIT). Only for work that is one statement, atomic by itself.
+SINGLE_STATEMENT = "daumoi_single_statement"
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -129,8 +132,10 @@ def _driver(dbapi_connection: Any) -> Any:
 def _sqlite_on_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes gets SQLITE_BUSY at once, whatever
     # the busy timeout; IMMEDIATE takes the write lock up front and waits for it instead.
-    statement = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else (
-        "BEGIN IMMEDIATE")
+    options = connection.get_execution_options()
+    if options.get(SINGLE_STATEMENT):
+        return  # sqlite3 runs each statement in its own transaction (isolation_level=None)
+    statement = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
     driver = _driver(connection.connection.dbapi_connection)
     if driver is None:
         connection.exec_driver_sql(statement)

@@ -101,6 +101,20 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
 
+    def _in_transaction(self) -> bool:
+        connection = self._connection._connection
+        return connection is not None and connection.in_transaction
+
+    def commit(self) -> None:
+        """Commit; no trip to the thread when no transaction is open (single statements)."""
+        if self._in_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back; no trip to the thread when no transaction is open."""
+        if self._in_transaction():
+            super().rollback()
+
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module to give `create_async_engine(module=...)` for sqlite+aiosqlite."""

@@ -8,7 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import READ_ONLY
+from storage.db import READ_ONLY, SINGLE_STATEMENT
 from storage.repositories import (
     SqlAuditRepository,
     SqlBotStateRepository,
@@ -45,11 +45,13 @@ class SqlUnitOfWork:
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
+        single: bool = False,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
+        self._single = single
         self._directory_listeners = directory_listeners
         self._outbox_listeners = outbox_listeners
         self._session: AsyncSession | None = None
@@ -58,7 +60,13 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
         session = self._session_factory()
-        if self._read_only:
+        if self._single:
+            # No BEGIN and no COMMIT round trip: the one statement commits by itself.
+            options: dict[str, object] = {SINGLE_STATEMENT: True}
+            if session.bind is not None and session.bind.dialect.name != "sqlite":
+                options["isolation_level"] = "AUTOCOMMIT"
+            await session.connection(execution_options=options)
+        elif self._read_only:
             # Setting the option before the first statement makes SQLite begin deferred.
             await session.connection(execution_options={READ_ONLY: True})
         self._session = session
@@ -133,9 +141,9 @@ class SqlUnitOfWorkFactory:
         """Call `wake()` after each commit that queued an outbox row (and only then)."""
         self._outbox_listeners.append(wake)
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        """A new, not yet opened unit of work."""
-        return SqlUnitOfWork(self.session_factory, read_only=read_only,
+    def __call__(self, *, read_only: bool = False, single: bool = False) -> SqlUnitOfWork:
+        """A new, not yet opened unit of work (`single=True`: one statement, no transaction)."""
+        return SqlUnitOfWork(self.session_factory, read_only=read_only, single=single,
                              directory_listeners=self._directory_listeners,
                              outbox_listeners=self._outbox_listeners)
 

@@ -562,6 +562,7 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh, not yet opened unit of work per use case."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A unit of work; `read_only=True` promises it never writes (no write lock taken)."""
+    def __call__(self, *, read_only: bool = False, single: bool = False) -> UnitOfWork:
+        """A unit of work; `read_only=True` promises it never writes (no write lock taken);
+        `single=True` that it runs one statement, which commits by itself (no transaction)."""
         ...

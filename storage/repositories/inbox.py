@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.privacy import PersonTraces
 from bot.domain.records import InboxEntry, InboxStatus
-from storage.models import InboxRow
+from storage.models import DirectoryVersionRow, InboxRow
 from storage.repositories._sql import upsert_insert
 
 PENDING = InboxStatus.PENDING.value
@@ -112,6 +112,29 @@ class SqlInboxRepository:
             update(InboxRow).where(InboxRow.id == entry_id)
             .values(attempts=InboxRow.attempts + 1)
         )
+
+    async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime) -> int:
+        """`attempt` on one update and `done` on the previous one, in one statement (atomic
+        without a transaction); return the directory version, read in the same statement."""
+        ids = [entry_id] if done_id is None else [entry_id, done_id]
+        version = (
+            select(func.coalesce(func.max(DirectoryVersionRow.version), 0))
+            .scalar_subquery()
+        )
+        statement = (
+            update(InboxRow).where(InboxRow.id.in_(ids))
+            .values(
+                attempts=case((InboxRow.id == entry_id, InboxRow.attempts + 1),
+                              else_=InboxRow.attempts),
+                status=case((InboxRow.id == entry_id, InboxRow.status),
+                            else_=InboxStatus.DONE.value),
+                processed_at=case((InboxRow.id == entry_id, InboxRow.processed_at), else_=now),
+            )
+            .returning(version)
+            .execution_options(synchronize_session=False)
+        )
+        found = (await self._session.execute(statement)).scalars().all()
+        return int(found[0]) if found else 0
 
     async def done(self, entry_id: int, now: datetime) -> None:
         """Record an update as processed."""

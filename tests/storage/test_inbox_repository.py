@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from bot.domain.records import InboxStatus
@@ -63,3 +64,22 @@ async def test_the_worker_processes_in_order_gives_up_after_three_attempts_and_p
     clock.advance(timedelta(hours=25))
     assert await inbox.prune() == 5  # processed more than 24 h ago; the pending one stays
     assert [e.message_key for e in await inbox.entries()] == ["zalo:m:late"]
+
+
+async def test_an_attempt_settles_the_previous_update_and_reads_the_directory_version(
+    uow_factory,
+):
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    await inbox.store_many("telegram", [Received(f"telegram:update:{n}", {"u": n}, n)
+                                        for n in (1, 2)], NOW)
+    first, second = await inbox.pending("telegram")
+    inbox.watch_directory(lambda version: contextlib.nullcontext())
+    async with uow_factory() as uow:
+        before = await uow.focal_points.version()
+    assert await inbox.attempt(first.id) == before
+    assert await inbox.attempt(second.id, done_id=first.id) == before
+    entries = {e.message_key: e for e in await inbox.entries("telegram")}
+    done, current = entries["telegram:update:1"], entries["telegram:update:2"]
+    assert (done.status, done.attempts, done.processed_at) == (InboxStatus.DONE, 1, NOW)
+    assert (current.status, current.attempts, current.processed_at) == (
+        InboxStatus.PENDING, 1, None)
