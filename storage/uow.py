@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import READ_ONLY, SINGLE_STATEMENT
@@ -45,13 +46,13 @@ class SqlUnitOfWork:
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
-        single: bool = False,
+        bookkeeping: bool = False,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
-        self._single = single
+        self._bookkeeping = bookkeeping
         self._directory_listeners = directory_listeners
         self._outbox_listeners = outbox_listeners
         self._session: AsyncSession | None = None
@@ -60,12 +61,15 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
         session = self._session_factory()
-        if self._single:
-            # No BEGIN and no COMMIT round trip: the one statement commits by itself.
-            options: dict[str, object] = {SINGLE_STATEMENT: True}
-            if session.bind is not None and session.bind.dialect.name != "sqlite":
-                options["isolation_level"] = "AUTOCOMMIT"
-            await session.connection(execution_options=options)
+        if self._bookkeeping:
+            if session.bind is not None and session.bind.dialect.name == "sqlite":
+                # No BEGIN and no COMMIT trip: the one statement commits by itself.
+                await session.connection(execution_options={SINGLE_STATEMENT: True})
+            else:
+                # The commit does not wait for the WAL to reach the disk (that wait is most of
+                # the cost of a small write); a crash of the database server may lose the
+                # last fraction of a second of such commits, never corrupts anything.
+                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         elif self._read_only:
             # Setting the option before the first statement makes SQLite begin deferred.
             await session.connection(execution_options={READ_ONLY: True})
@@ -141,9 +145,10 @@ class SqlUnitOfWorkFactory:
         """Call `wake()` after each commit that queued an outbox row (and only then)."""
         self._outbox_listeners.append(wake)
 
-    def __call__(self, *, read_only: bool = False, single: bool = False) -> SqlUnitOfWork:
-        """A new, not yet opened unit of work (`single=True`: one statement, no transaction)."""
-        return SqlUnitOfWork(self.session_factory, read_only=read_only, single=single,
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False
+                 ) -> SqlUnitOfWork:
+        """A new, not yet opened unit of work (see `UnitOfWorkFactory`)."""
+        return SqlUnitOfWork(self.session_factory, read_only=read_only, bookkeeping=bookkeeping,
                              directory_listeners=self._directory_listeners,
                              outbox_listeners=self._outbox_listeners)
 

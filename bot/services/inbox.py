@@ -106,9 +106,9 @@ class InboxService:
         """Count an attempt before processing (an update that kills the process is given up),
         with the previous update's done mark in the same commit; return the directory version
         read in it (None when nobody watches the directory)."""
-        # One statement, committed by itself: the cost of an update's bookkeeping is one round
-        # trip (it runs for every update, most of which change nothing else).
-        async with self._uow_factory(single=True) as uow:
+        # One statement of bookkeeping (it runs for every update, most of which change nothing
+        # else): lost in a database crash, the update is only handled once more.
+        async with self._uow_factory(bookkeeping=True) as uow:
             version = await uow.inbox.attempt_settling(entry_id, done_id, self._clock.now())
             await uow.commit()
         return version if self._observe is not None else None

@@ -562,7 +562,9 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh, not yet opened unit of work per use case."""
 
-    def __call__(self, *, read_only: bool = False, single: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False) -> UnitOfWork:
         """A unit of work; `read_only=True` promises it never writes (no write lock taken);
-        `single=True` that it runs one statement, which commits by itself (no transaction)."""
+        `bookkeeping=True` that it runs one statement recording progress only, whose loss in
+        a crash of the database server means the work is done again (made cheap: no
+        transaction on SQLite, no wait for the disk on PostgreSQL)."""
         ...
