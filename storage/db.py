@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
-from storage.sqlite_driver import one_trip_dbapi
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10.0
@@ -136,12 +136,16 @@ def _sqlite_on_begin(connection: Connection) -> None:
     if options.get(SINGLE_STATEMENT):
         return  # sqlite3 runs each statement in its own transaction (isolation_level=None)
     statement = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
-    driver = _driver(connection.connection.dbapi_connection)
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, OneTripConnection):
+        # Sent with the transaction's first statement, in the same trip to aiosqlite's thread:
+        # each trip costs as much as the statement itself.
+        dbapi_connection.begin_with_next(statement)
+        return
+    driver = _driver(dbapi_connection)
     if driver is None:
         connection.exec_driver_sql(statement)
         return
-    # One trip to aiosqlite's thread instead of three (cursor, execute, close): each trip
-    # costs as much as the statement itself.
     await_(driver.execute(statement))
 
 
@@ -149,6 +153,9 @@ def _sqlite_on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> N
     # The default reset rolls back on every return to the pool, a trip to aiosqlite's
     # thread even after a commit; only an open transaction needs one.
     if reset_state.terminate_only:
+        return
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.rollback()  # a trip only when a transaction is open
         return
     driver = _driver(dbapi_connection)
     if driver is None or driver.in_transaction:

@@ -25,11 +25,14 @@ from sqlalchemy.util import EMPTY_DICT
 _Result = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any,
+def _run(connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any,
          many: bool) -> _Result:
-    """On aiosqlite's thread: execute, fetch everything, close; return what SQLAlchemy reads."""
+    """On aiosqlite's thread: begin (if asked), execute, fetch everything, close; return what
+    SQLAlchemy reads."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         else:
@@ -80,10 +83,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            result = await connection._execute(_run, connection._conn, operation, parameters,
-                                               many)
+        connection, adapted = self._connection, self._adapt_connection
+        async with adapted._execute_mutex:
+            begin, adapted.pending_begin = adapted.pending_begin, None
+            result = await connection._execute(_run, connection._conn, begin, operation,
+                                               parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 
@@ -98,21 +102,35 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection, handing out one-trip cursors."""
 
-    __slots__ = ()
+    __slots__ = ("pending_begin",)
     _cursor_cls = OneTripCursor
 
-    def _in_transaction(self) -> bool:
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # The BEGIN to send with the next statement, in the same trip (see `begin_with_next`).
+        self.pending_begin: str | None = None
+
+    def begin_with_next(self, statement: str) -> None:
+        """Open the transaction with `statement` (BEGIN, BEGIN IMMEDIATE) together with the
+        next statement: one trip for both; a transaction that runs nothing costs no trip."""
+        self.pending_begin = statement
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether sqlite3 has a transaction open (one still pending does not count)."""
         connection = self._connection._connection
         return connection is not None and connection.in_transaction
 
     def commit(self) -> None:
-        """Commit; no trip to the thread when no transaction is open (single statements)."""
-        if self._in_transaction():
+        """Commit; no trip to the thread when no transaction is open."""
+        self.pending_begin = None
+        if self.in_transaction:
             super().commit()
 
     def rollback(self) -> None:
         """Roll back; no trip to the thread when no transaction is open."""
-        if self._in_transaction():
+        self.pending_begin = None
+        if self.in_transaction:
             super().rollback()
 
 

@@ -187,3 +187,31 @@ async def test_sqlite_statements_take_one_trip_to_the_driver_thread_and_keep_the
     assert changed.rowcount == 2
     assert many.rowcount == 3
     assert count == 5
+
+
+async def test_a_sqlite_transaction_begins_with_its_first_statement_in_the_same_trip(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'begin.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    factory = make_uow_factory(engine)
+    trips = 0
+    try:
+        async with factory(read_only=True) as uow:
+            raw = (await uow.session.connection()).sync_connection.connection.driver_connection
+            trip = raw._execute
+
+            async def counting_trip(*args, **kwargs):
+                nonlocal trips
+                trips += 1
+                return await trip(*args, **kwargs)
+
+            raw._execute = counting_trip
+            assert raw.in_transaction is False  # nothing sent yet
+            assert await uow.focal_points.version() == 0
+            assert raw.in_transaction is True
+        del raw._execute
+        async with factory() as uow:  # a writer that writes nothing costs no trip at all
+            pass
+    finally:
+        await engine.dispose()
+    assert trips == 2  # BEGIN with the SELECT, then the ROLLBACK
