@@ -103,7 +103,10 @@ def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:
         module=one_trip_dbapi(),
         # isolation_level=None stops the sqlite3 module from issuing its own (deferred)
         # BEGIN; the "begin" listener below issues ours.
-        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # check_same_thread=False: short statements also run on the event loop's thread (see
+        # storage.sqlite_driver), one at a time like every use of the connection.
+        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                      "check_same_thread": False},
         # Reset by `_sqlite_on_reset`: a rollback only when a transaction is open.
         pool_reset_on_return=None,
     )
@@ -133,10 +136,14 @@ def _sqlite_on_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes gets SQLITE_BUSY at once, whatever
     # the busy timeout; IMMEDIATE takes the write lock up front and waits for it instead.
     options = connection.get_execution_options()
-    if options.get(SINGLE_STATEMENT):
+    dbapi_connection = connection.connection.dbapi_connection
+    single = bool(options.get(SINGLE_STATEMENT))
+    if isinstance(dbapi_connection, OneTripConnection):
+        # Short statements outside a transaction skip the trip to aiosqlite's thread.
+        dbapi_connection.run_inline(SQLITE_BUSY_TIMEOUT_MS if single else None)
+    if single:
         return  # sqlite3 runs each statement in its own transaction (isolation_level=None)
     statement = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
-    dbapi_connection = connection.connection.dbapi_connection
     if isinstance(dbapi_connection, OneTripConnection):
         # Sent with the transaction's first statement, in the same trip to aiosqlite's thread:
         # each trip costs as much as the statement itself.
@@ -155,6 +162,7 @@ def _sqlite_on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> N
     if reset_state.terminate_only:
         return
     if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.run_inline(None)
         dbapi_connection.rollback()  # a trip only when a transaction is open
         return
     driver = _driver(dbapi_connection)

@@ -46,13 +46,14 @@ class SqlUnitOfWork:
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
-        bookkeeping: bool = False,
+        bookkeeping: bool = False, snapshot: bool = True,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
         self._bookkeeping = bookkeeping
+        self._snapshot = snapshot
         self._directory_listeners = directory_listeners
         self._outbox_listeners = outbox_listeners
         self._session: AsyncSession | None = None
@@ -62,7 +63,7 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         session = self._session_factory()
         if self._bookkeeping:
-            if session.bind is not None and session.bind.dialect.name == "sqlite":
+            if self._on_sqlite(session):
                 # No BEGIN and no COMMIT trip: the one statement commits by itself.
                 await session.connection(execution_options={SINGLE_STATEMENT: True})
             else:
@@ -70,6 +71,12 @@ class SqlUnitOfWork:
                 # the cost of a small write); a crash of the database server may lose the
                 # last fraction of a second of such commits, never corrupts anything.
                 await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        elif self._read_only and not self._snapshot:
+            # Each statement reads the latest commit by itself: no BEGIN, no ROLLBACK.
+            options: dict[str, object] = {SINGLE_STATEMENT: True}
+            if not self._on_sqlite(session):
+                options["isolation_level"] = "AUTOCOMMIT"
+            await session.connection(execution_options=options)
         elif self._read_only:
             # Setting the option before the first statement makes SQLite begin deferred.
             await session.connection(execution_options={READ_ONLY: True})
@@ -102,6 +109,10 @@ class SqlUnitOfWork:
             await session.rollback()
         finally:
             await session.close()
+
+    @staticmethod
+    def _on_sqlite(session: AsyncSession) -> bool:
+        return session.bind is not None and session.bind.dialect.name == "sqlite"
 
     @property
     def session(self) -> AsyncSession:
@@ -145,10 +156,11 @@ class SqlUnitOfWorkFactory:
         """Call `wake()` after each commit that queued an outbox row (and only then)."""
         self._outbox_listeners.append(wake)
 
-    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False
-                 ) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False,
+                 snapshot: bool = True) -> SqlUnitOfWork:
         """A new, not yet opened unit of work (see `UnitOfWorkFactory`)."""
         return SqlUnitOfWork(self.session_factory, read_only=read_only, bookkeeping=bookkeeping,
+                             snapshot=snapshot,
                              directory_listeners=self._directory_listeners,
                              outbox_listeners=self._outbox_listeners)
 

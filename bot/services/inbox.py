@@ -83,7 +83,7 @@ class InboxService:
 
     async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
         """The channel's updates still to process, oldest first."""
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             return await uow.inbox.pending(channel, limit)
 
     def watch_directory(self, observe: Observe) -> None:
@@ -141,7 +141,7 @@ class InboxService:
 
     async def last_seq(self, channel: str) -> int | None:
         """The highest sequence number stored for a channel (where polling resumes)."""
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             return await uow.inbox.last_seq(channel)
 
     async def entries(self, channel: str | None = None) -> list[InboxEntry]:

@@ -562,9 +562,12 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh, not yet opened unit of work per use case."""
 
-    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False) -> UnitOfWork:
-        """A unit of work; `read_only=True` promises it never writes (no write lock taken);
-        `bookkeeping=True` that it runs one statement recording progress only, whose loss in
-        a crash of the database server means the work is done again (made cheap: no
-        transaction on SQLite, no wait for the disk on PostgreSQL)."""
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False,
+                 snapshot: bool = True) -> UnitOfWork:
+        """A unit of work; `read_only=True` promises it never writes (no write lock taken),
+        with `snapshot=False` its statements need not see one moment (each reads the latest
+        commit, with no transaction around them: no BEGIN, no ROLLBACK); `bookkeeping=True`
+        that it runs one statement recording progress only, whose loss in a crash of the
+        database server means the work is done again (no transaction on SQLite, no wait for
+        the disk on PostgreSQL)."""
         ...

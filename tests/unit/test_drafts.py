@@ -78,9 +78,9 @@ async def test_a_command_with_no_draft_open_takes_no_write_lock(database_file):
     factory = make_uow_factory(engine)
     opened: list[bool] = []
 
-    def recording(*, read_only: bool = False):
+    def recording(*, read_only: bool = False, **options):
         opened.append(read_only)
-        return factory(read_only=read_only)
+        return factory(read_only=read_only, **options)
 
     try:
         dialogue = DialogueService(recording)
