@@ -215,3 +215,29 @@ async def test_a_sqlite_transaction_begins_with_its_first_statement_in_the_same_
     finally:
         await engine.dispose()
     assert trips == 2  # BEGIN with the SELECT, then the ROLLBACK
+
+
+async def test_a_bookkeeping_write_waits_for_a_writer_instead_of_failing(tmp_path):
+    from bot.services.clock import FixedClock
+    from bot.services.inbox import InboxService, Received
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'busy.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    factory = make_uow_factory(engine)
+    inbox = InboxService(factory, FixedClock(NOW))
+    try:
+        await inbox.store_many("telegram", [Received("telegram:update:1", {}, 1)], NOW)
+        [entry] = await inbox.pending("telegram")
+        async with factory() as writer:
+            await writer.audit.append(AuditEntry(NOW, "test.lock", None, None, None, {}))
+            attempt = asyncio.create_task(inbox.attempt(entry.id))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert not attempt.done()  # waiting for the lock, on aiosqlite's thread
+            await writer.commit()
+        await attempt
+        [after] = await inbox.entries("telegram")
+    finally:
+        await engine.dispose()
+    assert after.attempts == 1
