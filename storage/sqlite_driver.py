@@ -105,12 +105,17 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with adapted._execute_mutex:
             begin, adapted.pending_begin = adapted.pending_begin, None
             result = None
-            if adapted.inline_busy_timeout_ms is not None and begin is None:
-                result = _run_inline(connection._conn, operation, parameters, many,
-                                     adapted.inline_busy_timeout_ms)
+            inline = adapted.inline_busy_timeout_ms
+            if adapted.holds_write_lock:
+                # Nothing left to wait for: straight on this thread.
+                result = _run(connection._conn, None, operation, parameters, many)
+            elif inline is not None and begin is None:
+                result = _run_inline(connection._conn, operation, parameters, many, inline)
             if result is None:
                 result = await connection._execute(_run, connection._conn, begin, operation,
                                                    parameters, many)
+                if begin == "BEGIN IMMEDIATE":
+                    adapted.holds_write_lock = True
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 
@@ -125,7 +130,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection, handing out one-trip cursors."""
 
-    __slots__ = ("pending_begin", "inline_busy_timeout_ms")
+    __slots__ = ("pending_begin", "inline_busy_timeout_ms", "holds_write_lock")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
@@ -134,6 +139,9 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.pending_begin: str | None = None
         # Set while statements may run on the event loop's thread (see `run_inline`).
         self.inline_busy_timeout_ms: int | None = None
+        # In a write transaction once BEGIN IMMEDIATE returned: its statements and its commit
+        # can no longer wait for a lock (WAL commits wait for no reader), so they run inline.
+        self.holds_write_lock = False
 
     def run_inline(self, busy_timeout_ms: int | None) -> None:
         """Run statements outside any transaction on the calling thread, without the trip to
@@ -154,15 +162,28 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return connection is not None and connection.in_transaction
 
     def commit(self) -> None:
-        """Commit; no trip to the thread when no transaction is open."""
-        self.pending_begin = None
-        if self.in_transaction:
-            super().commit()
+        """Commit; no trip to the thread when no transaction is open or the write lock is
+        held."""
+        self._end("commit")
 
     def rollback(self) -> None:
-        """Roll back; no trip to the thread when no transaction is open."""
+        """Roll back; no trip to the thread when no transaction is open or the write lock is
+        held."""
+        self._end("rollback")
+
+    def _end(self, how: str) -> None:
         self.pending_begin = None
-        if self.in_transaction:
+        locked, self.holds_write_lock = self.holds_write_lock, False
+        if not self.in_transaction:
+            return
+        if locked:
+            try:
+                getattr(self._connection._conn, how)()
+            except Exception as error:
+                self._handle_exception(error)
+        elif how == "commit":
+            super().commit()
+        else:
             super().rollback()
 
 
