@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -16,6 +15,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
