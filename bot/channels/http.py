@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # aiohttp is imported only by a bot that serves web routes
+    from aiohttp import web
 
 CHUNK = 64 * 1024
 

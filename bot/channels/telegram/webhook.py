@@ -11,13 +11,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.http import read_capped
 from bot.channels.telegram.polling import update_key
 from bot.services.inbox import InboxService, InboxWorker, Received
+
+if TYPE_CHECKING:  # aiohttp is imported only by a bot that serves web routes (see handle)
+    from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class TelegramWebhook:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer 200 once the update is stored; 4xx for what Telegram would never send."""
+        from aiohttp import web
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             logger.warning("Telegram webhook: wrong or missing secret, refused")
