@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.privacy import PersonTraces
@@ -15,6 +15,24 @@ from storage.models import DirectoryVersionRow, InboxRow
 from storage.repositories._sql import upsert_insert
 
 PENDING = InboxStatus.PENDING.value
+
+
+# Built once: it runs for every update, and building it cost more than running it.
+_IS_ENTRY = InboxRow.id == bindparam("entry")
+_ATTEMPT_SETTLING = (
+    update(InboxRow)
+    .where(or_(_IS_ENTRY, InboxRow.id == bindparam("done")))
+    .values(
+        attempts=case((_IS_ENTRY, InboxRow.attempts + 1), else_=InboxRow.attempts),
+        status=case((_IS_ENTRY, InboxRow.status), else_=InboxStatus.DONE.value),
+        processed_at=case((_IS_ENTRY, InboxRow.processed_at),
+                          else_=bindparam("now", type_=InboxRow.processed_at.type)),
+    )
+    .returning(
+        select(func.coalesce(func.max(DirectoryVersionRow.version), 0)).scalar_subquery()
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _entry(row: InboxRow) -> InboxEntry:
@@ -116,24 +134,9 @@ class SqlInboxRepository:
     async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime) -> int:
         """`attempt` on one update and `done` on the previous one, in one statement (atomic
         without a transaction); return the directory version, read in the same statement."""
-        ids = [entry_id] if done_id is None else [entry_id, done_id]
-        version = (
-            select(func.coalesce(func.max(DirectoryVersionRow.version), 0))
-            .scalar_subquery()
-        )
-        statement = (
-            update(InboxRow).where(InboxRow.id.in_(ids))
-            .values(
-                attempts=case((InboxRow.id == entry_id, InboxRow.attempts + 1),
-                              else_=InboxRow.attempts),
-                status=case((InboxRow.id == entry_id, InboxRow.status),
-                            else_=InboxStatus.DONE.value),
-                processed_at=case((InboxRow.id == entry_id, InboxRow.processed_at), else_=now),
-            )
-            .returning(version)
-            .execution_options(synchronize_session=False)
-        )
-        found = (await self._session.execute(statement)).scalars().all()
+        found = (await self._session.execute(
+            _ATTEMPT_SETTLING, {"entry": entry_id, "done": done_id, "now": now},
+        )).scalars().all()
         return int(found[0]) if found else 0
 
     async def done(self, entry_id: int, now: datetime) -> None:

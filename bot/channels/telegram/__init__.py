@@ -140,7 +140,9 @@ class TelegramChannel:
 
     async def _process(self, entry: InboxEntry) -> None:
         """Hand one stored update to the Application, as the Updater would have."""
-        update = Update.de_json(dict(entry.payload), self.application.bot)
+        update = self._poller.take(entry.message_key) if self._poller is not None else None
+        if update is None:
+            update = Update.de_json(dict(entry.payload), self.application.bot)
         context = CallbackContext.from_update(update, self.application)
         try:
             await _on_update(update, context)
