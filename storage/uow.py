@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import READ_ONLY, SINGLE_STATEMENT
@@ -67,10 +66,10 @@ class SqlUnitOfWork:
                 # No BEGIN and no COMMIT trip: the one statement commits by itself.
                 await session.connection(execution_options={SINGLE_STATEMENT: True})
             else:
-                # The commit does not wait for the WAL to reach the disk (that wait is most of
-                # the cost of a small write); a crash of the database server may lose the
-                # last fraction of a second of such commits, never corrupts anything.
-                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                # One round trip: AUTOCOMMIT; the statement itself does not wait for the WAL
+                # to reach the disk (see SqlInboxRepository.attempt_settling): a crash of the
+                # database server may lose its last fraction of a second, never corrupt.
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         elif self._read_only and not self._snapshot:
             # Each statement reads the latest commit by itself: no BEGIN, no ROLLBACK.
             options: dict[str, object] = {SINGLE_STATEMENT: True}

@@ -33,6 +33,11 @@ _ATTEMPT_SETTLING = (
     )
     .execution_options(synchronize_session=False)
 )
+# PostgreSQL: the same statement, whose commit does not wait for the WAL flush (set_config
+# with is_local: for its own transaction; in AUTOCOMMIT, that is the statement alone).
+# An uncorrelated scalar subquery: PostgreSQL evaluates it once, before the rows.
+_NO_SYNC = select(func.set_config("synchronous_commit", "off", True)).scalar_subquery()
+_ATTEMPT_SETTLING_PG = _ATTEMPT_SETTLING.where(_NO_SYNC.is_not(None))
 
 
 def _entry(row: InboxRow) -> InboxEntry:
@@ -133,9 +138,13 @@ class SqlInboxRepository:
 
     async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime) -> int:
         """`attempt` on one update and `done` on the previous one, in one statement (atomic
-        without a transaction); return the directory version, read in the same statement."""
+        without a transaction); return the directory version, read in the same statement. On
+        PostgreSQL its transaction's commit does not wait for the disk (bookkeeping only)."""
+        bind = self._session.bind
+        statement = _ATTEMPT_SETTLING if bind is None or bind.dialect.name == "sqlite" else (
+            _ATTEMPT_SETTLING_PG)
         found = (await self._session.execute(
-            _ATTEMPT_SETTLING, {"entry": entry_id, "done": done_id, "now": now},
+            statement, {"entry": entry_id, "done": done_id, "now": now},
         )).scalars().all()
         return int(found[0]) if found else 0
 

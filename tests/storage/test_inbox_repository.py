@@ -83,3 +83,19 @@ async def test_an_attempt_settles_the_previous_update_and_reads_the_directory_ve
     assert (done.status, done.attempts, done.processed_at) == (InboxStatus.DONE, 1, NOW)
     assert (current.status, current.attempts, current.processed_at) == (
         InboxStatus.PENDING, 1, None)
+
+
+async def test_the_bookkeeping_commit_leaves_later_transactions_durable(uow_factory):
+    """PostgreSQL: the attempt's commit skips the wait for the disk; what follows on the same
+    connection waits again (inbound updates and flow steps are never committed lazily)."""
+    from sqlalchemy import text
+
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    await inbox.store_many("telegram", [Received("telegram:update:9", {}, 9)], NOW)
+    [entry] = await inbox.pending("telegram")
+    await inbox.attempt(entry.id)
+    async with uow_factory() as uow:
+        if uow.session.bind.dialect.name != "postgresql":
+            return
+        setting = (await uow.session.execute(text("SHOW synchronous_commit"))).scalar()
+    assert setting == "on"
