@@ -210,7 +210,10 @@ class Pacer:
             interval = 1 / self.pacing.overall_per_second
             # A slot missed by a few intervals (the loop was busy, a sleep woke late) is still
             # used: a short catch-up, well within the platform's burst, instead of losing it.
-            slot = max(now - CATCH_UP_SLOTS * interval, self._next_slot)
+            # Further behind, the sender was idle: no credit, the next slot is now.
+            behind = now - self._next_slot
+            slot = self._next_slot if 0 < behind <= CATCH_UP_SLOTS * interval else max(
+                now, self._next_slot)
             self._next_slot = slot + interval
             if slot > now:
                 await self._sleep(slot - now)
