@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10.0
 PG_POOL_RECYCLE_S = 1800
@@ -20,6 +22,9 @@ _AIOSQLITE_SETTLE_S = 0.1
 # Execution option: on SQLite, start the transaction with a plain (deferred) BEGIN, which
 # takes no write lock. Only for transactions that never write.
 READ_ONLY = "daumoi_read_only"
+# Execution option: no transaction at all, each statement commits on its own (SQLite: no BEGIN;
+# PostgreSQL: AUTOCOMMIT). Only for work that is one statement, atomic by itself.
+SINGLE_STATEMENT = "daumoi_single_statement"
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -95,9 +100,13 @@ def _sqlite_engine(url: URL, echo: bool) -> AsyncEngine:
     engine = create_async_engine(
         url,
         echo=echo,
+        module=one_trip_dbapi(),
         # isolation_level=None stops the sqlite3 module from issuing its own (deferred)
         # BEGIN; the "begin" listener below issues ours.
-        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # check_same_thread=False: short statements also run on the event loop's thread (see
+        # storage.sqlite_driver), one at a time like every use of the connection.
+        connect_args={"isolation_level": None, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                      "check_same_thread": False},
         # Reset by `_sqlite_on_reset`: a rollback only when a transaction is open.
         pool_reset_on_return=None,
     )
@@ -126,14 +135,24 @@ def _driver(dbapi_connection: Any) -> Any:
 def _sqlite_on_begin(connection: Connection) -> None:
     # A deferred transaction that reads and then writes gets SQLITE_BUSY at once, whatever
     # the busy timeout; IMMEDIATE takes the write lock up front and waits for it instead.
-    statement = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else (
-        "BEGIN IMMEDIATE")
-    driver = _driver(connection.connection.dbapi_connection)
+    options = connection.get_execution_options()
+    dbapi_connection = connection.connection.dbapi_connection
+    single = bool(options.get(SINGLE_STATEMENT))
+    if isinstance(dbapi_connection, OneTripConnection):
+        # Short statements outside a transaction skip the trip to aiosqlite's thread.
+        dbapi_connection.run_inline(SQLITE_BUSY_TIMEOUT_MS if single else None)
+    if single:
+        return  # sqlite3 runs each statement in its own transaction (isolation_level=None)
+    statement = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
+    if isinstance(dbapi_connection, OneTripConnection):
+        # Sent with the transaction's first statement, in the same trip to aiosqlite's thread:
+        # each trip costs as much as the statement itself.
+        dbapi_connection.begin_with_next(statement)
+        return
+    driver = _driver(dbapi_connection)
     if driver is None:
         connection.exec_driver_sql(statement)
         return
-    # One trip to aiosqlite's thread instead of three (cursor, execute, close): each trip
-    # costs as much as the statement itself.
     await_(driver.execute(statement))
 
 
@@ -141,6 +160,10 @@ def _sqlite_on_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> N
     # The default reset rolls back on every return to the pool, a trip to aiosqlite's
     # thread even after a commit; only an open transaction needs one.
     if reset_state.terminate_only:
+        return
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.run_inline(None)
+        dbapi_connection.rollback()  # a trip only when a transaction is open
         return
     driver = _driver(dbapi_connection)
     if driver is None or driver.in_transaction:

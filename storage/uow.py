@@ -8,7 +8,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import READ_ONLY
+from storage.db import READ_ONLY, SINGLE_STATEMENT
 from storage.repositories import (
     SqlAuditRepository,
     SqlBotStateRepository,
@@ -45,11 +45,14 @@ class SqlUnitOfWork:
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
+        bookkeeping: bool = False, snapshot: bool = True,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
+        self._bookkeeping = bookkeeping
+        self._snapshot = snapshot
         self._directory_listeners = directory_listeners
         self._outbox_listeners = outbox_listeners
         self._session: AsyncSession | None = None
@@ -58,7 +61,22 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
         session = self._session_factory()
-        if self._read_only:
+        if self._bookkeeping:
+            if self._on_sqlite(session):
+                # No BEGIN and no COMMIT trip: the one statement commits by itself.
+                await session.connection(execution_options={SINGLE_STATEMENT: True})
+            else:
+                # One round trip: AUTOCOMMIT; the statement itself does not wait for the WAL
+                # to reach the disk (see SqlInboxRepository.attempt_settling): a crash of the
+                # database server may lose its last fraction of a second, never corrupt.
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        elif self._read_only and not self._snapshot:
+            # Each statement reads the latest commit by itself: no BEGIN, no ROLLBACK.
+            options: dict[str, object] = {SINGLE_STATEMENT: True}
+            if not self._on_sqlite(session):
+                options["isolation_level"] = "AUTOCOMMIT"
+            await session.connection(execution_options=options)
+        elif self._read_only:
             # Setting the option before the first statement makes SQLite begin deferred.
             await session.connection(execution_options={READ_ONLY: True})
         self._session = session
@@ -90,6 +108,10 @@ class SqlUnitOfWork:
             await session.rollback()
         finally:
             await session.close()
+
+    @staticmethod
+    def _on_sqlite(session: AsyncSession) -> bool:
+        return session.bind is not None and session.bind.dialect.name == "sqlite"
 
     @property
     def session(self) -> AsyncSession:
@@ -133,9 +155,11 @@ class SqlUnitOfWorkFactory:
         """Call `wake()` after each commit that queued an outbox row (and only then)."""
         self._outbox_listeners.append(wake)
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        """A new, not yet opened unit of work."""
-        return SqlUnitOfWork(self.session_factory, read_only=read_only,
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False,
+                 snapshot: bool = True) -> SqlUnitOfWork:
+        """A new, not yet opened unit of work (see `UnitOfWorkFactory`)."""
+        return SqlUnitOfWork(self.session_factory, read_only=read_only, bookkeeping=bookkeeping,
+                             snapshot=snapshot,
                              directory_listeners=self._directory_listeners,
                              outbox_listeners=self._outbox_listeners)
 

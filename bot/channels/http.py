@@ -6,9 +6,10 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+if TYPE_CHECKING:  # aiohttp is imported only by a bot that serves web routes
+    from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class WebhookGate:
 
         The checks go in that order so that a request without the secret is not even read.
         """
+        from aiohttp import web
+
         if not self.authorised(request):
             logger.warning("%s webhook: wrong or missing secret, refused", self.platform)
             return web.Response(status=403, text="Forbidden")

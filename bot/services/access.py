@@ -131,7 +131,7 @@ class AccessService:
             cached = self._cache.get(user)
             if cached is not None:
                 return cached
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             # The version first: seats read after it are at least as new (a later change
             # only makes the entry be dropped sooner).
             version = await uow.focal_points.version()

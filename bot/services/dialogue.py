@@ -203,6 +203,11 @@ class DialogueService:
                    key: str = "") -> Reply | None:
         """Another command is starting: keep the open draft (of `flow_name`, if given) and say
         what it holds and how to return to it; None when there is no such draft."""
+        # Most commands come with no draft open: a look without the write lock tells.
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
+            peek = await uow.conversations.get(actor.chat, actor.user, now)
+        if peek is None or not isinstance(self._flows.get(peek.flow), DraftFlow):
+            return None
         async with self._uow_factory() as uow:
             conversation = await self.current(uow, actor, now)
             flow = self._flows.get(conversation.flow) if conversation else None
@@ -216,7 +221,7 @@ class DialogueService:
 
     async def has_draft(self, actor: Actor, now: datetime) -> bool:
         """Whether the person has an open draft (a registration or report left unfinished)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
         return conversation is not None and isinstance(
             self._flows.get(conversation.flow), DraftFlow)
@@ -260,7 +265,7 @@ class DialogueService:
 
     async def has_open(self, actor: Actor, now: datetime) -> bool:
         """Whether the user is in the middle of a flow."""
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
         return conversation is not None
 
@@ -271,7 +276,7 @@ class DialogueService:
         Read without the write lock, so free text from someone in no conversation (the most
         common message) changes nothing and waits for nobody.
         """
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             if message_key is not None and await uow.updates.seen(message_key):
                 return True
             conversation = await uow.conversations.get(actor.chat, actor.user, now)

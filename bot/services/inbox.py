@@ -97,7 +97,7 @@ class InboxService:
 
     async def pending(self, channel: str, limit: int = 100) -> list[InboxEntry]:
         """The channel's updates still to process, oldest first."""
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             return await uow.inbox.pending(channel, limit)
 
     def watch_directory(self, observe: Observe) -> None:
@@ -123,16 +123,16 @@ class InboxService:
         with the previous update's done mark in the same commit; return the directory version
         read in it (None when nobody watches the directory), or False when another instance
         took the update over (this one's hold ran out): it is not to be processed here."""
-        version = None
+        # One statement of bookkeeping (it runs for every update, most of which change nothing
+        # else): lost in a database crash, the update is only handled once more.
         now = self._clock.now()
-        async with self._uow_factory() as uow:
-            if done_id is not None:
-                await uow.inbox.done(done_id, now)
-            held = await uow.inbox.attempt(entry_id, self.owner, now + self.lease)
-            if held and self._observe is not None:
-                version = await uow.focal_points.version()
+        async with self._uow_factory(bookkeeping=True) as uow:
+            version = await uow.inbox.attempt_settling(entry_id, done_id, now, self.owner,
+                                                       now + self.lease)
             await uow.commit()
-        return version if held else False
+        if version is None:
+            return False
+        return version if self._observe is not None else None
 
     def observing(self, version: int | None) -> contextlib.AbstractContextManager[None]:
         """The context an update is handled in (see `watch_directory`)."""
@@ -162,7 +162,7 @@ class InboxService:
 
     async def last_seq(self, channel: str) -> int | None:
         """The highest sequence number stored for a channel (where polling resumes)."""
-        async with self._uow_factory(read_only=True) as uow:
+        async with self._uow_factory(read_only=True, snapshot=False) as uow:
             return await uow.inbox.last_seq(channel)
 
     async def entries(self, channel: str | None = None) -> list[InboxEntry]:

@@ -164,6 +164,12 @@ class InboxRepository(Protocol):
         """Count an attempt and renew the hold; False if `owner` no longer holds it."""
         ...
 
+    async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime,
+                               owner: str, until: datetime) -> int | None:
+        """`attempt` and the previous update's `done` in one statement; the directory version,
+        or None if `owner` no longer holds the update."""
+        ...
+
     async def done(self, entry_id: int, now: datetime) -> None:
         """Record an update as processed."""
         ...
@@ -572,6 +578,12 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     """Makes a fresh, not yet opened unit of work per use case."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A unit of work; `read_only=True` promises it never writes (no write lock taken)."""
+    def __call__(self, *, read_only: bool = False, bookkeeping: bool = False,
+                 snapshot: bool = True) -> UnitOfWork:
+        """A unit of work; `read_only=True` promises it never writes (no write lock taken),
+        with `snapshot=False` its statements need not see one moment (each reads the latest
+        commit, with no transaction around them: no BEGIN, no ROLLBACK); `bookkeeping=True`
+        that it runs one statement recording progress only, whose loss in a crash of the
+        database server means the work is done again (no transaction on SQLite, no wait for
+        the disk on PostgreSQL)."""
         ...

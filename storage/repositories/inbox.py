@@ -6,15 +6,44 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.privacy import PersonTraces
 from bot.domain.records import InboxEntry, InboxStatus
-from storage.models import InboxRow
+from storage.models import DirectoryVersionRow, InboxRow
 from storage.repositories._sql import upsert_insert
 
 PENDING = InboxStatus.PENDING.value
+
+
+# Built once: it runs for every update, and building it cost more than running it.
+_IS_ENTRY = InboxRow.id == bindparam("entry")
+# The entry is attempted only while this instance holds it (its claim is renewed with it).
+_HELD = and_(_IS_ENTRY, InboxRow.claimed_by == bindparam("owner"),
+             InboxRow.status == InboxStatus.PENDING.value)
+_ATTEMPT_SETTLING = (
+    update(InboxRow)
+    .where(or_(_HELD, InboxRow.id == bindparam("done")))
+    .values(
+        attempts=case((_IS_ENTRY, InboxRow.attempts + 1), else_=InboxRow.attempts),
+        status=case((_IS_ENTRY, InboxRow.status), else_=InboxStatus.DONE.value),
+        processed_at=case((_IS_ENTRY, InboxRow.processed_at),
+                          else_=bindparam("now", type_=InboxRow.processed_at.type)),
+        claimed_until=case((_IS_ENTRY, bindparam("until", type_=InboxRow.claimed_until.type)),
+                           else_=InboxRow.claimed_until),
+    )
+    .returning(
+        InboxRow.id,
+        select(func.coalesce(func.max(DirectoryVersionRow.version), 0)).scalar_subquery(),
+    )
+    .execution_options(synchronize_session=False)
+)
+# PostgreSQL: the same statement, whose commit does not wait for the WAL flush (set_config
+# with is_local: for its own transaction; in AUTOCOMMIT, that is the statement alone).
+# An uncorrelated scalar subquery: PostgreSQL evaluates it once, before the rows.
+_NO_SYNC = select(func.set_config("synchronous_commit", "off", True)).scalar_subquery()
+_ATTEMPT_SETTLING_PG = _ATTEMPT_SETTLING.where(_NO_SYNC.is_not(None))
 
 
 def _entry(row: InboxRow) -> InboxEntry:
@@ -144,6 +173,22 @@ class SqlInboxRepository:
             statement.values(**values).returning(InboxRow.id)
         )
         return result.scalar_one_or_none() is not None
+
+    async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime,
+                               owner: str, until: datetime) -> int | None:
+        """`attempt` on one update (renewing `owner`'s hold until `until`) and `done` on the
+        previous one, in one statement (atomic without a transaction); return the directory
+        version, read in the same statement, or None if `owner` no longer holds the update.
+        On PostgreSQL its transaction's commit does not wait for the disk (bookkeeping only)."""
+        bind = self._session.bind
+        statement = _ATTEMPT_SETTLING if bind is None or bind.dialect.name == "sqlite" else (
+            _ATTEMPT_SETTLING_PG)
+        rows = (await self._session.execute(
+            statement,
+            {"entry": entry_id, "done": done_id, "now": now, "owner": owner, "until": until},
+        )).all()
+        versions = [int(version) for row_id, version in rows if row_id == entry_id]
+        return versions[0] if versions else None
 
     async def done(self, entry_id: int, now: datetime) -> None:
         """Record an update as processed."""

@@ -151,3 +151,92 @@ async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(tmp_
             await writer.commit()
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_write_transaction_takes_one_trip_to_the_driver_thread_in_all(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.sqlite3'}")
+    try:
+        async with engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            trips = 0
+            trip = raw._execute
+
+            async def counting_trip(*args, **kwargs):
+                nonlocal trips
+                trips += 1
+                return await trip(*args, **kwargs)
+
+            raw._execute = counting_trip
+            # BEGIN IMMEDIATE goes with the first statement; once the write lock is held,
+            # nothing can wait for a lock, so the rest runs without a trip.
+            await connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            inserted = await connection.execute(text("INSERT INTO t (v) VALUES ('a'), ('b')"))
+            rows = (await connection.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
+            changed = await connection.execute(text("UPDATE t SET v = 'c' WHERE id >= 1"))
+            many = await connection.execute(text("INSERT INTO t (v) VALUES (:v)"),
+                                            [{"v": "x"}, {"v": "y"}, {"v": "z"}])
+            count = (await connection.execute(text("SELECT count(*) FROM t"))).scalar()
+            await connection.commit()
+            del raw._execute
+    finally:
+        await engine.dispose()
+    assert trips == 1  # not four per statement (cursor, execute, fetch, close)
+    assert inserted.rowcount == 2
+    assert [tuple(row) for row in rows] == [(1, "a"), (2, "b")]
+    assert changed.rowcount == 2
+    assert many.rowcount == 3
+    assert count == 5
+
+
+async def test_a_sqlite_transaction_begins_with_its_first_statement_in_the_same_trip(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'begin.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    factory = make_uow_factory(engine)
+    trips = 0
+    try:
+        async with factory(read_only=True) as uow:
+            raw = (await uow.session.connection()).sync_connection.connection.driver_connection
+            trip = raw._execute
+
+            async def counting_trip(*args, **kwargs):
+                nonlocal trips
+                trips += 1
+                return await trip(*args, **kwargs)
+
+            raw._execute = counting_trip
+            assert raw.in_transaction is False  # nothing sent yet
+            assert await uow.focal_points.version() == 0
+            assert raw.in_transaction is True
+        del raw._execute
+        async with factory() as uow:  # a writer that writes nothing costs no trip at all
+            pass
+    finally:
+        await engine.dispose()
+    assert trips == 2  # BEGIN with the SELECT, then the ROLLBACK
+
+
+async def test_a_bookkeeping_write_waits_for_a_writer_instead_of_failing(tmp_path):
+    from bot.services.clock import FixedClock
+    from bot.services.inbox import InboxService, Received
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'busy.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    factory = make_uow_factory(engine)
+    inbox = InboxService(factory, FixedClock(NOW))
+    try:
+        await inbox.store_many("telegram", [Received("telegram:update:1", {}, 1)], NOW)
+        [entry] = await inbox.settle_and_fetch("telegram", None)  # claimed, as a worker does
+        async with factory() as writer:
+            await writer.audit.append(AuditEntry(NOW, "test.lock", None, None, None, {}))
+            attempt = asyncio.create_task(inbox.attempt(entry.id))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert not attempt.done()  # waiting for the lock, on aiosqlite's thread
+            await writer.commit()
+        await attempt
+        [after] = await inbox.entries("telegram")
+    finally:
+        await engine.dispose()
+    assert after.attempts == 1

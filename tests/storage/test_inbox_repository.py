@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from bot.domain.records import InboxStatus
@@ -94,3 +95,38 @@ async def test_the_only_instance_takes_back_everything_at_once(uow_factory):
     restarted = InboxService(uow_factory, clock, owner="container-2", exclusive=True)
     [entry] = await restarted.settle_and_fetch("zalo", None)
     assert entry.payload == {"n": 1}
+
+
+async def test_an_attempt_settles_the_previous_update_and_reads_the_directory_version(
+    uow_factory,
+):
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    await inbox.store_many("telegram", [Received(f"telegram:update:{n}", {"u": n}, n)
+                                        for n in (1, 2)], NOW)
+    first, second = await inbox.settle_and_fetch("telegram", None)  # claimed, as a worker does
+    inbox.watch_directory(lambda version: contextlib.nullcontext())
+    async with uow_factory() as uow:
+        before = await uow.focal_points.version()
+    assert await inbox.attempt(first.id) == before
+    assert await inbox.attempt(second.id, done_id=first.id) == before
+    entries = {e.message_key: e for e in await inbox.entries("telegram")}
+    done, current = entries["telegram:update:1"], entries["telegram:update:2"]
+    assert (done.status, done.attempts, done.processed_at) == (InboxStatus.DONE, 1, NOW)
+    assert (current.status, current.attempts, current.processed_at) == (
+        InboxStatus.PENDING, 1, None)
+
+
+async def test_the_bookkeeping_commit_leaves_later_transactions_durable(uow_factory):
+    """PostgreSQL: the attempt's commit skips the wait for the disk; what follows on the same
+    connection waits again (inbound updates and flow steps are never committed lazily)."""
+    from sqlalchemy import text
+
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    await inbox.store_many("telegram", [Received("telegram:update:9", {}, 9)], NOW)
+    [entry] = await inbox.settle_and_fetch("telegram", None)
+    await inbox.attempt(entry.id)
+    async with uow_factory() as uow:
+        if uow.session.bind.dialect.name != "postgresql":
+            return
+        setting = (await uow.session.execute(text("SHOW synchronous_commit"))).scalar()
+    assert setting == "on"

@@ -99,6 +99,8 @@ async def test_a_dispatcher_waiting_out_a_long_flood_keeps_its_message_and_sends
 
     async def sleep(delay: float) -> None:
         clock.advance(timedelta(seconds=max(delay, 0)))
+        if delay < 1:
+            return  # the outcomes' short linger (written in batches), not a flood wait
         held_until.append((await _row(uow_factory)).not_before - START)
         await second.drain()  # another instance tries while this one waits
 

@@ -65,3 +65,29 @@ def test_a_report_draft_is_kept_until_its_deadline_then_the_campaign_end(kontum_
     assert service.keep_until(data, before) == deadline.due
     assert service.keep_until(data, deadline.due + timedelta(hours=1)) == kontum_plan.end
     assert isinstance(before, datetime)
+
+
+async def test_a_command_with_no_draft_open_takes_no_write_lock(database_file):
+    from bot.services.dialogue import DialogueService
+    from bot.services.replies import Actor
+    from storage.db import create_engine
+    from storage.uow import make_uow_factory
+    from tests.support import tg
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    factory = make_uow_factory(engine)
+    opened: list[bool] = []
+
+    def recording(*, read_only: bool = False, **options):
+        opened.append(read_only)
+        return factory(read_only=read_only, **options)
+
+    try:
+        dialogue = DialogueService(recording)
+        actor = Actor(tg(1), tg(1), "vi")
+        now = datetime(2023, 11, 20, 9, 0).astimezone()
+        assert await dialogue.hold(actor, now) is None
+        assert await dialogue.has_draft(actor, now) is False
+    finally:
+        await engine.dispose()
+    assert opened == [True, True]  # looked, never locked

@@ -137,3 +137,23 @@ async def test_the_pacer_keeps_one_message_a_second_per_chat_after_a_burst():
     pacer.pause(5)
     await pacer.wait_for_slot()
     assert waits[-1] == pytest.approx(5, abs=0.05)
+
+
+async def test_the_pacer_uses_a_slot_a_busy_loop_made_it_miss_but_gives_no_burst_after_idling():
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 4))
+        now[0] += seconds
+
+    pacer = Pacer(Pacing(overall_per_second=100), monotonic=lambda: now[0], sleep=sleep)
+    await pacer.wait_for_slot()  # slot 0.00; the next at 0.01
+    now[0] = 0.03  # the loop was busy: slots 0.01 and 0.02 passed unused
+    for _ in range(3):
+        await pacer.wait_for_slot()
+    assert waits == [] and now[0] == 0.03  # the missed slots are taken at once
+    now[0] = 60.0  # idle for a minute: no credit for a burst
+    for _ in range(3):
+        await pacer.wait_for_slot()
+    assert waits == [0.01, 0.01]

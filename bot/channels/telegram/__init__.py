@@ -16,6 +16,7 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
@@ -35,6 +36,9 @@ from bot.web import WebServer
 from handlers import dispatch
 
 __all__ = ["CHANNEL", "TelegramChannel"]
+
+#: Connections the outbox may send on at once.
+OUTBOX_CONNECTIONS = 16
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,9 +108,12 @@ class TelegramChannel:
         self.application: Application = builder.build()
         # The outbox paces itself (bot.services.outbox.Pacer, Telegram's limits): it sends
         # through a Bot without PTB's rate limiter, so no message waits on two limiters.
+        # Several connections: one would carry one message per round trip (~10 msg/s at
+        # 100 ms), far below the 30/s the pacer allows; the pacer, not the pool, sets the rate.
         self._outbox_bot = Bot(settings.bot_token.get_secret_value(),
                                base_url=settings.bot_base_url,
-                               base_file_url=settings.bot_file_url)
+                               base_file_url=settings.bot_file_url,
+                               request=HTTPXRequest(connection_pool_size=OUTBOX_CONNECTIONS))
         self.application.bot_data["services"] = services
         self._menus: TelegramMenus | None = None
         if services.menus is not None:
@@ -138,7 +145,9 @@ class TelegramChannel:
 
     async def _process(self, entry: InboxEntry) -> None:
         """Hand one stored update to the Application, as the Updater would have."""
-        update = Update.de_json(dict(entry.payload), self.application.bot)
+        update = self._poller.take(entry.message_key) if self._poller is not None else None
+        if update is None:
+            update = Update.de_json(dict(entry.payload), self.application.bot)
         context = CallbackContext.from_update(update, self.application)
         try:
             await _on_update(update, context)

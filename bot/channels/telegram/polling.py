@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.services.inbox import InboxService, InboxWorker, Received
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MIN_BACKOFF = 1.0
 MAX_BACKOFF = 30.0
+FRESH_MAX = 1000
 
 
 def update_key(update_id: int) -> str:
@@ -43,6 +44,13 @@ class TelegramPoller:
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
         self.failed: BaseException | None = None
+        # The updates just polled, by inbox key: the worker takes them instead of parsing the
+        # stored payload again (what it would do after a restart).
+        self._fresh: dict[str, Update] = {}
+
+    def take(self, key: str) -> Update | None:
+        """The update polled under this inbox key in this run, if it is still at hand."""
+        return self._fresh.pop(key, None)
 
     @property
     def running(self) -> bool:
@@ -89,6 +97,9 @@ class TelegramPoller:
             return
         received = [Received(update_key(u.update_id), u.to_dict(), u.update_id)
                     for u in updates]
+        if len(self._fresh) > FRESH_MAX:
+            self._fresh.clear()  # updates given up without being handled
+        self._fresh.update((item.key, u) for item, u in zip(received, updates, strict=True))
         # Committed before the offset moves: the next getUpdates is what confirms the batch.
         # A redelivered update already processed is queued again, to be answered again.
         await self._inbox.store_many(self._channel, received, self._clock.now(), replay=True)

@@ -9,13 +9,14 @@ again, and the inbox's key (the update_id) keeps a repeat from being handled twi
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.http import WebhookGate
 from bot.channels.telegram.polling import update_key
 from bot.services.inbox import InboxService, InboxWorker, Received
+
+if TYPE_CHECKING:  # aiohttp is imported only by a bot that serves web routes (see handle)
+    from aiohttp import web
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class TelegramWebhook:
 
     async def handle(self, request: web.Request) -> web.Response:
         """Answer 200 once the update is stored; 4xx for what Telegram would never send."""
+        from aiohttp import web
+
         update = await self._gate.body(request)
         if isinstance(update, web.Response):
             return update
