@@ -373,7 +373,8 @@ def channels_for(runtime: Runtime, web: WebServer, links: FileLinks,
         from bot.channels.zalo import ZaloChannel
 
         web.add("GET", ROUTE, links.handle)
-        channels.append(ZaloChannel(settings, services, web, links, services.quota))
+        channels.append(ZaloChannel(settings, services, web, links, services.quota,
+                                    shared_rate=(shared or {}).get("zalo")))
     return channels
 
 

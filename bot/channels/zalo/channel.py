@@ -60,8 +60,9 @@ class ZaloChannel:
     capabilities = CAPABILITIES
 
     def __init__(self, settings: Any, services: Services, web: WebServer, links: FileLinks,
-                 quota: Any = None) -> None:
+                 quota: Any = None, shared_rate: Any = None) -> None:
         self._settings = settings
+        self._shared_rate = shared_rate
         self._services = services
         self._web = web
         self._links = links
@@ -147,7 +148,7 @@ class ZaloChannel:
         if not inbound.private:
             self._groups.add(inbound.chat.id)
         responder = ZaloResponder(self.api, inbound.chat, inbound.sender, self._links,
-                                  self._quota, self._services.clock.now)
+                                  self._quota, self._services.clock.now, self._shared_rate)
         try:
             await dispatch(self._services, inbound, responder)
         except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.channels.common import reply_markup_text, split_text, to_plain
 from bot.channels.zalo.api import ZaloApi, ZaloError
@@ -33,13 +34,20 @@ class ZaloResponder:
     capabilities = CAPABILITIES
 
     def __init__(self, api: ZaloApi, chat: Address, asker: Address, links: FileLinks,
-                 quota: QuotaService | None, now: object) -> None:
+                 quota: QuotaService | None, now: object,
+                 shared_rate: Callable[[], Awaitable[None]] | None = None) -> None:
         self._api = api
+        # Several instances: each message waits for this instance's turn in the shared rate.
+        self._shared_rate = shared_rate
         self._chat = chat
         self._asker = asker
         self._links = links
         self._quota = quota
         self._now = now
+
+    async def _turn(self) -> None:
+        if self._shared_rate is not None:
+            await self._shared_rate()
 
     async def _count(self) -> None:
         if self._quota is not None:
@@ -47,6 +55,7 @@ class ZaloResponder:
 
     async def _text(self, text: str) -> None:
         for chunk in split_text(text, MESSAGE_LIMIT):
+            await self._turn()
             await self._api.send_message(self._chat.id, chunk)
             await self._count()
 
@@ -58,6 +67,7 @@ class ZaloResponder:
         """Send a picture by URL: Zalo fetches it from the bot's signed link."""
         url = self._links.make(png, "bieu-do.png", self._asker)
         text = plain_text(caption, locale)[:MESSAGE_LIMIT]
+        await self._turn()
         await self._api.send_photo(self._chat.id, url, caption=text or None)
         await self._count()
 
