@@ -108,7 +108,8 @@ class SqlProgressRepository:
             assigned_tasks(select(TaskUnitRow.unit_id, TaskUnitRow.task_id), campaign_id)
             .where(
                 TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
+                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
+                    TaskRow.deadline_id.is_(None)),
             )
             .order_by(TaskUnitRow.unit_id, TaskRow.sort_order)
         )
@@ -118,7 +119,8 @@ class SqlProgressRepository:
         versions = (
             assigned_tasks(
                 select(ReportRow.unit_id, ReportRow.task_id, ReportRow.version,
-                       ReportRow.status, ReportRow.created_at).select_from(TaskUnitRow),
+                       ReportRow.status, ReportRow.created_at, ReportRow.period)
+                .select_from(TaskUnitRow),
                 campaign_id,
             )
             .join(
@@ -131,12 +133,14 @@ class SqlProgressRepository:
             )
             .where(
                 TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
+                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
+                    TaskRow.deadline_id.is_(None)),
                 ReportRow.created_at <= now,
             )
         )
         marks = [
-            ReportMark(unit, task, version, status, at)
-            for unit, task, version, status, at in (await self._session.execute(versions)).all()
+            ReportMark(unit, task, version, status, at, period)
+            for unit, task, version, status, at, period
+            in (await self._session.execute(versions)).all()
         ]
         return report_states(deadline, due, marks)
