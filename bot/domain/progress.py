@@ -179,3 +179,33 @@ def current_period(
         if before.period is not None and before.period.label not in done:
             return before
     return periods[ahead]
+
+
+TREND_PERIODS = 4  # periods in a trend: about a month of weeks, a season of months
+
+
+def in_view(deadlines: Sequence[Deadline], now: datetime) -> tuple[Deadline, ...]:
+    """The deadlines a status shows at `now`: every one-off deadline, and of each recurring
+    one only its current period (the first whose due is ahead, else the last)."""
+    shown: list[Deadline] = []
+    for deadline in deadlines:
+        if deadline.period is None:
+            shown.append(deadline)
+            continue
+        periods = sorted((d for d in deadlines if d.rule == deadline.rule), key=lambda d: d.due)
+        current = next((d for d in periods if d.due >= now), periods[-1])
+        if current.id == deadline.id:
+            shown.append(deadline)
+    return tuple(shown)
+
+
+def recent_periods(
+    deadlines: Sequence[Deadline], current: Deadline, now: datetime, count: int = TREND_PERIODS
+) -> tuple[Deadline, ...]:
+    """The last `count` periods of the current one's rule that are due by `now`, oldest first
+    (empty for a one-off deadline)."""
+    if current.period is None:
+        return ()
+    past = sorted((d for d in deadlines if d.rule == current.rule and d.due <= now),
+                  key=lambda d: d.due)
+    return tuple(past[-count:])
