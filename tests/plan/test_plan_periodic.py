@@ -14,53 +14,8 @@ from bot.plan import PlanError, check_plan, load_plan
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-PERIODIC = """\
-id: nong-thon-moi
-title: Báo cáo xây dựng nông thôn mới
-issuing_body: BAN CHỈ ĐẠO
-report_symbol: BC-BCĐ
-timezone: Asia/Ho_Chi_Minh
-event_date: 2026-12-31
-start: 2026-11-01
-end: 2027-01-31
-secretariat: van-phong
-head_title: TRƯỞNG BAN
-units:
-  - {id: van-phong, name: Văn phòng}
-  - {id: xa-1, name: UBND xã 1, focal_point_required: true}
-  - {id: xa-2, name: UBND xã 2, focal_point_required: true}
-phases:
-  - {id: ca-ky, name: Cả kỳ, start: 2026-11-01, end: 2027-01-31, asks: Báo cáo.}
-tasks:
-  - {id: tuan, lead: xa-1, cooperating: [xa-2], text: Tiến độ tuần., deadline: bao-cao-tuan}
-  - {id: thang, lead: xa-2, text: Kết quả tháng., deadline: bao-cao-thang}
-  - {id: quy, lead: xa-1, text: Kết quả quý., deadline: bao-cao-quy}
-deadlines:
-  - id: bao-cao-tuan
-    title: Báo cáo tuần
-    kind: report
-    units: [xa-1, xa-2]
-    every: week
-    weekday: 1
-    first: 2026-11-16
-    last: 2026-12-07
-  - id: bao-cao-thang
-    title: Báo cáo tháng
-    kind: report
-    units: [xa-2]
-    every: month
-    day: 16
-    time: "10:00"
-    window: {from_day: 15, to_day: 14}
-  - id: bao-cao-quy
-    title: Báo cáo quý
-    kind: report
-    units: [xa-1]
-    every: quarter
-    day: 20
-    month: 3
-    window: {from_day: 15, to_day: 14}
-"""
+FIXTURE = Path(__file__).parent / "fixtures" / "periodic.yaml"
+PERIODIC = FIXTURE.read_text(encoding="utf-8")
 
 
 def write(tmp_path: Path, text: str = PERIODIC) -> Path:

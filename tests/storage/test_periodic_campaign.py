@@ -1,0 +1,48 @@
+"""A recurring deadline in storage: each period's status and nudges count its own reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.domain.address import Address
+from bot.plan import load_plan
+from bot.services.outbox import OutboxService
+from bot.services.reminders import ReminderService
+from bot.services.schedule import ReminderPolicy
+from tests.summary_support import Seed
+
+PLAN = load_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml")
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ADMIN, HEAD = Address("telegram", "900001"), Address("telegram", "900002")
+
+
+async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(PLAN, PLAN.start)
+        await uow.commit()
+    seed = Seed(PLAN.id)
+    seed.seat("xa-1", PLAN.start, 700001).seat("xa-2", PLAN.start, 700002)
+    # Commune 1 has done week 47 already; commune 2 only week 46 (a day late).
+    seed.report("xa-1", "tuan", datetime(2026, 11, 21, 10, tzinfo=TZ), period="2026-W47")
+    seed.report("xa-2", "tuan", datetime(2026, 11, 17, 10, tzinfo=TZ), period="2026-W46")
+    await seed.store(uow_factory)
+    policy = ReminderPolicy(PLAN.timezone)
+    reminders = ReminderService(
+        PLAN, uow_factory, None, policy, OutboxService(PLAN, uow_factory, None, policy, [ADMIN]),
+        [ADMIN], [HEAD],
+    )
+
+    # Monday 23/11 08:00: the nudge of the day week 47 is due (17:00).
+    planned = await reminders.preview(datetime(2026, 11, 23, 8, tzinfo=TZ))
+
+    nudged = {p.message.recipient_unit_id for p in planned
+              if p.message.key.startswith("deadline:bao-cao-tuan@2026-W47:unit:")}
+    assert nudged == {"xa-2"}
+    # Week 46: commune 2's report counts there (late), commune 1's week-47 one does not.
+    async with uow_factory() as uow:
+        week46 = next(d for d in PLAN.deadlines if d.id == "bao-cao-tuan@2026-W46")
+        rows = await uow.progress.deadline_status(
+            PLAN.id, week46, datetime(2026, 11, 23, tzinfo=TZ))
+    assert {row.unit_id: row.state.value for row in rows} == {"xa-1": "missing", "xa-2": "late"}
