@@ -8,17 +8,19 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
 from bot.plan import load_plan
-from bot.services.outbox import OutboxService
+from bot.services.outbox import OutboxService, render_message
 from bot.services.reminders import ReminderService
 from bot.services.schedule import ReminderPolicy
+from tests.storage.test_levels_campaign import plain_html
 from tests.summary_support import Seed
+from tests.support import plain
 
 PLAN = load_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ADMIN, HEAD = Address("telegram", "900001"), Address("telegram", "900002")
 
 
-async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
+async def _campaign(uow_factory) -> ReminderService:
     async with uow_factory() as uow:
         await uow.campaigns.sync(PLAN, PLAN.start)
         await uow.commit()
@@ -29,10 +31,14 @@ async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
     seed.report("xa-2", "tuan", datetime(2026, 11, 17, 10, tzinfo=TZ), period="2026-W46")
     await seed.store(uow_factory)
     policy = ReminderPolicy(PLAN.timezone)
-    reminders = ReminderService(
+    return ReminderService(
         PLAN, uow_factory, None, policy, OutboxService(PLAN, uow_factory, None, policy, [ADMIN]),
         [ADMIN], [HEAD],
     )
+
+
+async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
+    reminders = await _campaign(uow_factory)
 
     # Monday 23/11 08:00: the nudge of the day week 47 is due (17:00).
     planned = await reminders.preview(datetime(2026, 11, 23, 8, tzinfo=TZ))
@@ -46,3 +52,15 @@ async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
         rows = await uow.progress.deadline_status(
             PLAN.id, week46, datetime(2026, 11, 23, tzinfo=TZ))
     assert {row.unit_id: row.state.value for row in rows} == {"xa-1": "missing", "xa-2": "late"}
+
+
+async def test_the_digest_counts_the_current_week_only(uow_factory):
+    reminders = await _campaign(uow_factory)
+
+    planned = await reminders.preview(datetime(2026, 11, 23, 17, tzinfo=TZ))
+
+    digest = next(p.message for p in planned if p.message.kind == "digest")
+    text = plain_html(render_message(digest.text_key, "vi", digest.payload))
+    assert plain("reminders.digest_report", due="23/11/2026 17:00", met=1, total=2) in text
+    # Week 46 (past) and week 48 (ahead) are not listed beside it.
+    assert "16/11/2026 17:00" not in text and "30/11/2026 17:00" not in text
