@@ -229,7 +229,7 @@ class DeadlineSpec(_Strict):
         default=1, ge=1, le=3, description="every: quarter; the due's month in each quarter "
         "(1: the month after the quarter, 3: its last month)."
     )
-    time: Annotated[str, StringConstraints(pattern=r"^\d{1,2}:\d{2}$")] = Field(
+    time: Annotated[str, StringConstraints(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")] = Field(
         default="17:00", description="The hour of each period's due."
     )
     window: WindowSpec | None = Field(

@@ -130,6 +130,7 @@ def test_a_recurring_rule_with_no_period_in_the_campaign_is_a_warning(tmp_path: 
          "không dùng cho hạn hằng tuần"),
         ("    weekday: 1\n", "    weekday: 8\n", "nhỏ hơn hoặc bằng 7"),
         ('    time: "10:00"\n', '    time: "10h"\n', "ghi dạng 17:00"),
+        ('    time: "10:00"\n', '    time: "25:00"\n', "ghi dạng 17:00"),
         ("    every: quarter\n", "    every: fortnight\n", "fortnight"),
     ],
 )
