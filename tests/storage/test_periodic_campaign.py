@@ -11,6 +11,7 @@ from bot.plan import load_plan
 from bot.services.outbox import OutboxService, render_message
 from bot.services.reminders import ReminderService
 from bot.services.schedule import ReminderPolicy
+from bot.services.summary import SummaryService
 from tests.storage.test_levels_campaign import plain_html
 from tests.summary_support import Seed
 from tests.support import plain
@@ -64,3 +65,34 @@ async def test_the_digest_counts_the_current_week_only(uow_factory):
     assert plain("reminders.digest_report", due="23/11/2026 17:00", met=1, total=2) in text
     # Week 46 (past) and week 48 (ahead) are not listed beside it.
     assert "16/11/2026 17:00" not in text and "30/11/2026 17:00" not in text
+
+
+async def test_a_weekly_consolidation_is_met_by_that_weeks_issue_only(uow_factory, tmp_path):
+    text = (Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml").read_text(
+        encoding="utf-8") + """\
+  - id: tong-hop-tuan
+    title: Văn phòng tổng hợp tuần
+    kind: consolidation
+    units: [van-phong]
+    every: week
+    weekday: 2
+    first: 2026-11-16
+    last: 2026-12-07
+"""
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = load_plan(path)
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(plan, plan.start)
+        await uow.commit()
+    summary = SummaryService(plan, uow_factory)
+    # The first week's (due Tuesday 17/11, figures 10–16/11) issued that morning; nothing for
+    # the second: last week's issue must not meet it.
+    await summary.issue_consolidated("van-phong", datetime(2026, 11, 17, 9, tzinfo=TZ), ADMIN)
+    now = datetime(2026, 11, 26, tzinfo=TZ)
+    weeks = plan.periods_of("tong-hop-tuan")
+    async with uow_factory() as uow:
+        states = [(await uow.progress.deadline_status(plan.id, week, now))[0].state.value
+                  for week in weeks[:2]]
+    assert [week.id for week in weeks[:2]] == ["tong-hop-tuan@2026-W47", "tong-hop-tuan@2026-W48"]
+    assert states == ["on_time", "missing"]
