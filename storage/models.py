@@ -347,6 +347,8 @@ class ReportRow(Base):
     submitted_by: Mapped[Address] = mapped_column(AddressType())
     submitted_by_name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The period of a recurring deadline the report is for (2026-W47); None: a one-off one.
+    period: Mapped[str | None] = mapped_column(String(ID))
 
 
 class ReportFigureRow(Base):

@@ -34,12 +34,14 @@ class Seed:
         version: int = 1,
         narrative: str = "",
         figures: dict[str, int | None] | None = None,
+        period: str | None = None,
     ) -> Seed:
-        """Add one report version."""
+        """Add one report version (`period`: the recurring deadline's period it is for)."""
         row = ReportRow(
             campaign_id=self.campaign_id, unit_id=unit, task_id=task, version=version,
             status=status, narrative=narrative or f"{unit} {task} v{version}",
             submitted_by=Address("telegram", "1"), submitted_by_name="Người báo cáo", created_at=at,
+            period=period,
         )
         self.reports.append((row, figures or {}))
         return self

@@ -107,15 +107,42 @@ class Task:
         return self.leads_it(unit_id) or unit_id in self.cooperating
 
 
+class Every(StrEnum):
+    """How often a recurring deadline comes back."""
+
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period of a recurring deadline: which rule, which week/month/quarter, which data."""
+
+    rule: str  # the id of the recurring deadline in the plan file; tasks name this one
+    every: Every
+    label: str  # 2026-W47, 2026-11, 2026-Q4: the deadline id is ``<rule>@<label>``
+    number: int  # the week (ISO), month or quarter number
+    year: int
+    start: date  # first day of the data window
+    end: date  # last day of the data window (the cut-off)
+
+
 @dataclass(frozen=True)
 class Deadline:
-    """A due date-time for some units."""
+    """A due date-time for some units (one period of a recurring deadline, if `period`)."""
 
     id: str
     title: str
     due: datetime
     kind: DeadlineKind
     units: tuple[str, ...]
+    period: Period | None = None
+
+    @property
+    def rule(self) -> str:
+        """The id tasks name for this deadline: the recurring rule's, or its own."""
+        return self.period.rule if self.period else self.id
 
 
 @dataclass(frozen=True)
@@ -161,6 +188,15 @@ class Plan:
     place: str | None = None
     vocabulary: Vocabulary = field(default_factory=lambda: Vocabulary())
     groups: tuple[Group, ...] = field(default=())
+    # Every deadline id of the file in its order (recurring rules once): where checks point.
+    deadline_rules: tuple[str, ...] = field(default=())
+
+    def periods_of(self, rule: str) -> tuple[Deadline, ...]:
+        """The periods of a recurring deadline, by due time (empty: not recurring)."""
+        return tuple(sorted(
+            (d for d in self.deadlines if d.period and d.period.rule == rule),
+            key=lambda d: d.due,
+        ))
 
     def group(self, group_id: str) -> Group:
         """The group with this id (KeyError if none)."""

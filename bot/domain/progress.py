@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -74,6 +74,7 @@ class ReportMark:
     version: int
     status: str
     at: datetime
+    period: str | None = None  # the period label the report was made for (recurring deadlines)
 
 
 def stage_of(status: str | None) -> Stage:
@@ -104,7 +105,7 @@ def tasks_due(plan: Plan, deadline: Deadline, unit_id: str) -> tuple[Task, ...]:
     return tuple(
         task
         for task in plan.tasks_of(unit_id)
-        if task.deadline == deadline.id or task.deadline is None
+        if task.deadline in (deadline.id, deadline.rule) or task.deadline is None
     )
 
 
@@ -129,7 +130,10 @@ def report_states(
 ) -> list[UnitDeadline]:
     """Each unit with something due (`due`: unit -> task ids) against a report deadline."""
     versions: dict[tuple[str, str], list[ReportMark]] = {}
+    label = deadline.period.label if deadline.period else None
     for mark in marks:
+        if label is not None and mark.period != label:
+            continue  # a periodic deadline counts the reports made for its period only
         versions.setdefault((mark.unit_id, mark.task_id), []).append(mark)
     result = []
     for unit in deadline.units:
@@ -157,3 +161,51 @@ def consolidation_states(
         UnitDeadline(deadline.id, unit, _state(issued.get(unit), deadline.due), issued.get(unit))
         for unit in deadline.units
     ]
+
+
+def current_period(
+    periods: Sequence[Deadline], now: datetime, done: Collection[str] = ()
+) -> Deadline | None:
+    """The period a report made `now` is for: the first whose due is ahead (the last one once
+    all passed), unless the one just before it is past due and not done yet (`done`: labels the
+    unit has done), which a late report then catches up on."""
+    if not periods:
+        return None
+    ahead = next((i for i, d in enumerate(periods) if d.due >= now), None)
+    if ahead is None:
+        return periods[-1]
+    if ahead > 0:
+        before = periods[ahead - 1]
+        if before.period is not None and before.period.label not in done:
+            return before
+    return periods[ahead]
+
+
+TREND_PERIODS = 4  # periods in a trend: about a month of weeks, a season of months
+
+
+def in_view(deadlines: Sequence[Deadline], now: datetime) -> tuple[Deadline, ...]:
+    """The deadlines a status shows at `now`: every one-off deadline, and of each recurring
+    one only its current period (the first whose due is ahead, else the last)."""
+    shown: list[Deadline] = []
+    for deadline in deadlines:
+        if deadline.period is None:
+            shown.append(deadline)
+            continue
+        periods = sorted((d for d in deadlines if d.rule == deadline.rule), key=lambda d: d.due)
+        current = next((d for d in periods if d.due >= now), periods[-1])
+        if current.id == deadline.id:
+            shown.append(deadline)
+    return tuple(shown)
+
+
+def recent_periods(
+    deadlines: Sequence[Deadline], current: Deadline, now: datetime, count: int = TREND_PERIODS
+) -> tuple[Deadline, ...]:
+    """The last `count` periods of the current one's rule that are due by `now`, oldest first
+    (empty for a one-off deadline)."""
+    if current.period is None:
+        return ()
+    past = sorted((d for d in deadlines if d.rule == current.rule and d.due <= now),
+                  key=lambda d: d.due)
+    return tuple(past[-count:])

@@ -231,6 +231,7 @@ class Report:
     figures: tuple[ReportFigure, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     id: int | None = None
+    period: str | None = None  # the period of a recurring deadline it is for (2026-W47)
 
     @property
     def reference(self) -> str:

@@ -7,7 +7,7 @@ import re
 import types
 import typing
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,6 +24,7 @@ from bot.domain.figures import MetricKind, Target
 from bot.domain.plan import (
     Activity,
     Deadline,
+    Every,
     Group,
     Metric,
     Phase,
@@ -32,11 +33,13 @@ from bot.domain.plan import (
     Unit,
     Vocabulary,
 )
+from bot.plan import recurrence
 from bot.plan.model import (
     ALL_UNITS,
     FOCAL_POINTS,
     SLUG_PATTERN,
     UNIT_SHORTHANDS,
+    DeadlineSpec,
     MetricSpec,
     PlanFile,
     TargetSpec,
@@ -445,11 +448,15 @@ def _pydantic_issue(error: Any, out: _Collector) -> None:
     elif kind == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
         out.add(loc, "unknown_field", field=loc[-1], suffix=out.did_you_mean(loc[-1], allowed))
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "time":
+        out.add(loc, "bad_time", value=value)
     elif kind == "string_pattern_mismatch":
         code = "bad_id" if ctx.get("pattern") == SLUG_PATTERN else "bad_unit_ref"
         out.add(loc, code, value=value, shorthands=", ".join(UNIT_SHORTHANDS))
     elif kind == "greater_than_equal":
         out.add(loc, "too_small", min=ctx.get("ge"))
+    elif kind == "less_than_equal":
+        out.add(loc, "too_big", max=ctx.get("le"))
     elif kind in ("enum", "literal_error"):
         choices = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
         out.add(loc, "bad_choice", value=value, choices=choices)
@@ -593,6 +600,7 @@ def _cross_check(data: dict[str, Any], event_date: date | None, out: _Collector)
                 else:
                     seen[metric_id] = m_path
     for index, deadline in _items(data, "deadlines"):
+        _check_recurrence(deadline, ("deadlines", index), out)
         _check_refs(
             deadline.get("units"),
             ("deadlines", index, "units"),
@@ -613,6 +621,31 @@ def _cross_check(data: dict[str, Any], event_date: date | None, out: _Collector)
             else:
                 numbers[number] = path
     _check_times(data, event_date, out)
+
+
+def _check_recurrence(deadline: dict[str, Any], path: FieldPath, out: _Collector) -> None:
+    """A deadline has a due, or recurs (every) with the day it recurs on; never both."""
+    every = deadline.get("every")
+    if every is None:
+        if deadline.get("due") is None:
+            out.add((*path, "due"), "missing")
+        for name in ("weekday", "day", "window", "first", "last"):
+            if deadline.get(name) is not None:
+                out.add((*path, name), "recurring_only", field=name)
+        return
+    if deadline.get("due") is not None:
+        out.add((*path, "due"), "due_with_every")
+    if every == Every.WEEK:
+        if deadline.get("weekday") is None:
+            out.add((*path, "every"), "week_needs_weekday")
+        for name in ("day", "window"):
+            if deadline.get(name) is not None:
+                out.add((*path, name), "not_for_week", field=name)
+    elif every in (Every.MONTH, Every.QUARTER):
+        if deadline.get("day") is None:
+            out.add((*path, "every"), "month_needs_day")
+        if deadline.get("weekday") is not None:
+            out.add((*path, "weekday"), "weekday_for_week")
 
 
 def _check_units_and_groups(
@@ -749,14 +782,15 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
         spec_target.metric: _target(spec_target, known_units) for spec_target in spec.targets
     }
 
+    start, end = at(spec.start, START_OF_DAY), at(spec.end, END_OF_DAY)
     return Plan(
         id=spec.id,
         title=spec.title,
         issuing_body=spec.issuing_body,
         timezone=spec.timezone,
         event_date=day,
-        start=at(spec.start, START_OF_DAY),
-        end=at(spec.end, END_OF_DAY),
+        start=start,
+        end=end,
         focus_start=optional(spec.focus.start if spec.focus else None, START_OF_DAY),
         focus_end=optional(spec.focus.end if spec.focus else None, END_OF_DAY),
         secretariat=spec.secretariat,
@@ -793,21 +827,49 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
         ),
         tasks=tuple(task_of(task) for task in spec.tasks),
         deadlines=tuple(
-            Deadline(
-                id=deadline.id,
-                title=deadline.title,
-                due=at(deadline.due, DEADLINE_TIME),
-                kind=deadline.kind,
-                units=units_of(deadline.units),
-            )
+            concrete
             for deadline in spec.deadlines
+            for concrete in _deadlines_of(deadline, units_of(deadline.units), at, start, end)
         ),
+        deadline_rules=tuple(deadline.id for deadline in spec.deadlines),
         recipients=tuple(spec.recipients),
         parent_body=spec.parent_body,
         place=spec.place,
         vocabulary=_vocabulary(spec),
         groups=groups,
     )
+
+
+def _deadlines_of(
+    spec: DeadlineSpec,
+    units: tuple[str, ...],
+    at: Callable[[str, time], datetime],
+    start: datetime,
+    end: datetime,
+) -> Iterator[Deadline]:
+    """The deadline, or one per period of a recurring one inside the campaign and first–last."""
+    if spec.every is None:
+        assert spec.due is not None  # the cross-check asked for it
+        yield Deadline(spec.id, spec.title, at(spec.due, DEADLINE_TIME), spec.kind, units)
+        return
+    first = at(spec.first, START_OF_DAY) if spec.first else start
+    last = at(spec.last, END_OF_DAY) if spec.last else end
+    hour, minute = (int(part) for part in spec.time.split(":"))
+    tz = start.tzinfo
+    days = recurrence.due_days(spec.every, first.date(), last.date(), weekday=spec.weekday or 1,
+                               day=spec.day or 1, month=spec.month)
+    for day in days:
+        due = datetime.combine(day, time(hour, minute), tz)
+        if not (start <= due <= end and first <= due <= last):
+            continue
+        window = spec.window
+        data_start, data_end = recurrence.window(
+            spec.every, day, window.from_day if window else None, window.to_day if window else None
+        )
+        period = recurrence.period(spec.id, spec.every, data_start, data_end)
+        # The period in the title, in numbers any language reads: "Báo cáo tuần 47/2026".
+        title = f"{spec.title} {period.number}/{period.year}"
+        yield Deadline(f"{spec.id}@{period.label}", title, due, spec.kind, units, period)
 
 
 def _members(spec: PlanFile, listed: list[str], kind: str | None) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.domain.plan import DeadlineKind
+from bot.domain.plan import DeadlineKind, Every
 from bot.plan.relative import WHEN_EXAMPLES, WHEN_PATTERN, WhenError, parse_date, parse_when
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -204,17 +204,40 @@ class TaskSpec(_Strict):
     )
 
 
+class WindowSpec(_Strict):
+    """The data a period's report covers, by day of month: 15 → 14 (Decree 09/2019, art. 12)."""
+
+    from_day: int = Field(ge=1, le=31)
+    to_day: int = Field(ge=1, le=31)
+
+
 class DeadlineSpec(_Strict):
-    """A due date-time for some units."""
+    """A due date-time for some units, or a recurring one (``every``): one per period."""
 
     id: Slug
     title: Text
-    due: When = Field(description="No hour: 17:00.")
+    due: When | None = Field(default=None, description="No hour: 17:00. Not with every.")
     kind: DeadlineKind
     units: list[UnitRef] = Field(
         min_length=1,
         description="Unit or group ids, or the shorthands focal_points and all_units.",
     )
+    every: Every | None = Field(default=None, description="week, month or quarter: recurs.")
+    weekday: int | None = Field(default=None, ge=1, le=7, description="every: week; 1 = Monday.")
+    day: int | None = Field(default=None, ge=1, le=31, description="every: month or quarter.")
+    month: int = Field(
+        default=1, ge=1, le=3, description="every: quarter; the due's month in each quarter "
+        "(1: the month after the quarter, 3: its last month)."
+    )
+    time: Annotated[str, StringConstraints(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")] = Field(
+        default="17:00", description="The hour of each period's due."
+    )
+    window: WindowSpec | None = Field(
+        default=None, description="month or quarter: the data cut-off by day of month; "
+        "default: the previous week, month or quarter."
+    )
+    first: When | None = Field(default=None, description="No period due before (default: start).")
+    last: When | None = Field(default=None, description="No period due after (default: end).")
 
 
 class VocabularySpec(_Strict):

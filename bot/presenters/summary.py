@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
-from bot.domain.progress import DeadlineState, tasks_due
+from bot.domain.progress import DeadlineState, in_view, recent_periods, tasks_due
 from bot.domain.records import report_reference
 from bot.presenters.common import (
     MESSAGE_LIMIT,
@@ -74,10 +74,13 @@ def summary_lines(
         lines.append(t_html("summary.campaign_ended", locale,
                             ended=format_when(plan.end, zone)))
     lines += ["", *_focal_point_lines(summary, plan, locale, notes)]
-    for item in summary.deadlines:
+    every = {item.deadline.id: item for item in summary.deadlines}
+    shown = [every[d.id] for d in in_view([i.deadline for i in summary.deadlines], summary.now)]
+    for item in shown:
         if item.deadline.kind is DeadlineKind.REPORT:
             lines += ["", *_report_deadline_lines(item, summary, plan, locale, notes)]
-    for item in summary.deadlines:
+            lines += _trend_lines(item, summary, locale)
+    for item in shown:
         if item.deadline.kind is DeadlineKind.CONSOLIDATION:
             lines += ["", _consolidation_line(item, summary, locale, plan)]
     lines += ["", t_html("summary.units_header", locale)]
@@ -161,6 +164,20 @@ def _report_deadline_lines(
                    units=_names(plan, item.missing, locale, notes))
         )
     return lines
+
+
+def _trend_lines(item: DeadlineSummary, summary: Summary, locale: str) -> list[str]:
+    """A recurring deadline's last periods: "4 kỳ gần nhất: 8/10 · 9/10 đơn vị đúng hạn"."""
+    every = {other.deadline.id: other for other in summary.deadlines}
+    recent = recent_periods([i.deadline for i in summary.deadlines], item.deadline, summary.now)
+    if not recent:
+        return []
+    values = t("summary.trend_separator", locale).join(
+        t("summary.trend_value", locale, on_time=len(every[d.id].on_time),
+          total=len(every[d.id].states))
+        for d in recent
+    )
+    return [t_html("summary.period_trend", locale, count=len(recent), values=values)]
 
 
 def _consolidation_line(
@@ -271,7 +288,11 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
         for deadline, _row in status.deadlines
         for task in tasks_due(plan, deadline, status.unit_id)
     }
-    for deadline, row in status.deadlines:
+    rows = {deadline.id: row for deadline, row in status.deadlines}
+    mine = [deadline for deadline, _row in status.deadlines]
+    shown = in_view(mine, status.now)
+    for deadline in shown:
+        row = rows[deadline.id]
         kind = {
             DeadlineKind.REGISTRATION: "registration",
             DeadlineKind.CONSOLIDATION: "consolidation",
@@ -288,6 +309,13 @@ def unit_status_lines(status: UnitStatus, plan: Plan, locale: str) -> list[str]:
                 total=row.tasks_total,
             )
         )
+        recent = recent_periods(mine, deadline, status.now)
+        if recent:
+            values = t("summary.trend_separator", locale).join(
+                t(f"summary.trend_{rows[d.id].state.value}", locale) for d in recent
+            )
+            lines.append(t_html("summary.unit_period_trend", locale, count=len(recent),
+                                values=values))
     lines += ["", t_html("summary.unit_tasks_header", locale, count=len(status.tasks))]
     for item in status.tasks:
         label = task_label(plan, item.task.id)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from bot.domain.address import Address
 from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan
-from bot.domain.progress import UnitDeadline
+from bot.domain.progress import UnitDeadline, in_view
 from bot.domain.records import FocalPoint, FocalPointRole, OutboxMessage, OutboxStatus
 from bot.services.outbox import DrainResult, OutboxService, line
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -653,7 +653,8 @@ class ReminderService:
     def _digest(self, slot: Slot, state: _State) -> list[Planned]:
         assert slot.day is not None
         lines = []
-        for deadline in self.plan.deadlines:
+        # A recurring deadline: its current period only, not every past and future one.
+        for deadline in in_view(self.plan.deadlines, slot.at):
             rows = state.status.get(deadline.id, [])
             met = sum(1 for row in rows if row.met)
             lines.append(line(f"reminders.digest_{deadline.kind.value}",

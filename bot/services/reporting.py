@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.address import LEGACY_CHANNEL, Address
 from bot.domain.figures import LIMITS, MetricKind, from_stored, to_stored
 from bot.domain.plan import Deadline, DeadlineKind, Metric, Phase, Plan, Task
+from bot.domain.progress import ReportMark, current_period, done_at
 from bot.domain.records import (
     Attachment,
     AttachmentKind,
@@ -115,6 +116,19 @@ def format_metric_figure(metric: Metric | None, stored: int | None, locale: str 
     if metric is None or (metric.kind is MetricKind.COUNT and not metric.unit):
         return format_decimal(stored, locale)
     return format_amount(from_stored(metric.kind, stored), metric.kind, metric.unit, locale)
+
+
+def period_reply(deadline: Deadline, timezone: str, now: datetime) -> Reply:
+    """Which period a report is for: "Báo cáo tuần 47/2026, số liệu từ 16/11 đến 22/11"."""
+    period = deadline.period
+    assert period is not None
+    due = deadline.due.astimezone(ZoneInfo(timezone))
+    late = "_late" if deadline.due < now else ""
+    return Reply(f"reports.period_{period.every.value}{late}", {
+        "number": period.number, "year": period.year,
+        "start": period.start.strftime("%d/%m"), "end": period.end.strftime("%d/%m"),
+        "due": due.strftime("%H:%M %d/%m/%Y"),
+    })
 
 
 @dataclass(frozen=True)
@@ -230,8 +244,7 @@ class ReportingService:
             if choice:
                 task, problem = self._pick(unit_id, choice)
                 if task is not None:
-                    data["task_id"] = task.id
-                    step = Step.go(STATUS, data, self._status_prompt(task))
+                    step = Step.go(STATUS, data, *await self._chosen(uow, data, task, now))
                 else:
                     assert problem is not None
                     step = Step.go(TASK, data, problem, self._task_prompt(unit_id))
@@ -268,7 +281,10 @@ class ReportingService:
         """The deadline a draft serves: its task's, else the unit's next report deadline."""
         task = self._task(data["unit_id"], data.get("task_id") or "")
         if task is not None and task.deadline:
-            return next((d for d in self._plan.deadlines if d.id == task.deadline), None)
+            # A recurring deadline: the period the draft was started for.
+            wanted = f"{task.deadline}@{data.get('period')}"
+            return next((d for d in self._plan.deadlines if d.id in (task.deadline, wanted)),
+                        None)
         reports = [d for d in self._plan.deadlines
                    if d.kind is DeadlineKind.REPORT and data["unit_id"] in d.units]
         return min(reports, key=lambda d: d.due) if reports else None
@@ -414,10 +430,10 @@ class ReportingService:
         if task is None:
             return Step.go(LOOSE, data, problem or Reply("reports.choose_again"),
                            self._which_prompt(data))
-        data["task_id"] = task.id
+        chosen = await self._chosen(uow, data, task, now)
         return Step.go(STATUS, data, Reply("drafts.loose_joined", {
             "task": shorten(task.text, TASK_LABEL), "contents": self._contents(data)}),
-            self._status_prompt(task))
+            *chosen)
 
     # --- prompts ----------------------------------------------------------------------------
 
@@ -531,7 +547,7 @@ class ReportingService:
                               {"count": len(data["attachments"])})
             return Step.go(step, data, reply, self.prompt(replace(conversation, data=data)))
         if step == TASK:
-            return self._on_task(data, answer)
+            return await self._on_task(uow, data, answer, now)
         task = self._task(data["unit_id"], data.get("task_id", ""))
         if task is None:
             # The plan changed under an open report: start again from the task list.
@@ -548,7 +564,9 @@ class ReportingService:
             return await self._on_attachment(uow, data, answer, actor, now)
         return await self._on_confirm(uow, data, task, answer, actor, now)
 
-    def _on_task(self, data: dict[str, Any], answer: Answer) -> Step:
+    async def _on_task(
+        self, uow: UnitOfWork, data: dict[str, Any], answer: Answer, now: datetime
+    ) -> Step:
         unit_id = data["unit_id"]
         if not answer.text:
             return Step.go(TASK, data, Reply("reports.choose_again"), self._task_prompt(unit_id))
@@ -556,8 +574,38 @@ class ReportingService:
         if task is None:
             assert problem is not None
             return Step.go(TASK, data, problem, self._task_prompt(unit_id))
+        return Step.go(STATUS, data, *await self._chosen(uow, data, task, now))
+
+    # --- periods of a recurring deadline ------------------------------------------------------
+
+    async def period_for(
+        self, uow: UnitOfWork, unit_id: str, task: Task, now: datetime
+    ) -> Deadline | None:
+        """The period a report on the task made now is for (None: no recurring deadline)."""
+        periods = self._plan.periods_of(task.deadline) if task.deadline else ()
+        if not periods:
+            return None
+        versions = [r for r in await uow.reports.for_unit(self._plan.id, unit_id)
+                    if r.task_id == task.id]
+        done = {
+            label for label in {r.period for r in versions if r.period}
+            if done_at(ReportMark(r.unit_id, r.task_id, r.version, r.status.value,
+                                  r.created_at, r.period)
+                       for r in versions if r.period == label) is not None
+        }
+        return current_period(periods, now, done)
+
+    async def _chosen(
+        self, uow: UnitOfWork, data: dict[str, Any], task: Task, now: datetime
+    ) -> tuple[Reply, ...]:
+        """A task chosen: which period the report is for (if it recurs), then its status."""
         data["task_id"] = task.id
-        return Step.go(STATUS, data, self._status_prompt(task))
+        deadline = await self.period_for(uow, data["unit_id"], task, now)
+        if deadline is None or deadline.period is None:
+            data.pop("period", None)
+            return (self._status_prompt(task),)
+        data["period"] = deadline.period.label
+        return (period_reply(deadline, self._plan.timezone, now), self._status_prompt(task))
 
     def _after(self, data: dict[str, Any], task: Task, done: str) -> Step:
         """Where the flow goes once a field is answered: on, or back to the preview."""
@@ -761,6 +809,7 @@ class ReportingService:
             submitted_by=actor.user,
             submitted_by_name=seat.full_name,
             created_at=now,
+            period=data.get("period"),
             figures=tuple(ReportFigure(metric.id, figures.get(metric.id))
                           for metric in task.metrics),
             attachments=tuple(_attachment(item) for item in data.get("attachments", [])),

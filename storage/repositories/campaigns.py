@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.plan import Plan
+from bot.domain.plan import Deadline, DeadlineKind, Plan
 from bot.domain.records import Campaign, PlanLoadResult, TableChanges, TaskRole
 from storage.models import (
     AttachmentRow,
@@ -70,6 +70,23 @@ def plan_hash(plan: Plan) -> str:
         dataclasses.asdict(plan), sort_keys=True, ensure_ascii=False, default=_json_default
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _recurring_rules(plan: Plan) -> list[Deadline]:
+    """A row per recurring deadline of the file, which tasks name (their periods have rows of
+    their own): its last period's title, due and units, or the campaign's end when it has none."""
+    last: dict[str, Deadline] = {}
+    for deadline in plan.deadlines:
+        if deadline.period is not None:
+            last[deadline.rule] = max(last.get(deadline.rule, deadline), deadline,
+                                      key=lambda d: d.due)
+    known = {deadline.id for deadline in plan.deadlines}
+    rows = [Deadline(rule, d.title, d.due, d.kind, d.units) for rule, d in last.items()]
+    named = {task.deadline for task in plan.tasks if task.deadline}
+    rows += [Deadline(rule, rule, plan.end, DeadlineKind.REPORT, ())
+             for rule in plan.deadline_rules if rule not in known and rule not in last
+             and rule in named]
+    return rows
 
 
 def _campaign(row: CampaignRow) -> Campaign:
@@ -173,6 +190,7 @@ class SqlCampaignRepository:
                 for order, phase in enumerate(plan.phases)
             },
         )
+        rules = _recurring_rules(plan)
         tables["deadlines"] = await self._sync_rows(
             DeadlineRow,
             cid,
@@ -183,14 +201,15 @@ class SqlCampaignRepository:
                     "due_at": deadline.due,
                     "kind": deadline.kind.value,
                 }
-                for deadline in plan.deadlines
+                for deadline in (*plan.deadlines, *rules)
             },
         )
         tables["deadline_units"] = await self._sync_rows(
             DeadlineUnitRow,
             cid,
             ("deadline_id", "unit_id"),
-            {(deadline.id, unit): {} for deadline in plan.deadlines for unit in deadline.units},
+            {(deadline.id, unit): {}
+             for deadline in (*plan.deadlines, *rules) for unit in deadline.units},
         )
         tables["tasks"] = await self._sync_rows(
             TaskRow,

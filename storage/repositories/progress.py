@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,15 @@ def _state(met_at: datetime | None, complete: bool, due: datetime) -> DeadlineSt
     return DeadlineState.ON_TIME if met_at <= due else DeadlineState.LATE
 
 
+def _since(deadline: Deadline) -> datetime | None:
+    """A period's consolidated report counts once its data is cut off (the day after its
+    window), so that last week's issue never meets this week's deadline."""
+    if deadline.period is None:
+        return None
+    day_after = deadline.period.end + timedelta(days=1)
+    return datetime.combine(day_after, time(0, 0), deadline.due.tzinfo)
+
+
 class SqlProgressRepository:
     """Reads of who met which deadline; never writes."""
 
@@ -54,7 +63,7 @@ class SqlProgressRepository:
             ]
         if deadline.kind is DeadlineKind.CONSOLIDATION:
             return consolidation_states(
-                deadline, await self._issued(campaign_id, deadline.units, now)
+                deadline, await self._issued(campaign_id, deadline.units, now, _since(deadline))
             )
         return await self._reports(campaign_id, deadline, now)
 
@@ -85,9 +94,11 @@ class SqlProgressRepository:
         return {unit: first for unit, first in (await self._session.execute(statement)).all()}
 
     async def _issued(
-        self, campaign_id: str, units: tuple[str, ...], now: datetime
+        self, campaign_id: str, units: tuple[str, ...], now: datetime,
+        since: datetime | None = None,
     ) -> dict[str, datetime]:
-        """When each unit first marked its consolidated report as issued (drafts never count)."""
+        """When each unit first marked its consolidated report as issued (drafts never count),
+        counting from `since` (a period's cut-off) when given."""
         statement = (
             select(AuditRow.unit_id, func.min(AuditRow.at))
             .where(
@@ -95,6 +106,7 @@ class SqlProgressRepository:
                 AuditRow.action == ISSUED,
                 AuditRow.unit_id.in_(units),
                 AuditRow.at <= now,
+                *((AuditRow.at >= since,) if since is not None else ()),
             )
             .group_by(AuditRow.unit_id)
         )
@@ -108,7 +120,8 @@ class SqlProgressRepository:
             assigned_tasks(select(TaskUnitRow.unit_id, TaskUnitRow.task_id), campaign_id)
             .where(
                 TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
+                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
+                    TaskRow.deadline_id.is_(None)),
             )
             .order_by(TaskUnitRow.unit_id, TaskRow.sort_order)
         )
@@ -118,7 +131,8 @@ class SqlProgressRepository:
         versions = (
             assigned_tasks(
                 select(ReportRow.unit_id, ReportRow.task_id, ReportRow.version,
-                       ReportRow.status, ReportRow.created_at).select_from(TaskUnitRow),
+                       ReportRow.status, ReportRow.created_at, ReportRow.period)
+                .select_from(TaskUnitRow),
                 campaign_id,
             )
             .join(
@@ -131,12 +145,14 @@ class SqlProgressRepository:
             )
             .where(
                 TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id == deadline.id, TaskRow.deadline_id.is_(None)),
+                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
+                    TaskRow.deadline_id.is_(None)),
                 ReportRow.created_at <= now,
             )
         )
         marks = [
-            ReportMark(unit, task, version, status, at)
-            for unit, task, version, status, at in (await self._session.execute(versions)).all()
+            ReportMark(unit, task, version, status, at, period)
+            for unit, task, version, status, at, period
+            in (await self._session.execute(versions)).all()
         ]
         return report_states(deadline, due, marks)

@@ -63,6 +63,7 @@ def _report(
         submitted_by=row.submitted_by,
         submitted_by_name=row.submitted_by_name,
         created_at=row.created_at,
+        period=row.period,
         figures=tuple(figures),
         attachments=tuple(attachments),
     )
@@ -109,6 +110,7 @@ class SqlReportRepository:
             submitted_by=report.submitted_by,
             submitted_by_name=report.submitted_by_name,
             created_at=report.created_at,
+            period=report.period,
         )
         self._session.add(row)
         await self._session.flush()

@@ -38,7 +38,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0007"
+    assert await current_async(database_url) == head() == "0008"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:

@@ -1,0 +1,144 @@
+"""Recurring deadlines (every week, month, quarter): one deadline per period, with its window."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.plan import Every
+from bot.domain.progress import tasks_due
+from bot.plan import PlanError, check_plan, load_plan
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+FIXTURE = Path(__file__).parent / "fixtures" / "periodic.yaml"
+PERIODIC = FIXTURE.read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, text: str = PERIODIC) -> Path:
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_weekly_deadline_is_one_deadline_per_week_covering_the_7_days_before(
+    tmp_path: Path,
+) -> None:
+    plan = load_plan(write(tmp_path))
+
+    weeks = plan.periods_of("bao-cao-tuan")
+    # `first` and `last` bound the dues: Monday 16/11 (the figures of week 46) to 07/12.
+    assert [d.id for d in weeks] == [
+        "bao-cao-tuan@2026-W46", "bao-cao-tuan@2026-W47", "bao-cao-tuan@2026-W48",
+        "bao-cao-tuan@2026-W49",
+    ]
+    assert weeks[-1].due.date() == date(2026, 12, 7)
+    first = weeks[1]
+    # Due Monday 23/11 17:00; its data: Monday 16/11 to Sunday 22/11.
+    assert first.due == datetime(2026, 11, 23, 17, 0, tzinfo=TZ)
+    assert first.period is not None and first.period.every is Every.WEEK
+    assert (first.period.start, first.period.end) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert (first.period.number, first.period.year) == (47, 2026)
+    assert first.title == "Báo cáo tuần 47/2026" and first.units == ("xa-1", "xa-2")
+
+
+def test_a_monthly_deadline_with_the_decree_window_covers_the_15th_to_the_14th(
+    tmp_path: Path,
+) -> None:
+    plan = load_plan(write(tmp_path))
+
+    months = plan.periods_of("bao-cao-thang")
+    assert [d.id for d in months] == [
+        "bao-cao-thang@2026-11", "bao-cao-thang@2026-12", "bao-cao-thang@2027-01",
+    ]
+    november = months[0]
+    assert november.due == datetime(2026, 11, 16, 10, 0, tzinfo=TZ)
+    assert november.period is not None
+    assert (november.period.start, november.period.end) == (date(2026, 10, 15), date(2026, 11, 14))
+    assert november.title == "Báo cáo tháng 11/2026"
+    january = months[-1].period
+    assert january is not None and (january.start, january.end) == (
+        date(2026, 12, 15), date(2027, 1, 14))
+
+
+def test_a_quarterly_deadline_falls_in_the_quarters_last_month(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path))
+
+    [quarter] = plan.periods_of("bao-cao-quy")
+    assert quarter.id == "bao-cao-quy@2026-Q4"
+    assert quarter.due == datetime(2026, 12, 20, 17, 0, tzinfo=TZ)
+    assert quarter.period is not None
+    assert (quarter.period.start, quarter.period.end) == (date(2026, 9, 15), date(2026, 12, 14))
+
+
+def test_a_default_month_or_quarter_window_is_the_previous_calendar_one(tmp_path: Path) -> None:
+    text = PERIODIC.replace("    window: {from_day: 15, to_day: 14}\n", "").replace(
+        "    month: 3\n", "").replace("day: 20", "day: 10")
+    plan = load_plan(write(tmp_path, text))
+
+    december = plan.periods_of("bao-cao-thang")[1].period
+    assert december is not None
+    # Due 16/12: the figures of November, named after it.
+    assert (december.start, december.end, december.label) == (
+        date(2026, 11, 1), date(2026, 11, 30), "2026-11")
+    [quarter] = plan.periods_of("bao-cao-quy")
+    assert quarter.due.date() == date(2027, 1, 10) and quarter.period is not None
+    assert (quarter.period.start, quarter.period.end, quarter.period.label) == (
+        date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
+
+
+def test_tasks_naming_the_rule_are_due_in_every_period(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path))
+
+    for week in plan.periods_of("bao-cao-tuan"):
+        assert [t.id for t in tasks_due(plan, week, "xa-1")] == ["tuan"]
+        assert [t.id for t in tasks_due(plan, week, "xa-2")] == ["tuan"]
+    for month in plan.periods_of("bao-cao-thang"):
+        assert [t.id for t in tasks_due(plan, month, "xa-2")] == ["thang"]
+
+
+def test_shipped_plans_have_no_recurring_deadline_and_load_as_before() -> None:
+    for path in sorted((Path(__file__).parents[2] / "plans").glob("*.yaml")):
+        plan = load_plan(path)
+        assert all(d.period is None and d.rule == d.id for d in plan.deadlines), path
+        assert plan.deadline_rules == tuple(d.id for d in plan.deadlines), path
+
+
+def test_a_recurring_rule_with_no_period_in_the_campaign_is_a_warning(tmp_path: Path) -> None:
+    text = PERIODIC.replace("    first: 2026-11-16\n    last: 2026-12-07\n",
+                            "    first: 2027-03-01\n")
+    plan, warnings = check_plan(write(tmp_path, text))
+
+    assert plan.periods_of("bao-cao-tuan") == ()
+    [warning] = [w for w in warnings if "bao-cao-tuan" in w.message]
+    assert "không có kỳ nào" in warning.message and warning.line is not None
+    _, clean = check_plan(write(tmp_path))
+    assert not [w for w in clean if "kỳ" in w.message]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("    weekday: 1\n", "", "cần weekday"),
+        ("    day: 16\n", "", "cần day"),
+        ("    every: week\n", "    every: week\n    due: 2026-11-23\n", "không ghi due"),
+        ("    every: week\n    weekday: 1\n", "    weekday: 1\n", "thêm every"),
+        ("    weekday: 1\n", "    weekday: 1\n    window: {from_day: 1, to_day: 7}\n",
+         "không dùng cho hạn hằng tuần"),
+        ("    weekday: 1\n", "    weekday: 8\n", "nhỏ hơn hoặc bằng 7"),
+        ('    time: "10:00"\n', '    time: "10h"\n', "ghi dạng 17:00"),
+        ('    time: "10:00"\n', '    time: "25:00"\n', "ghi dạng 17:00"),
+        ("    every: quarter\n", "    every: fortnight\n", "fortnight"),
+    ],
+)
+def test_a_bad_recurrence_is_told_politely_in_vietnamese(
+    tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    assert old in PERIODIC
+    with pytest.raises(PlanError) as caught:
+        load_plan(write(tmp_path, PERIODIC.replace(old, new, 1)))
+    messages = [issue.message for issue in caught.value.issues]
+    assert any(words in message for message in messages), messages

@@ -1,0 +1,98 @@
+"""A recurring deadline in storage: each period's status and nudges count its own reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.domain.address import Address
+from bot.plan import load_plan
+from bot.services.outbox import OutboxService, render_message
+from bot.services.reminders import ReminderService
+from bot.services.schedule import ReminderPolicy
+from bot.services.summary import SummaryService
+from tests.storage.test_levels_campaign import plain_html
+from tests.summary_support import Seed
+from tests.support import plain
+
+PLAN = load_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml")
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ADMIN, HEAD = Address("telegram", "900001"), Address("telegram", "900002")
+
+
+async def _campaign(uow_factory) -> ReminderService:
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(PLAN, PLAN.start)
+        await uow.commit()
+    seed = Seed(PLAN.id)
+    seed.seat("xa-1", PLAN.start, 700001).seat("xa-2", PLAN.start, 700002)
+    # Commune 1 has done week 47 already; commune 2 only week 46 (a day late).
+    seed.report("xa-1", "tuan", datetime(2026, 11, 21, 10, tzinfo=TZ), period="2026-W47")
+    seed.report("xa-2", "tuan", datetime(2026, 11, 17, 10, tzinfo=TZ), period="2026-W46")
+    await seed.store(uow_factory)
+    policy = ReminderPolicy(PLAN.timezone)
+    return ReminderService(
+        PLAN, uow_factory, None, policy, OutboxService(PLAN, uow_factory, None, policy, [ADMIN]),
+        [ADMIN], [HEAD],
+    )
+
+
+async def test_nudges_of_a_week_follow_that_weeks_reports_only(uow_factory):
+    reminders = await _campaign(uow_factory)
+
+    # Monday 23/11 08:00: the nudge of the day week 47 is due (17:00).
+    planned = await reminders.preview(datetime(2026, 11, 23, 8, tzinfo=TZ))
+
+    nudged = {p.message.recipient_unit_id for p in planned
+              if p.message.key.startswith("deadline:bao-cao-tuan@2026-W47:unit:")}
+    assert nudged == {"xa-2"}
+    # Week 46: commune 2's report counts there (late), commune 1's week-47 one does not.
+    async with uow_factory() as uow:
+        week46 = next(d for d in PLAN.deadlines if d.id == "bao-cao-tuan@2026-W46")
+        rows = await uow.progress.deadline_status(
+            PLAN.id, week46, datetime(2026, 11, 23, tzinfo=TZ))
+    assert {row.unit_id: row.state.value for row in rows} == {"xa-1": "missing", "xa-2": "late"}
+
+
+async def test_the_digest_counts_the_current_week_only(uow_factory):
+    reminders = await _campaign(uow_factory)
+
+    planned = await reminders.preview(datetime(2026, 11, 23, 17, tzinfo=TZ))
+
+    digest = next(p.message for p in planned if p.message.kind == "digest")
+    text = plain_html(render_message(digest.text_key, "vi", digest.payload))
+    assert plain("reminders.digest_report", due="23/11/2026 17:00", met=1, total=2) in text
+    # Week 46 (past) and week 48 (ahead) are not listed beside it.
+    assert "16/11/2026 17:00" not in text and "30/11/2026 17:00" not in text
+
+
+async def test_a_weekly_consolidation_is_met_by_that_weeks_issue_only(uow_factory, tmp_path):
+    text = (Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml").read_text(
+        encoding="utf-8") + """\
+  - id: tong-hop-tuan
+    title: Văn phòng tổng hợp tuần
+    kind: consolidation
+    units: [van-phong]
+    every: week
+    weekday: 2
+    first: 2026-11-16
+    last: 2026-12-07
+"""
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = load_plan(path)
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(plan, plan.start)
+        await uow.commit()
+    summary = SummaryService(plan, uow_factory)
+    # The first week's (due Tuesday 17/11, figures 10–16/11) issued that morning; nothing for
+    # the second: last week's issue must not meet it.
+    await summary.issue_consolidated("van-phong", datetime(2026, 11, 17, 9, tzinfo=TZ), ADMIN)
+    now = datetime(2026, 11, 26, tzinfo=TZ)
+    weeks = plan.periods_of("tong-hop-tuan")
+    async with uow_factory() as uow:
+        states = [(await uow.progress.deadline_status(plan.id, week, now))[0].state.value
+                  for week in weeks[:2]]
+    assert [week.id for week in weeks[:2]] == ["tong-hop-tuan@2026-W47", "tong-hop-tuan@2026-W48"]
+    assert states == ["on_time", "missing"]
