@@ -145,7 +145,9 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
     from bot.app import Runtime
 
     settings = load_configured_settings()
-    plan = _load_plan(args.file or settings.plan_file, args.event_date or settings.plan_event_date)
+    plan, warnings = _load_plan_warned(args.file or settings.plan_file,
+                                       args.event_date or settings.plan_event_date)
+    _report_warnings(warnings, strict=False)
 
     async def load() -> Any:
         async with Runtime.open(settings, plan) as runtime:
@@ -195,9 +197,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(cli_t("cli.sandbox_instead"), file=sys.stderr)
         return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
                                               screenshot=None))
-    plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
-    # Said once the bot is up, so that a startup error stays the one line it is.
-    return run_bot(settings, plan, lambda: warn_if_past(plan))
+    file = settings.plan_file
+    plan, warnings = _load_plan_warned(file, args.event_date or settings.plan_event_date)
+
+    def on_started() -> None:
+        # Said once the bot is up, so that a startup error stays the one line it is.
+        warn_if_past(plan)
+        if warnings:  # one line: the details are for `plan check`, not every start
+            print(cli_t("cli.plan_has_warnings", count=len(warnings), file=str(file)),
+                  file=sys.stderr)
+
+    return run_bot(settings, plan, on_started)
 
 
 def warn_if_past(plan: Any, now: datetime | None = None) -> None:

@@ -83,8 +83,10 @@ def test_an_unreachable_database_is_one_line_and_exit_2(capsys, monkeypatch):
 
 
 def test_plan_load_twice_changes_nothing_the_second_time(capsys):
-    code, out, _ = run(capsys, "plan", "load", "--json")
+    code, out, err = run(capsys, "plan", "load", "--json")
     assert code == 0 and json.loads(out)["changed"] is True
+    # It loads, and says what `plan check` would warn about (stdout stays JSON).
+    assert err.count("cảnh báo:") == 6 and "chủ trì" in err
     code, out, _ = run(capsys, "plan", "load", "--json")
     assert code == 0 and json.loads(out)["changed"] is False
 

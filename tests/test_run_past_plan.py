@@ -48,3 +48,6 @@ async def test_run_on_the_ended_shipped_plan_says_so_in_one_paragraph(tmp_path, 
 async def test_a_rehearsal_date_ahead_runs_without_the_warning(tmp_path, monkeypatch):
     stderr = await _stderr_once_up(tmp_path, monkeypatch, "2099-11-25")
     assert "đã kết thúc" not in stderr and "Hạn cử đầu mối" not in stderr
+    # The plan's warnings (Kon Tum: leads that name no focal point) in one line, not six.
+    [line] = [line for line in stderr.splitlines() if "daumoi plan check" in line]
+    assert "6 cảnh báo" in line and "plans/kontum-2023.yaml" in line
