@@ -111,6 +111,9 @@ def settings(fake_api: FakeBotApi, database_url: str) -> Settings:
         database_url=database_url,
         admin_ids=frozenset({ADMIN_ID}),
         head_ids=frozenset({HEAD_ID}),
+        # Scheduled work runs when a test ticks (`bot.runtime.tick()`), never on its own in the
+        # middle of a conversation the test is checking.
+        reminder_tick_seconds=3600,
     )
 
 

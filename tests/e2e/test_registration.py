@@ -318,6 +318,11 @@ async def test_an_unfinished_registration_waits_until_the_focal_point_deadline(
     await lan.reply()
     await lan.say("1")
     clock.advance(timedelta(hours=25))
+    # A day untouched: the one reminder of the unfinished registration (sent by the tick).
+    await bot.runtime.tick()
+    reminder = await lan.reply()
+    assert reminder.text.startswith(plain("drafts.registration_reminder", unit="Báo Kon Tum",
+                                          where=plain("drafts.where_name"), due="")[:30])
     # Back a day later: told where they were; the name typed is not taken without a word.
     reply = await lan.say("Nguyễn Thị Lan")
     assert reply.text == plain("drafts.registration_pending", unit="Báo Kon Tum",
