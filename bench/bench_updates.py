@@ -85,17 +85,9 @@ async def fresh_database(url: str | None, folder: Path) -> str:
     if url is None or url.startswith("sqlite"):
         path = folder / f"bench-{time.monotonic_ns()}.sqlite3"
         return f"sqlite+aiosqlite:///{path}"
-    from sqlalchemy import text
+    from storage.db import empty_public_schema
 
-    from storage.db import create_engine
-
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await empty_public_schema(url)
     return url
 
 

@@ -62,6 +62,18 @@ def describe_url(url: URL | str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+async def empty_public_schema(url: str) -> None:
+    """Drop and recreate PostgreSQL's public schema (tests and benchmarks only: the callers
+    check that the database's name says so)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine for the URL; for a SQLite file, its folder is created if missing."""
     parsed = parse_url(url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +67,25 @@ def help_text(role: object, locale: str = "vi", *, private: bool = True) -> str:
 
     key, values = help_values(role, private=private)  # type: ignore[arg-type]
     return plain(key, locale, **values)
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(settings: Any, plan: Any, clock: Any) -> AsyncIterator[Any]:
+    """Database and services for `plan`, loaded; the catalogue's plan words reset after."""
+    from bot.app import Runtime
+    from bot.texts import use_vocabulary
+
+    async with Runtime.open(settings, plan, clock) as opened:
+        await opened.load_plan()
+        yield opened
+    use_vocabulary()  # the next runtime says its own plan's words
+
+
+def broadcast_row(key: str, chat: int, n: int, now: Any) -> Any:
+    """Queued broadcast line number `n` to a Telegram chat, due now (outbox tests)."""
+    from bot.domain.records import OutboxMessage
+
+    return OutboxMessage(
+        key=key, kind="broadcast", address=Address("telegram", str(chat)),
+        text_key="reminders.unit_line", payload={"n": n, "unit": "x"}, locale="vi",
+        due_at=now, created_at=now)

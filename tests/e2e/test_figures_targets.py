@@ -11,12 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import Runtime
 from bot.plan import load_plan
 from bot.services.clock import FixedClock
-from bot.texts import use_vocabulary
 from tests.e2e.test_summary import ask, first_line, seat
-from tests.support import Person, plain
+from tests.support import Person, open_runtime, plain
 
 PLAN = load_plan(Path(__file__).resolve().parents[1] / "plan/fixtures/figures.yaml")
 NOW = datetime(2026, 11, 20, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -31,10 +29,8 @@ def clock():
 @pytest.fixture
 async def runtime(settings, clock):
     """Database and services for the Ban Chỉ đạo plan."""
-    async with Runtime.open(settings, PLAN, clock) as opened:
-        await opened.load_plan()
+    async with open_runtime(settings, PLAN, clock) as opened:
         yield opened
-    use_vocabulary()  # the next runtime says its own plan's words
 
 
 def texts(api, person):

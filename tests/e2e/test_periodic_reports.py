@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import Runtime
 from bot.plan import load_plan
 from bot.presenters.summary import summary_lines, unit_status_lines
 from bot.services.clock import FixedClock
-from bot.texts import use_vocabulary
 from tests.e2e.test_summary import seat
-from tests.support import Person, plain
+from tests.support import Person, open_runtime, plain
 
 PLAN = load_plan(Path(__file__).resolve().parents[1] / "plan/fixtures/periodic.yaml")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,10 +32,8 @@ def clock():
 @pytest.fixture
 async def runtime(settings, clock):
     """Database and services for the periodic plan."""
-    async with Runtime.open(settings, PLAN, clock) as opened:
-        await opened.load_plan()
+    async with open_runtime(settings, PLAN, clock) as opened:
         yield opened
-    use_vocabulary()
 
 
 async def report_week(person: Person) -> str:

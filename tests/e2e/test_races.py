@@ -81,19 +81,25 @@ async def _reports_by(runtime, actor: Actor) -> list:
             if report.submitted_by == actor.user]
 
 
-async def test_a_focal_point_replaced_mid_report_is_refused_politely_and_nothing_is_stored(
-        runtime):
+async def _mid_report_then_new_card(runtime, old, new) -> None:
+    """`old` registered and at a report's preview; `new` at the card of a handover invite."""
     services = runtime.services
-    old, new = _actor(4), _actor(5)
     [first] = await services.registration.issue_invites(
         [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
     await _to_card(runtime, old, first.code, "old")
     await services.dialogue.answer(old, Answer(text="1"), services.clock.now(), "old:save")
     await _mid_report(runtime, old, "old")
-    # While the old focal point looks at the preview, the secretariat hands the seat over.
     [second] = await services.registration.issue_invites(
         [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
     await _to_card(runtime, new, second.code, "new")
+
+
+async def test_a_focal_point_replaced_mid_report_is_refused_politely_and_nothing_is_stored(
+        runtime):
+    services = runtime.services
+    old, new = _actor(4), _actor(5)
+    # While the old focal point looks at the preview, the secretariat hands the seat over.
+    await _mid_report_then_new_card(runtime, old, new)
     saved = await services.dialogue.answer(new, Answer(text="1"), services.clock.now(), "new:save")
     assert saved.replies[0].key == "registration.saved"
     outcome = await services.dialogue.answer(old, Answer(text="1"), services.clock.now(),
@@ -106,14 +112,7 @@ async def test_a_focal_point_replaced_mid_report_is_refused_politely_and_nothing
 async def test_a_handover_at_the_moment_of_confirming_never_stores_a_report_after_it(runtime):
     services = runtime.services
     old, new = _actor(6), _actor(7)
-    [first] = await services.registration.issue_invites(
-        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
-    await _to_card(runtime, old, first.code, "old")
-    await services.dialogue.answer(old, Answer(text="1"), services.clock.now(), "old:save")
-    await _mid_report(runtime, old, "old")
-    [second] = await services.registration.issue_invites(
-        [UNIT], FocalPointRole.FOCAL_POINT, services.clock.now())
-    await _to_card(runtime, new, second.code, "new")
+    await _mid_report_then_new_card(runtime, old, new)
     now = services.clock.now()
     # The new focal point saves and the old one confirms at the same moment, in two sessions.
     confirmed, handed_over = await asyncio.gather(

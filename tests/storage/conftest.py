@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, empty_public_schema
 from storage.migrate import upgrade_async
 from storage.uow import SqlUnitOfWorkFactory, make_uow_factory
 
@@ -50,13 +49,7 @@ def _refuse_unless_test_database(url: str) -> None:
 
 async def _reset_postgres(url: str) -> None:
     _refuse_unless_test_database(url)
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await empty_public_schema(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -153,20 +153,28 @@ async def test_a_read_only_unit_of_work_reads_while_a_writer_holds_the_lock(tmp_
         await engine.dispose()
 
 
+class _Trips:
+    count = 0
+
+
+def _count_trips(raw) -> _Trips:
+    """Count the requests to aiosqlite's thread made through `raw` from now on."""
+    trips, trip = _Trips(), raw._execute
+
+    async def counting_trip(*args, **kwargs):
+        trips.count += 1
+        return await trip(*args, **kwargs)
+
+    raw._execute = counting_trip
+    return trips
+
+
 async def test_a_sqlite_write_transaction_takes_one_trip_to_the_driver_thread_in_all(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.sqlite3'}")
     try:
         async with engine.connect() as connection:
             raw = (await connection.get_raw_connection()).driver_connection
-            trips = 0
-            trip = raw._execute
-
-            async def counting_trip(*args, **kwargs):
-                nonlocal trips
-                trips += 1
-                return await trip(*args, **kwargs)
-
-            raw._execute = counting_trip
+            trips = _count_trips(raw)
             # BEGIN IMMEDIATE goes with the first statement; once the write lock is held,
             # nothing can wait for a lock, so the rest runs without a trip.
             await connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
@@ -180,7 +188,7 @@ async def test_a_sqlite_write_transaction_takes_one_trip_to_the_driver_thread_in
             del raw._execute
     finally:
         await engine.dispose()
-    assert trips == 1  # not four per statement (cursor, execute, fetch, close)
+    assert trips.count == 1  # not four per statement (cursor, execute, fetch, close)
     assert inserted.rowcount == 2
     assert [tuple(row) for row in rows] == [(1, "a"), (2, "b")]
     assert changed.rowcount == 2
@@ -193,18 +201,10 @@ async def test_a_sqlite_transaction_begins_with_its_first_statement_in_the_same_
     await upgrade_async(url)
     engine = create_engine(url)
     factory = make_uow_factory(engine)
-    trips = 0
     try:
         async with factory(read_only=True) as uow:
             raw = (await uow.session.connection()).sync_connection.connection.driver_connection
-            trip = raw._execute
-
-            async def counting_trip(*args, **kwargs):
-                nonlocal trips
-                trips += 1
-                return await trip(*args, **kwargs)
-
-            raw._execute = counting_trip
+            trips = _count_trips(raw)
             assert raw.in_transaction is False  # nothing sent yet
             assert await uow.focal_points.version() == 0
             assert raw.in_transaction is True
@@ -213,7 +213,7 @@ async def test_a_sqlite_transaction_begins_with_its_first_statement_in_the_same_
             pass
     finally:
         await engine.dispose()
-    assert trips == 2  # BEGIN with the SELECT, then the ROLLBACK
+    assert trips.count == 2  # BEGIN with the SELECT, then the ROLLBACK
 
 
 async def test_a_bookkeeping_write_waits_for_a_writer_instead_of_failing(tmp_path):

@@ -14,13 +14,14 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.domain.address import Address
-from bot.domain.records import OutboxMessage, OutboxStatus
+from bot.domain.records import OutboxStatus
 from bot.plan import load_plan
 from bot.services.clock import FixedClock
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.schedule import ReminderPolicy
 from tests.conftest import KONTUM
 from tests.reminders.conftest import at
+from tests.support import broadcast_row
 
 LEASE = timedelta(minutes=2)
 ROWS = 40
@@ -72,10 +73,7 @@ def _service(uow_factory, clock, notifier, batch: int = ROWS) -> OutboxService:
 async def _queue(uow_factory, clock, rows: int = ROWS) -> None:
     async with uow_factory() as uow:
         for n in range(rows):
-            await uow.outbox.enqueue(OutboxMessage(
-                key=f"batch:{n}", kind="broadcast", address=Address("telegram", str(500 + n)),
-                text_key="reminders.unit_line", payload={"n": n, "unit": "x"}, locale="vi",
-                due_at=clock.now(), created_at=clock.now()))
+            await uow.outbox.enqueue(broadcast_row(f"batch:{n}", 500 + n, n, clock.now()))
         await uow.commit()
 
 

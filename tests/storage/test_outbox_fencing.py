@@ -23,6 +23,7 @@ from storage.db import create_engine
 from storage.uow import make_uow_factory
 from tests.conftest import KONTUM
 from tests.reminders.conftest import at
+from tests.support import broadcast_row
 
 LEASE = timedelta(minutes=2)
 MESSAGES = 8
@@ -72,10 +73,7 @@ async def test_two_dispatchers_never_send_a_message_twice(uow_factory, migrated_
     clock = FixedClock(at(20, 11, 10))
     async with uow_factory() as uow:
         for n in range(MESSAGES):
-            await uow.outbox.enqueue(OutboxMessage(
-                key=f"flood:{n}", kind="broadcast", address=Address("telegram", str(100 + n)),
-                text_key="reminders.unit_line", payload={"n": n, "unit": "x"}, locale="vi",
-                due_at=clock.now(), created_at=clock.now()))
+            await uow.outbox.enqueue(broadcast_row(f"flood:{n}", 100 + n, n, clock.now()))
         await uow.commit()
     ledger = {"attempts": Counter(), "delivered": Counter(), "by": {n: [] for n in
                                                                    range(MESSAGES)}}
