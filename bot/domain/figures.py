@@ -54,23 +54,34 @@ def from_stored(kind: MetricKind, stored: int) -> Decimal:
 class Target:
     """A metric's target (chỉ tiêu): for the whole plan, for each unit, or for named units.
 
-    ``each`` applies to every unit that reports the metric unless ``units`` names it; groups
-    of units may later add their own mapping beside ``units``. Values are in the metric's own
-    terms (5,5 km, 80 %, 2.000.000 đồng), not stored steps.
+    ``each`` applies to every unit that reports the metric unless ``units`` names it or a
+    group of ``groups`` holds it; ``units`` wins over ``groups``, which win over ``each``.
+    ``groups`` keeps what the plan wrote (group id → target), ``group_units`` what it means for
+    each member. Values are in the metric's own terms (5,5 km, 80 %, 2.000.000 đồng), not
+    stored steps.
     """
 
     total: Decimal | None = None
     each: Decimal | None = None
     units: Mapping[str, Decimal] = field(default_factory=dict)
+    groups: Mapping[str, Decimal] = field(default_factory=dict)
+    group_units: Mapping[str, Decimal] = field(default_factory=dict)
 
     def for_unit(self, unit_id: str) -> Decimal | None:
         """The target one unit is measured against, if it has one."""
-        return self.units.get(unit_id, self.each)
+        if unit_id in self.units:
+            return self.units[unit_id]
+        return self.group_units.get(unit_id, self.each)
+
+    @property
+    def targeted_units(self) -> tuple[str, ...]:
+        """The units with a target of their own, named or through a group."""
+        return tuple(dict.fromkeys((*self.units, *self.group_units)))
 
     @property
     def per_unit(self) -> bool:
         """Whether units are measured one by one (else only the plan's total is)."""
-        return self.each is not None or bool(self.units)
+        return self.each is not None or bool(self.units) or bool(self.group_units)
 
 
 def achieved(result: Decimal, target: Decimal) -> int | None:

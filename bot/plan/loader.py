@@ -7,9 +7,10 @@ import re
 import types
 import typing
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -763,7 +764,7 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
             cooperating=cooperating,
             phases=tuple(task.phases) or all_phases,
             text=task.text,
-            metrics=tuple(_metric(m, targets) for m in task.metrics),
+            metrics=tuple(_metric(m, targets, members, known_units) for m in task.metrics),
             section=task.section,
             deadline=task.deadline,
             attachments_required=task.attachments == "required",
@@ -778,8 +779,10 @@ def _build(spec: PlanFile, event_date: date | None) -> Plan:
         return at(expression, default) if expression else None
 
     known_units = set(every)
+    members = {group.id: group.members for group in groups}
     targets = {
-        spec_target.metric: _target(spec_target, known_units) for spec_target in spec.targets
+        spec_target.metric: _target(spec_target, members, known_units)
+        for spec_target in spec.targets
     }
 
     start, end = at(spec.start, START_OF_DAY), at(spec.end, END_OF_DAY)
@@ -891,21 +894,31 @@ def _kind(value: str) -> MetricKind:
         return MetricKind.COUNT
 
 
-def _target(spec: TargetSpec, known_units: set[str]) -> Target:
-    # A unit the plan does not list is left out (plan check names it, with a suggestion).
+def _target(spec: TargetSpec, members: Mapping[str, tuple[str, ...]],
+            known_units: set[str]) -> Target:
+    """The target as the domain reads it: each group's figure given to every member."""
+    # A unit or group the plan does not list is left out (plan check names it).
+    group_units: dict[str, Decimal] = {}
+    for group_id, value in spec.groups.items():
+        for unit_id in members.get(group_id, ()):
+            # A unit in two listed groups keeps the first one's (plan check warns).
+            group_units.setdefault(unit_id, value)
     return Target(
         total=spec.total,
         each=spec.each,
         units={unit: value for unit, value in spec.units.items() if unit in known_units},
+        groups={group: value for group, value in spec.groups.items() if group in members},
+        group_units=group_units,
     )
 
 
-def _metric(spec: MetricSpec, targets: dict[str, Target]) -> Metric:
+def _metric(spec: MetricSpec, targets: dict[str, Target],
+            members: Mapping[str, tuple[str, ...]], known_units: set[str]) -> Metric:
     target = targets.get(spec.id)
     if spec.target is not None:
         inline = spec.target if isinstance(spec.target, TargetSpec) else TargetSpec(
             total=spec.target)
-        target = Target(total=inline.total, each=inline.each, units=dict(inline.units))
+        target = _target(inline, members, known_units)
     return Metric(id=spec.id, label=spec.label, kind=_kind(spec.kind), unit=spec.unit or "",
                   target=target)
 
@@ -969,7 +982,7 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
     reporters: dict[str, set[str]] = {}
     for task in plan.tasks:
         for metric in task.metrics:
-            reporters.setdefault(metric.id, set()).update((task.lead, *task.cooperating))
+            reporters.setdefault(metric.id, set()).update((*task.lead_units, *task.cooperating))
     kinds = [kind.value for kind in MetricKind]
     for path, metric in _metric_items(data):
         kind = metric.get("kind")
@@ -978,7 +991,7 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
                     suffix=out.did_you_mean(kind.strip().lower(), kinds))
         target = metric.get("target")
         if isinstance(target, dict):
-            _warn_target_units(target, (*path, "target"), unit_ids, out,
+            _warn_target_units(target, (*path, "target"), plan, out,
                                reporters.get(str(metric.get("id")), set()))
     for index, item in _items(data, "targets"):
         metric_id = item.get("metric")
@@ -986,25 +999,48 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
         if isinstance(metric_id, str) and metric_id not in metric_ids:
             out.add((*path, "metric"), "warn_target_unasked", id=metric_id,
                     suffix=out.did_you_mean(metric_id, metric_ids))
-        _warn_target_units(item, path, unit_ids, out, reporters.get(str(metric_id), set()))
+        _warn_target_units(item, path, plan, out, reporters.get(str(metric_id), set()))
     if not plan.vocabulary.report_symbol and not _filing_symbol(plan):
         out.add(("report_symbol",), "warn_no_symbol", line=1)
 
 
 def _warn_target_units(
-    target: dict[str, Any], path: FieldPath, unit_ids: list[str], out: _Collector,
-    reporters: set[str],
+    target: dict[str, Any], path: FieldPath, plan: Plan, out: _Collector, reporters: set[str],
 ) -> None:
+    unit_ids = [unit.id for unit in plan.units]
     units = target.get("units")
-    if not isinstance(units, dict):
-        return
-    for unit in units:
+    for unit in units if isinstance(units, dict) else ():
         if isinstance(unit, str) and unit not in unit_ids:
             out.add((*path, "units", unit), "warn_target_unknown_unit", id=unit,
                     suffix=out.did_you_mean(unit, unit_ids))
         elif isinstance(unit, str) and reporters and unit not in reporters:
             # It would read 0 of its target for ever: no task of its asks for this figure.
             out.add((*path, "units", unit), "warn_target_unit_not_reporting", id=unit)
+    groups = target.get("groups")
+    members = {group.id: group.members for group in plan.groups}
+    first_group: dict[str, str] = {}
+    for group_id in groups if isinstance(groups, dict) else ():
+        if not isinstance(group_id, str):
+            continue
+        group_path = (*path, "groups", group_id)
+        if group_id not in members:
+            out.add(group_path, "warn_target_unknown_group", id=group_id,
+                    suffix=out.did_you_mean(group_id, list(members)))
+            continue
+        silent = [unit for unit in members[group_id] if reporters and unit not in reporters]
+        if silent:
+            out.add(group_path, "warn_target_group_not_reporting", id=group_id,
+                    count=len(silent), units=", ".join(silent[:5])
+                    + (f" (+{len(silent) - 5})" if len(silent) > 5 else ""))
+        overlaps: dict[str, list[str]] = {}
+        for unit in members[group_id]:
+            other = first_group.setdefault(unit, group_id)
+            if other != group_id and groups[other] != groups[group_id]:
+                overlaps.setdefault(other, []).append(unit)
+        for other, shared in overlaps.items():
+            # Only the first group's figure counts for them; say so rather than guess.
+            out.add(group_path, "warn_target_unit_two_groups", id=group_id, first=other,
+                    units=", ".join(shared))
 
 
 def _filing_symbol(plan: Plan) -> str | None:

@@ -156,7 +156,7 @@ Amount = Annotated[Decimal, Field(ge=0, description="A number in the metric's ow
 
 
 class TargetSpec(_Strict):
-    """A metric's target (chỉ tiêu): the plan's total, each unit's, or named units'."""
+    """A metric's target (chỉ tiêu): the plan's total, each unit's, named units' or groups'."""
 
     total: Amount | None = Field(default=None, description="For the plan as a whole.")
     each: Amount | None = Field(
@@ -164,6 +164,10 @@ class TargetSpec(_Strict):
     )
     units: dict[Slug, Amount] = Field(
         default_factory=dict, description="Per unit, by unit id (a table of targets)."
+    )
+    groups: dict[Slug, Amount] = Field(
+        default_factory=dict,
+        description="Per group, by group id: the target of every member (units overrides it).",
     )
 
 

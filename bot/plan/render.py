@@ -123,6 +123,7 @@ def _metric_json(metric: Metric) -> dict[str, Any]:
             "total": _number(target.total),
             "each": _number(target.each),
             "units": {unit: _number(value) for unit, value in target.units.items()},
+            "groups": {group: _number(value) for group, value in target.groups.items()},
         }
     return data
 
@@ -150,6 +151,9 @@ def target_lines(plan: Plan, locale: str = DEFAULT_LOCALE) -> list[str]:
             if target.each is not None:
                 parts.append(t("plan.tl_target_each", locale, value=_amount(metric, target.each,
                                                                             locale)))
+            for group_id, value in target.groups.items():
+                parts.append(t("plan.tl_target_group", locale, group=plan.group(group_id).name,
+                               value=_amount(metric, value, locale)))
             if target.units:
                 parts.append(t("plan.tl_target_units", locale, count=len(target.units)))
             lines.append(t("plan.tl_target", locale, label=metric.label,

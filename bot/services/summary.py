@@ -330,7 +330,7 @@ def target_progress(
     reporters: dict[str, list[str]] = {}
     for task in plan.tasks:
         for metric in task.metrics:
-            for unit_id in (task.lead, *task.cooperating):
+            for unit_id in (*task.lead_units, *task.cooperating):
                 if unit_id not in reporters.setdefault(metric.id, []):
                     reporters[metric.id].append(unit_id)
     order = {unit.id: index for index, unit in enumerate(plan.units)}
@@ -346,7 +346,7 @@ def target_progress(
             result = sum(values, Decimal(0)) / len(values) if values else Decimal(0)
         else:
             result = from_stored(kind, totals.get(metric_id, 0))
-        measured = sorted(set(reporters.get(metric_id, [])) | set(target.units),
+        measured = sorted(set(reporters.get(metric_id, [])) | set(target.targeted_units),
                           key=lambda unit_id: order.get(unit_id, len(order)))
         units = tuple(
             UnitTarget(unit_id, from_stored(kind, figures.get(unit_id, 0)), own)

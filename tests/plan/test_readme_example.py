@@ -20,6 +20,9 @@ def test_the_readme_plan_example_loads(tmp_path):
     assert warnings == []
     assert plan.tasks[0].lead_units == ("xa-1", "xa-2", "xa-3")
     assert [d.units for d in plan.deadlines][1:] == [("huyen-a", "huyen-b"), ("so-noi-vu",)]
+    target = plan.tasks[0].metrics[0].target
+    assert target is not None
+    assert [target.for_unit(u) for u in ("xa-1", "xa-2", "xa-3", "huyen-a")] == [12, 12, 20, None]
     # The periodic example: one deadline per week and per month, with the windows it says.
     path.write_text(periodic, encoding="utf-8")
     plan, warnings = check_plan(path)

@@ -367,7 +367,8 @@ def test_plan_check_lists_the_targets_and_the_json_carries_them(plan):
     metrics = plan_to_json(plan)["tasks"][0]["metrics"]
     assert metrics[0] == {"id": "km-duong", "label": "Số km đường bê tông", "kind": "decimal",
                           "unit": "km", "target": {"total": 10, "each": None,
-                                                   "units": {"xa-a": 6, "xa-b": 4}}}
+                                                   "units": {"xa-a": 6, "xa-b": 4},
+                                                   "groups": {}}}
     assert plan_to_json(plan)["tasks"][0]["attachments"] == "required"
 
 
