@@ -977,7 +977,6 @@ def _check_figures(data: dict[str, Any], out: _Collector) -> None:
 
 def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
     """Warnings about figures and wording: what loads, but is surely not what was meant."""
-    unit_ids = [unit.id for unit in plan.units]
     metric_ids = list(dict.fromkeys(m.id for task in plan.tasks for m in task.metrics))
     reporters: dict[str, set[str]] = {}
     for task in plan.tasks:
