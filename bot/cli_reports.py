@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from bot.cli import EXIT_INVALID, CliError, print_json
@@ -17,7 +18,28 @@ def add_parsers(commands: Any) -> None:
     reports.set_defaults(handler=cmd_reports)
 
 
-def report_json(report: Any, latest: bool) -> dict[str, Any]:
+def figure_json(metric: Any, stored: int | None) -> dict[str, Any]:
+    """A figure as people count it: 5.5 (not the 550 hundredths stored), its kind and unit."""
+    from bot.domain.figures import from_stored
+    from bot.services.reporting import format_metric_figure
+
+    if metric is None:
+        # A metric the plan no longer asks for: its kind is unknown, so is its step.
+        return {"value": stored, "kind": None, "unit": None,
+                "text": format_metric_figure(None, stored) if stored is not None else None}
+    value = None
+    if stored is not None:
+        amount = from_stored(metric.kind, stored)
+        value = int(amount) if amount == amount.to_integral_value() else float(amount)
+    return {
+        "value": value,
+        "kind": metric.kind.value,
+        "unit": metric.unit or None,
+        "text": format_metric_figure(metric, stored) if stored is not None else None,
+    }
+
+
+def report_json(report: Any, latest: bool, metrics: Mapping[str, Any]) -> dict[str, Any]:
     """One stored report version as JSON: figures by metric, attachments with their details."""
     return {
         "reference": report.reference,
@@ -30,7 +52,8 @@ def report_json(report: Any, latest: bool) -> dict[str, Any]:
         "narrative": report.narrative,
         "submitted_by": report.submitted_by_name,
         "submitted_at": report.created_at.isoformat(),
-        "figures": {figure.metric_id: figure.value for figure in report.figures},
+        "figures": {figure.metric_id: figure_json(metrics.get(figure.metric_id), figure.value)
+                    for figure in report.figures},
         "attachments": len(report.attachments),
         "files": [
             {
@@ -66,12 +89,14 @@ def cmd_reports(args: argparse.Namespace) -> int:
     for report in reports:
         key = (report.unit_id, report.task_id)
         newest[key] = max(newest.get(key, 0), report.version)
+    metrics = plan_metrics(plan)
     if args.json:
         print_json({
             "campaign": plan.id,
             "unit": args.unit,
             "reports": [
-                report_json(report, report.version == newest[(report.unit_id, report.task_id)])
+                report_json(report, report.version == newest[(report.unit_id, report.task_id)],
+                            metrics)
                 for report in reports
             ],
         })
@@ -79,7 +104,6 @@ def cmd_reports(args: argparse.Namespace) -> int:
     if not reports:
         print(cli_t("reports.cli_none"))
         return 0
-    metrics = plan_metrics(plan)
     for report in reports:
         figures = ", ".join(
             f"{figure.metric_id}="

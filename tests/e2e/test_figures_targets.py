@@ -79,6 +79,38 @@ async def test_a_commune_reports_decimals_money_and_a_percentage(bot, fake_api, 
     assert "Tiểu ban" not in texts(fake_api, lan)
 
 
+async def test_the_cli_json_gives_figures_as_people_count_them(bot, fake_api, runtime, settings,
+                                                               monkeypatch, capsys):
+    import asyncio
+    import json
+
+    from bot.cli import main
+
+    lan = Person(fake_api, fake_api.add_user("Lan"))
+    await seat(runtime, lan, "xa-a")
+    await lan.say("/baocao 1")
+    for typed in ("hoàn thành", "5,5 km", "92,5%", "2,5 triệu", "12", "Đã làm."):
+        await lan.say(typed)
+    fake_api.send_photo(lan.user, caption="Đoạn đường mới")
+    await lan.reply()
+    await lan.say("xong")
+    await lan.say("gửi")
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("PLAN_FILE", str(Path(__file__).resolve().parents[1]
+                                        / "plan/fixtures/figures.yaml"))
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["reports", "--json"]) == 0
+    [report] = json.loads(capsys.readouterr().out)["reports"]
+    # 5,5 km is stored as 550 hundredths; the JSON says 5.5, with its kind and unit.
+    assert report["figures"] == {
+        "km-duong": {"value": 5.5, "kind": "decimal", "unit": "km", "text": "5,5 km"},
+        "ty-le": {"value": 92.5, "kind": "percent", "unit": None, "text": "92,5 %"},
+        "kinh-phi": {"value": 2_500_000, "kind": "money", "unit": None,
+                     "text": "2.500.000 đồng"},
+        "so-bai": {"value": 12, "kind": "count", "unit": "bài", "text": "12 bài"},
+    }
+
+
 async def test_the_head_reads_results_against_targets(bot, fake_api, runtime, head, clock):
     from tests.summary_support import Seed
 

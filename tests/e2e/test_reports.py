@@ -287,10 +287,14 @@ async def test_the_cli_json_holds_exactly_what_was_confirmed(bot, fake_api, kont
         ("cong-an", kontum_plan.tasks_of("cong-an")[0].id, 1, True),
     ]
     first, second, police_report = data["reports"]
-    assert first["figures"] == {"tin-bai": 12, "phong-su": 1200, "anh": None}
+    count = {"kind": "count", "unit": None}
+    assert first["figures"] == {"tin-bai": {"value": 12, **count, "text": "12"},
+                                "phong-su": {"value": 1200, **count, "text": "1.200"},
+                                "anh": {"value": None, **count, "text": None}}
     assert second["narrative"] == "Bản sửa." and second["attachments"] == 1
     assert [f["caption"] for f in second["files"]] == ["Ảnh hợp lệ"]
-    assert police_report["status"] == "problem" and police_report["figures"] == {
+    assert police_report["status"] == "problem"
+    assert {k: v["value"] for k, v in police_report["figures"].items()} == {
         "tin-xau-phat-hien": 3, "tin-xau-xu-ly": 3}
     assert "MẬT" not in json.dumps(data, ensure_ascii=False)
     assert await main(["reports", "--unit", "cong-an", "--json"]) == 0

@@ -438,3 +438,10 @@ def test_the_sandbox_page_gets_the_plan_s_words_not_placeholders(plan):
                        for w in ("body", "leadership", "head"))
     finally:
         use_vocabulary()
+
+
+def test_a_figure_of_a_metric_the_plan_dropped_keeps_its_stored_number_without_a_kind():
+    from bot.cli_reports import figure_json
+
+    assert figure_json(None, 7) == {"value": 7, "kind": None, "unit": None, "text": "7"}
+    assert figure_json(None, None) == {"value": None, "kind": None, "unit": None, "text": None}
