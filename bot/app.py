@@ -253,7 +253,8 @@ class Runtime:
                                                   settings.retention_months)
             services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
-                                services.preferences)
+                                services.preferences,
+                                frozenset(u.id for u in plan.units if plan.is_parent(u.id)))
             services.menus = menus
             registration.on_erased(menus.mark_changed)
             registration.on_seats_changed(menus.mark_changed)

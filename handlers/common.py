@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.services.access import MEMBERS, STAFF, Role
 from bot.texts import t
-from handlers.menu import commands_for, text_key
+from handlers.menu import commands_for, is_parent_member, text_key
 from handlers.suggest import nearest
 from handlers.turn import Turn
 
@@ -36,10 +36,13 @@ def _help_header(role: Role) -> str:
     return f"common.help_header_{'member' if role in MEMBERS else role.value}"
 
 
-def help_values(role: Role, *, private: bool) -> tuple[str, dict[str, object]]:
-    """The help text's key and values: one line for each command this person may use here."""
-    lines = [{"key": text_key("help", command, role)}
-             for command in commands_for(role, private=private)]
+def help_values(
+    role: Role, *, private: bool, parent: bool = False
+) -> tuple[str, dict[str, object]]:
+    """The help text's key and values: one line for each command this person may use here
+    (`parent`: a member whose unit consolidates its children's reports)."""
+    lines = [{"key": text_key("help", command, role, parent)}
+             for command in commands_for(role, private=private, parent=parent)]
     header = {"key": _help_header(role) if private else "common.help_header_group"}
     return ("common.help_with_hint" if private else "common.help"), {
         "header": header, "commands": lines}
@@ -47,7 +50,9 @@ def help_values(role: Role, *, private: bool) -> tuple[str, dict[str, object]]:
 
 async def help_command(turn: Turn) -> None:
     """List exactly the commands this person may use, here (a private chat or a group)."""
-    key, values = help_values(await turn.role(), private=turn.private)
+    identity = await turn.identity()
+    key, values = help_values(identity.role, private=turn.private,
+                              parent=is_parent_member(identity, turn.services.plan))
     await turn.say(key, **values)
 
 
@@ -60,7 +65,9 @@ async def whoami(turn: Turn) -> None:
 async def unknown_command(turn: Turn) -> None:
     """Answer a command the bot does not have, with the nearest one the person may use."""
     typed = turn.inbound.command or ""
-    names = nearest(f"/{typed}", await turn.role(), turn.locale)
+    identity = await turn.identity()
+    names = nearest(f"/{typed}", identity.role, turn.locale,
+                    parent=is_parent_member(identity, turn.services.plan))
     if not names:
         await turn.say("common.unknown_command")
         return

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.access import MEMBERS, STAFF, Role
+from bot.domain.plan import Plan
+from bot.services.access import MEMBERS, STAFF, Identity, Role, consolidating_unit
 from bot.texts import DEFAULT_LOCALE, catalogue
 
 EVERYONE = frozenset(Role)
@@ -24,6 +25,8 @@ class Command:
     roles: frozenset[Role] = EVERYONE
     private: bool = True  # offered in a one-to-one chat
     group: bool = False  # offered in a group chat
+    # Also offered to a focal point or deputy whose unit others report to (it consolidates).
+    parents: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -45,7 +48,7 @@ PRIVACY = Command("privacy", "baomat")
 FORGET = Command("forget", "xoadulieu", MEMBERS)
 LANG = Command("lang", "ngonngu")
 SUMMARY = Command("summary", "tonghop", STAFF | MEMBERS, group=True)
-EXPORT = Command("export", "xuat", STAFF)
+EXPORT = Command("export", "xuat", STAFF, parents=True)
 TIMELINE = Command("timeline", "lichtrinh", STAFF | MEMBERS, group=True)
 REMIND = Command("remind", "nhacnho", SECRETARIAT, group=True)
 BROADCAST = Command("broadcast", "thongbao", SECRETARIAT)
@@ -62,11 +65,18 @@ MENU: tuple[Command, ...] = (
 )
 
 
-def commands_for(role: Role, *, private: bool) -> tuple[Command, ...]:
-    """The commands a person of `role` may use, in a private chat or in a group, menu order."""
+def is_parent_member(identity: Identity, plan: Plan) -> bool:
+    """Whether a focal point or deputy speaks for a unit that consolidates its children's."""
+    return identity.is_member and consolidating_unit(identity, plan) is not None
+
+
+def commands_for(role: Role, *, private: bool, parent: bool = False) -> tuple[Command, ...]:
+    """The commands a person of `role` may use, in a private chat or in a group, menu order;
+    `parent`: a member whose unit others report to (see `is_parent_member`)."""
     return tuple(
         command for command in MENU
-        if role in command.roles and (command.private if private else command.group)
+        if (role in command.roles or (parent and role in MEMBERS and command.parents))
+        and (command.private if private else command.group)
     )
 
 
@@ -75,9 +85,13 @@ def group_commands() -> tuple[Command, ...]:
     return tuple(command for command in MENU if command.group)
 
 
-def text_key(section: str, command: Command, role: Role) -> str:
+def text_key(section: str, command: Command, role: Role, parent: bool = False) -> str:
     """The catalogue key describing `command` in `section` ("menu", "help") to this role: a
-    variant for members or staff where the command does something different for them."""
+    variant for members, a parent unit's members or staff where the command does something
+    different for them."""
     audience = "member" if role in MEMBERS else "staff" if role in STAFF else "stranger"
+    known = catalogue(DEFAULT_LOCALE)
+    if parent and role in MEMBERS and f"{section}.{command.en}_parent" in known:
+        return f"{section}.{command.en}_parent"
     variant = f"{section}.{command.en}_{audience}"
-    return variant if variant in catalogue(DEFAULT_LOCALE) else f"{section}.{command.en}"
+    return variant if variant in known else f"{section}.{command.en}"

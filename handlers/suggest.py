@@ -29,7 +29,7 @@ def _tolerance(word: str, slash: bool) -> int:
     return 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
 
 
-def nearest(typed: str, role: Role, locale: str) -> list[str]:
+def nearest(typed: str, role: Role, locale: str, *, parent: bool = False) -> list[str]:
     """Up to two command names close to `typed` (no diacritics, any case, spaces ignored)."""
     slash = typed.strip().startswith("/")
     word = fold_text(typed).lstrip("/")
@@ -39,7 +39,7 @@ def nearest(typed: str, role: Role, locale: str) -> list[str]:
         return []
     scored: dict[str, int] = {}
     # Only what /huongdan lists for this person: a suggestion never names a refused command.
-    for command in commands_for(role, private=True):
+    for command in commands_for(role, private=True, parent=parent):
         best = min(distance(word, name) for name in command.names)
         if best <= _tolerance(word, slash) and best < len(word):
             # Suggest the name in the language the person typed in, else in theirs.

@@ -81,7 +81,9 @@ async def export(turn: Turn) -> None:
         await turn.say("summary.export_private_only")
         return
     if wanted is None:
-        await turn.say("summary.export_usage")
+        # A parent's focal point gets no spreadsheet: its usage names only what it may do.
+        usage = "summary.export_usage" if identity.is_staff else "summary.export_usage_parent"
+        await turn.say(usage)
         return
     services, plan, now = turn.services, turn.services.plan, turn.now
     await turn.responder.action("upload_document")

@@ -61,11 +61,13 @@ def tg(ident: object) -> Address:
     return Address("telegram", str(ident))
 
 
-def help_text(role: object, locale: str = "vi", *, private: bool = True) -> str:
-    """What `/huongdan` shows a person of `role` (a `Role`), as Telegram shows it."""
+def help_text(role: object, locale: str = "vi", *, private: bool = True,
+              parent: bool = False) -> str:
+    """What `/huongdan` shows a person of `role` (a `Role`), as Telegram shows it; `parent`:
+    a member whose unit consolidates its children's reports."""
     from handlers.common import help_values
 
-    key, values = help_values(role, private=private)  # type: ignore[arg-type]
+    key, values = help_values(role, private=private, parent=parent)  # type: ignore[arg-type]
     return plain(key, locale, **values)
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from bot.domain.address import Address
 from bot.domain.records import FocalPointRole
-from bot.services.access import Role
+from bot.services.access import MEMBERS, Role
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.preferences import PreferenceService
 
-#: A person's menu: their role and the language they chose (None: their app's language).
-Wanted = tuple[str, str | None]
+#: A person's menu: their role, the language they chose (None: their app's language) and
+#: whether their unit consolidates others' reports (a parent: its menu offers /xuat).
+Wanted = tuple[str, str | None, bool]
 
 
 class MenuService:
@@ -30,8 +31,10 @@ class MenuService:
         head_ids: frozenset[Address],
         uow_factory: UnitOfWorkFactory,
         preferences: PreferenceService,
+        parent_units: frozenset[str] = frozenset(),
     ) -> None:
         self._campaign_id = campaign_id
+        self._parent_units = parent_units
         self._admin_ids = admin_ids
         self._head_ids = head_ids
         self._uow_factory = uow_factory
@@ -62,6 +65,7 @@ class MenuService:
         """Every known person on `channel` by id: the menu they should see now."""
         self._changed = False
         roles: dict[Address, Role] = {}
+        parents: set[Address] = set()
         async with self._uow_factory() as uow:
             self._built_from = await uow.focal_points.version()
             seats = await uow.focal_points.active(self._campaign_id)
@@ -69,10 +73,15 @@ class MenuService:
         for seat in sorted(seats, key=lambda seat: seat.role is FocalPointRole.FOCAL_POINT):
             is_focal = seat.role is FocalPointRole.FOCAL_POINT
             roles[seat.user] = Role.FOCAL_POINT if is_focal else Role.DEPUTY
+            if seat.unit_id in self._parent_units:
+                parents.add(seat.user)
+            else:
+                parents.discard(seat.user)
         roles.update({user: Role.HEAD for user in self._head_ids})
         roles.update({user: Role.SECRETARIAT for user in self._admin_ids})
         return {
-            user.id: (role.value, self._preferences.locale_of(user))
+            user.id: (role.value, self._preferences.locale_of(user),
+                      role in MEMBERS and user in parents)
             for user, role in roles.items() if user.channel == channel
         }
 
@@ -80,7 +89,9 @@ class MenuService:
         """The menus `channel` was last told to show, by person id."""
         async with self._uow_factory() as uow:
             stored: Any = await uow.state.get(f"menus:{channel}")
-        return {ident: (value[0], value[1]) for ident, value in (stored or {}).items()}
+        # Menus recorded before parents had one of their own read as not a parent's.
+        return {ident: (value[0], value[1], bool(value[2]) if len(value) > 2 else False)
+                for ident, value in (stored or {}).items()}
 
     async def record(self, channel: str, menus: dict[str, Wanted]) -> None:
         """Remember what `channel` now shows each person."""

@@ -135,3 +135,80 @@ async def test_a_broadcast_to_a_group_reaches_its_members_only(bot, fake_api, ru
         await uow.commit()
     assert (await ask(secretariat, "/thongbao cac-ban-bau-cu Họp giao ban.", nobody)).text \
         == nobody
+
+
+def _menu(parent: bool, locale: str = "vi") -> list[str]:
+    from bot.services.access import Role
+    from handlers.menu import commands_for
+
+    return [cmd.menu_name(locale) for cmd in commands_for(Role.FOCAL_POINT, private=True,
+                                                           parent=parent)]
+
+
+async def test_a_board_s_menu_and_help_offer_its_export_and_a_commune_s_do_not(
+        bot, fake_api, runtime):
+    from bot.services.access import Role
+    from tests.e2e.test_menus import menu_becomes
+    from tests.support import help_text
+
+    board = Person(fake_api, fake_api.add_user("Hà"))
+    commune = Person(fake_api, fake_api.add_user("Lan"))
+    await seat(runtime, board, BOARD)
+    await seat(runtime, commune, _children()[0])
+    for person in (board, commune):
+        await ask(person, "/start", plain("common.start_member", campaign=PLAN.title,
+                                          secretariat=PLAN.unit(PLAN.secretariat).name,
+                                          name="Nguyễn Văn Bình",
+                                          unit=PLAN.unit(BOARD).name)[:20])
+    assert "xuat" in _menu(True) and "xuat" not in _menu(False)
+    await menu_becomes(fake_api, board.user.id, _menu(True))
+    await menu_becomes(fake_api, board.user.id, _menu(True, "en"), "en")
+    await menu_becomes(fake_api, commune.user.id, _menu(False))
+    entries = fake_api.visible_commands(board.user.id, "vi")
+    assert {"command": "xuat", "description": plain("menu.export_parent")} in entries
+
+    expected = help_text(Role.FOCAL_POINT, parent=True)
+    assert plain("help.export_parent") in expected and plain("help.summary_parent") in expected
+    assert (await ask(board, "/huongdan", expected[:20])).text == expected
+    shown = (await ask(commune, "/huongdan", expected[:20])).text
+    assert shown == help_text(Role.FOCAL_POINT) and "/xuat" not in shown
+    # Asked without a format, the board is told only what it may do: no spreadsheet.
+    usage = plain("summary.export_usage_parent")
+    assert (await ask(board, "/xuat", usage[:20])).text == usage and "xlsx" not in usage
+    # A mistyped /xuat is answered with /xuat for the board, which may use it.
+    suggested = await ask(board, "/xuatt", plain("drafts.unknown_command_suggest",
+                                                 typed="/xuatt", commands="/xuat")[:15])
+    assert "/xuat" in suggested.text
+
+
+async def test_on_zalo_a_board_s_help_names_its_export(database_url, clock):
+    from bot.app import Runtime, running_bot
+    from bot.domain.address import Address
+    from bot.domain.records import FocalPoint, FocalPointRole
+    from bot.fakezalo import FakeZaloApi
+    from bot.services.access import Role
+    from tests.e2e.test_zalo import TOKEN, zalo_settings
+    from tests.support import help_text
+
+    async with FakeZaloApi(token=TOKEN) as zalo:
+        settings = zalo_settings(zalo, database_url)
+        async with Runtime.open(settings, PLAN, clock) as runtime:
+            await runtime.load_plan()
+            board, commune = zalo.add_user("Hà"), zalo.add_user("Lan")
+            now = clock.now()
+            async with runtime.uow_factory() as uow:
+                for user, unit in ((board, BOARD), (commune, _children()[0])):
+                    address = Address("zalo", str(user.id))
+                    await uow.focal_points.add(FocalPoint(
+                        PLAN.id, unit, FocalPointRole.FOCAL_POINT, address, address,
+                        "Nguyễn Văn Bình", "Chuyên viên", "+84912345678", "vi", now, now))
+                await uow.commit()
+            async with running_bot(runtime):
+                zalo.send_text(board, "huongdan")  # Zalo has no menu: /huongdan is it
+                message = await zalo.wait_for_message(board.id)
+                assert message.text == help_text(Role.FOCAL_POINT, parent=True)
+                assert "/xuat docx" in message.text and "/xuat phathanh" in message.text
+                zalo.send_text(commune, "/huongdan")
+                message = await zalo.wait_for_message(commune.id)
+                assert message.text == help_text(Role.FOCAL_POINT)
+                assert "/xuat" not in message.text

@@ -32,20 +32,22 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-def _entries(commands: tuple[Command, ...], locale: str, role: Role) -> list[BotCommand]:
-    return [BotCommand(cmd.menu_name(locale), t(text_key("menu", cmd, role), locale))
+def _entries(commands: tuple[Command, ...], locale: str, role: Role,
+             parent: bool = False) -> list[BotCommand]:
+    return [BotCommand(cmd.menu_name(locale), t(text_key("menu", cmd, role, parent), locale))
             for cmd in commands]
 
 
 def menu_commands(
-    locale: str, role: Role | None = None, *, group: bool = False
+    locale: str, role: Role | None = None, *, group: bool = False, parent: bool = False
 ) -> list[BotCommand]:
-    """The menu entries for a role (None: every command) in one language."""
+    """The menu entries for a role (None: every command) in one language; `parent`: a
+    member whose unit consolidates its children's reports."""
     if group:
         return _entries(group_commands(), locale, Role.STRANGER)
     if role is None:
         return _entries(MENU, locale, Role.STRANGER)
-    return _entries(commands_for(role, private=True), locale, role)
+    return _entries(commands_for(role, private=True, parent=parent), locale, role, parent)
 
 
 async def set_command_menus(bot: Bot, default_locale: str = "vi") -> None:
@@ -106,13 +108,14 @@ class TelegramMenus:
             self._published = published
 
     async def _set(self, ident: str, want: Wanted) -> bool:
-        role, chosen = Role(want[0]), want[1]
+        role, chosen, parent = Role(want[0]), want[1], want[2]
         scope = BotCommandScopeChat(int(ident))
         try:
             await self._bot.set_my_commands(
-                menu_commands(chosen or self._default_locale, role), scope=scope)
+                menu_commands(chosen or self._default_locale, role, parent=parent), scope=scope)
             await self._bot.set_my_commands(
-                menu_commands(chosen or "en", role), scope=scope, language_code="en")
+                menu_commands(chosen or "en", role, parent=parent), scope=scope,
+                language_code="en")
         except BadRequest as exc:
             # "chat not found": the person never opened the bot; set after their first message.
             log.info("no command menu for a %s yet: %s", role.value, exc.message)
