@@ -178,6 +178,7 @@ class FakeBotApi(BotApiMethods):
         self.faults: list[Fault] = []
         self.allowed_updates: frozenset[str] | None = None
         self.status_counts: Counter[int] = Counter()
+        self.in_flight = 0  # API calls (long polls aside) received and not yet answered
         self.result_problems: list[str] = []
         self._poll_generation = 0
         self.polls_waiting = 0
@@ -372,6 +373,21 @@ class FakeBotApi(BotApiMethods):
         return self.token is None or token == self.token
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        # A long poll waits by design; only calls that do something count as in flight.
+        counted = request.match_info["method"].lower() != "getupdates"
+        self.in_flight += counted
+        try:
+            return await self._answer_api(request)
+        finally:
+            self.in_flight -= counted
+
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Wait until every call received so far (long polls aside) is answered and recorded."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.in_flight and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def _answer_api(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]
         params: dict[str, Any] = {}
         unknown: list[str] = []
