@@ -7,7 +7,7 @@ late and missing. Wording is left to the presenters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -318,9 +318,11 @@ def _percent_means(
 
 
 def target_progress(
-    plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure]
+    plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure],
+    scope: Collection[str] | None = None,
 ) -> tuple[TargetProgress, ...]:
-    """Every metric with a target, measured on the units' latest reports (stored totals)."""
+    """Every metric with a target, measured on the units' latest reports (stored totals);
+    with `scope` (a parent's subtree), on those units only, against their own targets."""
     by_unit: dict[str, dict[str, int]] = {}
     for figure in unit_figures:
         by_unit.setdefault(figure.metric_id, {})[figure.unit_id] = figure.total
@@ -351,10 +353,18 @@ def target_progress(
         units = tuple(
             UnitTarget(unit_id, from_stored(kind, figures.get(unit_id, 0)), own)
             for unit_id in measured
-            if (own := target.for_unit(unit_id)) is not None
+            if (scope is None or unit_id in scope)
+            and (own := target.for_unit(unit_id)) is not None
         )
+        overall = target.total
+        if scope is not None:
+            if not units:
+                continue  # the plan's total says nothing of one district's share
+            # A parent owes what its own units owe: their targets added (a share: their mean).
+            owed = sum((unit.target for unit in units), Decimal(0))
+            overall = owed / len(units) if kind is MetricKind.PERCENT else owed
         progress.append(TargetProgress(metric_id, metric.label, kind, metric.unit, result,
-                                       target.total, units))
+                                       overall, units))
     return tuple(progress)
 
 
@@ -559,7 +569,7 @@ class SummaryService:
         )
         targets: tuple[TargetProgress, ...] = ()
         if any(metric.target is not None for metric in metrics.values()):
-            targets = target_progress(plan, totals, by_unit)
+            targets = target_progress(plan, totals, by_unit, inside)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
             plan.id, now, status=ReportStatus.PROBLEM,
