@@ -126,6 +126,9 @@ class Period:
     year: int
     start: date  # first day of the data window
     end: date  # last day of the data window (the cut-off)
+    # The next period's cut-off (None: the last period). A consolidated report issued after
+    # it is that period's, never a late one of this period.
+    next_end: date | None = None
 
 
 @dataclass(frozen=True)

@@ -184,19 +184,38 @@ def current_period(
 TREND_PERIODS = 4  # periods in a trend: about a month of weeks, a season of months
 
 
+def shown_period(periods: Sequence[Deadline], now: datetime) -> Deadline:
+    """The period of one recurring rule a status shows at `now` (`periods` by due time, not
+    empty): the first whose due is ahead, else the last."""
+    return next((d for d in periods if d.due >= now), periods[-1])
+
+
 def in_view(deadlines: Sequence[Deadline], now: datetime) -> tuple[Deadline, ...]:
     """The deadlines a status shows at `now`: every one-off deadline, and of each recurring
-    one only its current period (the first whose due is ahead, else the last)."""
+    one only its current period (`shown_period`)."""
     shown: list[Deadline] = []
     for deadline in deadlines:
         if deadline.period is None:
             shown.append(deadline)
             continue
         periods = sorted((d for d in deadlines if d.rule == deadline.rule), key=lambda d: d.due)
-        current = next((d for d in periods if d.due >= now), periods[-1])
-        if current.id == deadline.id:
+        if shown_period(periods, now).id == deadline.id:
             shown.append(deadline)
     return tuple(shown)
+
+
+def task_periods(plan: Plan, now: datetime) -> dict[str, str]:
+    """The period label each task on a recurring deadline is counted for at `now`: the one its
+    deadline shows (`in_view`). A task's state and figures come from that period's reports
+    only, so last week's done report never passes for this week's."""
+    labels: dict[str, str] = {}
+    for task in plan.tasks:
+        periods = plan.periods_of(task.deadline) if task.deadline else ()
+        if periods:
+            period = shown_period(periods, now).period
+            assert period is not None  # periods_of holds recurring deadlines only
+            labels[task.id] = period.label
+    return labels
 
 
 def recent_periods(

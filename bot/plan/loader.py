@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import types
@@ -861,6 +862,7 @@ def _deadlines_of(
     tz = start.tzinfo
     days = recurrence.due_days(spec.every, first.date(), last.date(), weekday=spec.weekday or 1,
                                day=spec.day or 1, month=spec.month)
+    periods = []
     for day in days:
         due = datetime.combine(day, time(hour, minute), tz)
         if not (start <= due <= end and first <= due <= last):
@@ -869,7 +871,10 @@ def _deadlines_of(
         data_start, data_end = recurrence.window(
             spec.every, day, window.from_day if window else None, window.to_day if window else None
         )
-        period = recurrence.period(spec.id, spec.every, data_start, data_end)
+        periods.append((due, recurrence.period(spec.id, spec.every, data_start, data_end)))
+    for index, (due, period) in enumerate(periods):
+        if index + 1 < len(periods):
+            period = dataclasses.replace(period, next_end=periods[index + 1][1].end)
         # The period in the title, in numbers any language reads: "Báo cáo tuần 47/2026".
         title = f"{spec.title} {period.number}/{period.year}"
         yield Deadline(f"{spec.id}@{period.label}", title, due, spec.kind, units, period)

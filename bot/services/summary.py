@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
 from bot.domain.plan import Deadline, Metric, Plan, Task
-from bot.domain.progress import DeadlineState, UnitDeadline
+from bot.domain.progress import DeadlineState, UnitDeadline, task_periods
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -389,7 +389,9 @@ class SummaryService:
         """One unit's own tasks, deadlines and reminders as of `now`."""
         plan = self._plan
         async with self._uow_factory() as uow:
-            reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id)
+            periods = task_periods(plan, now)
+            reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id,
+                                                       periods=periods)
             by_task = {report.task_id: report for report in reports}
             deadlines = []
             for deadline in plan.deadlines:
@@ -419,7 +421,8 @@ class SummaryService:
         if not any(m.target is not None for task in plan.tasks_of(unit_id)
                    for m in task.metrics):
             return ()
-        figures = [f for f in await uow.summary.unit_figures(plan.id, now) if f.unit_id == unit_id]
+        figures = [f for f in await uow.summary.unit_figures(plan.id, now, task_periods(plan, now))
+                   if f.unit_id == unit_id]
         return tuple(
             (item, unit)
             for item in target_progress(plan, {}, figures)
@@ -433,9 +436,10 @@ class SummaryService:
         plan = self._plan
         async with self._uow_factory() as uow:
             summary = await self._summary(uow, now, scope)
-            latest = await uow.summary.latest_reports(plan.id, now)
-            unit_figures = await uow.summary.unit_figures(plan.id, now)
-            task_figures = await uow.summary.task_figures(plan.id, now)
+            periods = task_periods(plan, now)
+            latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
+            unit_figures = await uow.summary.unit_figures(plan.id, now, periods)
+            task_figures = await uow.summary.task_figures(plan.id, now, periods)
         if scope is not None:
             inside = set(plan.subtree(scope))
             latest = [row for row in latest if row.unit_id in inside]
@@ -466,7 +470,7 @@ class SummaryService:
         plan = self._plan
         async with self._uow_factory() as uow:
             summary = await self._summary(uow, now)
-            task_figures = await uow.summary.task_figures(plan.id, now)
+            task_figures = await uow.summary.task_figures(plan.id, now, task_periods(plan, now))
             focal_points = await uow.focal_points.active(plan.id)
             history = await uow.summary.history(plan.id, now)
         return ExportData(summary, (), (), tuple(task_figures), tuple(focal_points),
@@ -507,6 +511,8 @@ class SummaryService:
         plan = self._plan
         repo = uow.summary
         inside = set(plan.subtree(scope)) if scope is not None else None
+        # A task on a recurring deadline counts the reports of the period shown only.
+        periods = task_periods(plan, now)
 
         def shown(unit_id: str) -> bool:
             return inside is None or unit_id in inside
@@ -527,7 +533,7 @@ class SummaryService:
             if states or inside is None:
                 deadlines.append(DeadlineSummary(deadline, tuple(states)))
         counts: dict[str, dict[str, int]] = {}
-        for row in await repo.status_counts(plan.id, now):
+        for row in await repo.status_counts(plan.id, now, periods):
             state = row.status.value if row.status is not None else NOT_REPORTED
             unit_counts = counts.setdefault(row.unit_id, dict.fromkeys(TASK_STATES, 0))
             unit_counts[state] += row.count
@@ -552,9 +558,9 @@ class SummaryService:
         wants_units = any(m.target is not None or m.kind is MetricKind.PERCENT
                           for m in metrics.values())
         if inside is not None or wants_units:
-            by_unit = await repo.unit_figures(plan.id, now)
+            by_unit = await repo.unit_figures(plan.id, now, periods)
         if inside is None:
-            totals = await repo.figure_totals(plan.id, now)
+            totals = await repo.figure_totals(plan.id, now, periods)
         else:  # a parent's subtree: its units' figures only
             by_unit = [row for row in by_unit if row.unit_id in inside]
             totals = {}
@@ -573,7 +579,7 @@ class SummaryService:
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
             plan.id, now, status=ReportStatus.PROBLEM,
-            limit=PROBLEMS_SHOWN if inside is None else None,
+            limit=PROBLEMS_SHOWN if inside is None else None, periods=periods,
         )
         problems = [row for row in problems if shown(row.unit_id)][:PROBLEMS_SHOWN]
         return Summary(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,13 +35,24 @@ def _state(met_at: datetime | None, complete: bool, due: datetime) -> DeadlineSt
     return DeadlineState.ON_TIME if met_at <= due else DeadlineState.LATE
 
 
+def _day_after(day: date, deadline: Deadline) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0, 0), deadline.due.tzinfo)
+
+
 def _since(deadline: Deadline) -> datetime | None:
     """A period's consolidated report counts once its data is cut off (the day after its
     window), so that last week's issue never meets this week's deadline."""
     if deadline.period is None:
         return None
-    day_after = deadline.period.end + timedelta(days=1)
-    return datetime.combine(day_after, time(0, 0), deadline.due.tzinfo)
+    return _day_after(deadline.period.end, deadline)
+
+
+def _until(deadline: Deadline) -> datetime | None:
+    """...and until the next period's data is cut off: an issue after that is the next
+    period's, so this week's issue never meets last week's deadline late."""
+    if deadline.period is None or deadline.period.next_end is None:
+        return None
+    return _day_after(deadline.period.next_end, deadline)
 
 
 class SqlProgressRepository:
@@ -63,7 +74,8 @@ class SqlProgressRepository:
             ]
         if deadline.kind is DeadlineKind.CONSOLIDATION:
             return consolidation_states(
-                deadline, await self._issued(campaign_id, deadline.units, now, _since(deadline))
+                deadline, await self._issued(campaign_id, deadline.units, now, _since(deadline),
+                                             _until(deadline))
             )
         return await self._reports(campaign_id, deadline, now)
 
@@ -95,10 +107,10 @@ class SqlProgressRepository:
 
     async def _issued(
         self, campaign_id: str, units: tuple[str, ...], now: datetime,
-        since: datetime | None = None,
+        since: datetime | None = None, until: datetime | None = None,
     ) -> dict[str, datetime]:
         """When each unit first marked its consolidated report as issued (drafts never count),
-        counting from `since` (a period's cut-off) when given."""
+        counting from `since` (a period's cut-off) and before `until` when given."""
         statement = (
             select(AuditRow.unit_id, func.min(AuditRow.at))
             .where(
@@ -107,6 +119,7 @@ class SqlProgressRepository:
                 AuditRow.unit_id.in_(units),
                 AuditRow.at <= now,
                 *((AuditRow.at >= since,) if since is not None else ()),
+                *((AuditRow.at < until,) if until is not None else ()),
             )
             .group_by(AuditRow.unit_id)
         )
