@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
-from bot.domain.plan import Deadline, Metric, Plan, Task
-from bot.domain.progress import DeadlineState, UnitDeadline, task_periods
+from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
+from bot.domain.progress import TREND_PERIODS, DeadlineState, UnitDeadline, in_view, task_periods
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -272,6 +272,22 @@ class UnitStatus:
 
 
 @dataclass(frozen=True)
+class PeriodResult:
+    """One period of a recurring report deadline: who met it, and the figures made for it
+    (against the targets, each period on its own)."""
+
+    deadline: DeadlineSummary
+    figures: tuple[FigureTotal, ...]
+    targets: tuple[TargetProgress, ...]
+    current: bool  # the period the status shows now (`in_view`)
+
+    @property
+    def met(self) -> int:
+        """Units that met the period, on time or late."""
+        return len(self.deadline.on_time) + len(self.deadline.late)
+
+
+@dataclass(frozen=True)
 class ExportData:
     """Everything the Word and Excel exports show, read in one transaction."""
 
@@ -281,6 +297,15 @@ class ExportData:
     task_figures: tuple[TaskFigure, ...]
     focal_points: tuple[FocalPoint, ...] = ()
     history: tuple[ReportVersion, ...] = field(default=())
+    # Each recurring report deadline's periods up to the current one, oldest first.
+    periods: tuple[PeriodResult, ...] = ()
+
+    def trend(self, count: int | None = None) -> tuple[tuple[PeriodResult, ...], ...]:
+        """The periods of each recurring deadline (its last `count` only, if given)."""
+        rules: dict[str, list[PeriodResult]] = {}
+        for result in self.periods:
+            rules.setdefault(result.deadline.deadline.rule, []).append(result)
+        return tuple(tuple(rows[-count:] if count else rows) for rows in rules.values())
 
 
 def metric_labels(plan: Plan) -> dict[str, str]:
@@ -315,6 +340,19 @@ def _percent_means(
     for metric_id, stored in values.items():
         shown[metric_id] = round(sum(stored) / len(stored))
     return shown
+
+
+def figure_totals(
+    plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure]
+) -> tuple[FigureTotal, ...]:
+    """The totals people read, in plan order: sums, and a percentage's mean over its units."""
+    metrics = plan_metrics(plan)
+    displayed = _percent_means(totals, unit_figures, metrics)
+    return tuple(
+        FigureTotal(metric, label, displayed[metric], metrics[metric].kind, metrics[metric].unit)
+        for metric, label in metric_labels(plan).items()
+        if metric in displayed
+    )
 
 
 def target_progress(
@@ -440,12 +478,53 @@ class SummaryService:
             latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
             unit_figures = await uow.summary.unit_figures(plan.id, now, periods)
             task_figures = await uow.summary.task_figures(plan.id, now, periods)
+            results = await self._period_results(uow, summary, now, TREND_PERIODS)
         if scope is not None:
             inside = set(plan.subtree(scope))
             latest = [row for row in latest if row.unit_id in inside]
             unit_figures = [row for row in unit_figures if row.unit_id in inside]
             task_figures = [row for row in task_figures if row.unit_id in inside]
-        return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures))
+        return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures),
+                          periods=results)
+
+    async def _period_results(
+        self, uow: UnitOfWork, summary: Summary, now: datetime, count: int | None = None
+    ) -> tuple[PeriodResult, ...]:
+        """Each recurring report deadline shown, period by period up to the current one (its
+        last `count`): states from the summary, figures from each period's own reports."""
+        plan = self._plan
+        inside = set(plan.subtree(summary.scope)) if summary.scope is not None else None
+        every = {item.deadline.id: item for item in summary.deadlines}
+        results: list[PeriodResult] = []
+        for current in in_view([item.deadline for item in summary.deadlines], now):
+            if current.period is None or current.kind is not DeadlineKind.REPORT:
+                continue
+            periods = [d for d in plan.periods_of(current.rule)
+                       if (d.due <= now or d.id == current.id) and d.id in every]
+            tasks = {task.id for task in plan.tasks if task.deadline == current.rule}
+            asked = {m.id for task in plan.tasks if task.id in tasks for m in task.metrics}
+            for deadline in periods[-count:] if count else periods:
+                assert deadline.period is not None
+                labels = dict.fromkeys(tasks, deadline.period.label)
+                sums: dict[tuple[str, str], int] = {}
+                for row in await uow.summary.task_figures(plan.id, now, labels):
+                    if row.task_id in tasks and row.value is not None and (
+                            inside is None or row.unit_id in inside):
+                        key = (row.unit_id, row.metric_id)
+                        sums[key] = sums.get(key, 0) + row.value
+                by_unit = [UnitFigure(unit, metric, total)
+                           for (unit, metric), total in sums.items()]
+                totals: dict[str, int] = {}
+                for row in by_unit:
+                    totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
+                results.append(PeriodResult(
+                    every[deadline.id],
+                    tuple(f for f in figure_totals(plan, totals, by_unit) if f.metric_id in asked),
+                    tuple(t for t in target_progress(plan, totals, by_unit, inside)
+                          if t.metric_id in asked),
+                    deadline.id == current.id,
+                ))
+        return tuple(results)
 
     def may_consolidate(self, unit_id: str) -> bool:
         """Whether the unit consolidates a level: the secretariat, or a unit with children."""
@@ -473,8 +552,9 @@ class SummaryService:
             task_figures = await uow.summary.task_figures(plan.id, now, task_periods(plan, now))
             focal_points = await uow.focal_points.active(plan.id)
             history = await uow.summary.history(plan.id, now)
+            results = await self._period_results(uow, summary, now)
         return ExportData(summary, (), (), tuple(task_figures), tuple(focal_points),
-                          tuple(history))
+                          tuple(history), results)
 
     async def record_consolidated(
         self, now: datetime, actor: Address | None, detail: Mapping[str, Any],
@@ -566,13 +646,7 @@ class SummaryService:
             totals = {}
             for row in by_unit:
                 totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
-        displayed = _percent_means(totals, by_unit, metrics)
-        figures = tuple(
-            FigureTotal(metric, label, displayed[metric], metrics[metric].kind,
-                        metrics[metric].unit)
-            for metric, label in metric_labels(plan).items()
-            if metric in displayed
-        )
+        figures = figure_totals(plan, totals, by_unit)
         targets: tuple[TargetProgress, ...] = ()
         if any(metric.target is not None for metric in metrics.values()):
             targets = target_progress(plan, totals, by_unit, inside)

@@ -359,3 +359,59 @@ async def test_a_districts_issue_meets_its_own_week_only(campaign, uow_factory):
     assert rows == {"2026-W46": {"huyen-a": "on_time", "huyen-b": "late"},
                     "2026-W47": {"huyen-a": "missing", "huyen-b": "on_time"},
                     "2026-W48": {"huyen-a": "on_time", "huyen-b": "missing"}}
+
+
+def _week_name(week: str, key: str = "consolidated.trend_period_week") -> str:
+    period = next(d.period for d in PLAN.deadlines if d.id == f"xa-bao-cao@{week}")
+    assert period is not None
+    return plain(key, number=period.number, year=period.year,
+                 start=period.start.strftime("%d/%m"), end=period.end.strftime("%d/%m"))
+
+
+def _flags_in(communes, week: str) -> int:
+    return sum(FATES[week][commune][1] for commune in communes)
+
+
+def _at_target(communes, week: str) -> int:
+    return sum(1 for commune in communes if FATES[week][commune][1] >= TARGET)
+
+
+async def test_the_exports_show_this_week_and_the_trend(campaign):
+    # Word of the province: this week's counts and data window only, then a row per week.
+    document = Document(io.BytesIO(consolidated_docx(await campaign.consolidated(NOW), PLAN)))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert plain("consolidated.period_week", number=48, year=2026, start="18/11",
+                 end="24/11") in paragraphs
+    assert not [p for p in paragraphs if "46/2026" in p or "47/2026" in p]
+    trend = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
+    assert trend[1:] == [
+        [_week_name(week), f"{due('xa-bao-cao', week):%d/%m/%Y %H:%M}",
+         f"{counts(COMMUNES, week)['on_time']}/6",
+         f"{counts(COMMUNES, week)['on_time'] + counts(COMMUNES, week)['late']}/6",
+         plain("consolidated.trend_units_cell", result=f"{_flags_in(COMMUNES, week)} lá",
+               met=_at_target(COMMUNES, week), count=6)]
+        for week in WEEKS
+    ]
+    # ...and of a district: its communes' flags against the 30 they owe each week.
+    document = Document(io.BytesIO(consolidated_docx(
+        await campaign.consolidated(NOW, "huyen-a"), PLAN)))
+    children = CHILDREN["huyen-a"]
+    trend = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
+    assert [row[-1] for row in trend[1:]] == [
+        plain("consolidated.trend_target_cell", result=f"{_flags_in(children, week)} lá",
+              target="30 lá", percent=_flags_in(children, week) * 100 // 30)
+        for week in WEEKS
+    ]
+
+    # Excel: a row per week up to this one, this week marked.
+    book = load_workbook(io.BytesIO(workbook_xlsx(await campaign.workbook(NOW), PLAN, "vi",
+                                                  with_phones=False)))
+    rows = list(book[plain("workbook.sheet_periods")].iter_rows(min_row=2, values_only=True))
+    assert rows == [
+        (f"xa-bao-cao@{week}", _week_name(week, "workbook.period_week"),
+         due("xa-bao-cao", week).replace(tzinfo=None), plain("workbook.yes" if week == CURRENT
+                                                             else "workbook.no"),
+         6, *(counts(COMMUNES, week)[s] for s in ("on_time", "late", "in_progress", "missing")),
+         _flags_in(COMMUNES, week), None, None, _at_target(COMMUNES, week), 6)
+        for week in WEEKS
+    ]
