@@ -202,6 +202,7 @@ async def test_every_output_tells_the_same_counts(campaign, uow_factory):
     text = plain_html("\n".join(summary_lines(whole, PLAN, "vi")))
     this_week = counts(COMMUNES, CURRENT)
     assert _counts_line(this_week) in text
+    assert plain("summary.period_week", number=48, year=2026, start="18/11", end="24/11") in text
     assert _trend(COMMUNES) in text
     not_issued = [d for d in DISTRICTS if issue_state(d, CURRENT, "huyen-tong-hop") == "missing"]
     assert plain("summary.consolidation_level", title=next(
