@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from docx import Document
+
 from bot.domain.address import Address
 from bot.plan import load_plan
+from bot.presenters.docx_report import consolidated_docx
+from bot.presenters.summary import summary_lines
 from bot.services.outbox import OutboxService, render_message
 from bot.services.reminders import ReminderService
 from bot.services.schedule import ReminderPolicy
@@ -96,3 +101,34 @@ async def test_a_weekly_consolidation_is_met_by_that_weeks_issue_only(uow_factor
                   for week in weeks[:2]]
     assert [week.id for week in weeks[:2]] == ["tong-hop-tuan@2026-W47", "tong-hop-tuan@2026-W48"]
     assert states == ["on_time", "missing"]
+
+
+async def test_a_month_done_is_not_next_months_and_the_word_report_says_which_month(
+        uow_factory):
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(PLAN, PLAN.start)
+        await uow.commit()
+    # Commune 2 sends November's monthly report (figures 15/10–14/11) on the 15th, on time.
+    await Seed(PLAN.id).report("xa-2", "thang", datetime(2026, 11, 15, 9, tzinfo=TZ),
+                               period="2026-11").store(uow_factory)
+    summary = SummaryService(PLAN, uow_factory)
+
+    before = await summary.summary(datetime(2026, 11, 15, 12, tzinfo=TZ))
+    text = plain_html("\n".join(summary_lines(before, PLAN, "vi")))
+    assert plain("summary.period_month", number=11, year=2026, start="15/10", end="14/11") in text
+    assert before.unit("xa-2").tasks["done"] == 1
+
+    # On the 20th December's month is the one shown: November's report does not make it done.
+    now = datetime(2026, 11, 20, 9, tzinfo=TZ)
+    after = await summary.summary(now)
+    assert after.unit("xa-2").tasks["done"] == 0
+    document = Document(io.BytesIO(consolidated_docx(await summary.consolidated(now), PLAN)))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert plain("consolidated.period_month", number=12, year=2026, start="15/11",
+                 end="14/12") in paragraphs
+    rows = [[cell.text for cell in row.cells] for table in document.tables
+            for row in table.rows]
+    november = next(row for row in rows if row[0].startswith("Tháng 11/2026"))
+    assert november[:4] == ["Tháng 11/2026 (15/10–14/11)", "16/11/2026 10:00", "1/1", "1/1"]
+    december = next(row for row in rows if row[0].startswith("Tháng 12/2026"))
+    assert december[2:4] == ["0/1", "0/1"]
