@@ -7,7 +7,7 @@ late and missing. Wording is left to the presenters.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -406,6 +406,16 @@ def target_progress(
     return tuple(progress)
 
 
+def _unit_sums(rows: Iterable[TaskFigure]) -> list[UnitFigure]:
+    """Each unit's total of each figure over the given task figures (blanks skipped)."""
+    sums: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.value is not None:
+            key = (row.unit_id, row.metric_id)
+            sums[key] = sums.get(key, 0) + row.value
+    return [UnitFigure(unit, metric, total) for (unit, metric), total in sums.items()]
+
+
 class SummaryService:
     """Reads the campaign's state for /summary, the chart and the exports."""
 
@@ -506,22 +516,17 @@ class SummaryService:
             for deadline in periods[-count:] if count else periods:
                 assert deadline.period is not None
                 labels = dict.fromkeys(tasks, deadline.period.label)
-                sums: dict[tuple[str, str], int] = {}
-                for row in await uow.summary.task_figures(plan.id, now, labels):
-                    if row.task_id in tasks and row.value is not None and (
-                            inside is None or row.unit_id in inside):
-                        key = (row.unit_id, row.metric_id)
-                        sums[key] = sums.get(key, 0) + row.value
-                by_unit = [UnitFigure(unit, metric, total)
-                           for (unit, metric), total in sums.items()]
+                rows = await uow.summary.task_figures(plan.id, now, labels)
+                by_unit = _unit_sums(row for row in rows if row.task_id in tasks and (
+                    inside is None or row.unit_id in inside))
                 totals: dict[str, int] = {}
-                for row in by_unit:
-                    totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
+                for figure in by_unit:
+                    totals[figure.metric_id] = totals.get(figure.metric_id, 0) + figure.total
                 results.append(PeriodResult(
                     every[deadline.id],
                     tuple(f for f in figure_totals(plan, totals, by_unit) if f.metric_id in asked),
-                    tuple(t for t in target_progress(plan, totals, by_unit, inside)
-                          if t.metric_id in asked),
+                    tuple(item for item in target_progress(plan, totals, by_unit, inside)
+                          if item.metric_id in asked),
                     deadline.id == current.id,
                 ))
         return tuple(results)
