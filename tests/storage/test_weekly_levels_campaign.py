@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from bot.domain.address import Address
 from bot.plan import check_plan
-from bot.presenters.chart import chart_units
+from bot.presenters.chart import chart_units, target_bars
 from bot.presenters.docx_report import consolidated_docx
 from bot.presenters.summary import summary_lines, unit_status_lines
 from bot.presenters.xlsx_export import workbook_xlsx
@@ -223,6 +223,15 @@ async def test_every_output_tells_the_same_counts(campaign, uow_factory):
                  met=len(COMMUNES) - len(below), count=len(COMMUNES)) in text
     assert _below_line(COMMUNES) in text
 
+    # `daumoi summary --json`: the same week, the same flags, the same units below target.
+    data = whole.as_json()
+    week = next(d for d in data["deadlines"] if d["id"] == f"xa-bao-cao@{CURRENT}")
+    assert {key: sorted(week[key]) for key in ("on_time", "late", "in_progress", "missing")} == {
+        key: sorted(c for c in COMMUNES if state(c, CURRENT) == key)
+        for key in ("on_time", "late", "in_progress", "missing")}
+    assert data["figures"] == {"Số cờ đã treo": flags(COMMUNES)}
+    assert data["targets"][0]["below"] == below
+
     # /tonghop of a district: its own three communes only, the same definitions, its own
     # consolidated report, and the target its communes owe together (3 × 10 flags).
     for district, children in CHILDREN.items():
@@ -265,6 +274,15 @@ async def test_every_output_tells_the_same_counts(campaign, uow_factory):
     charted = {unit.unit_id: Counter({k: v for k, v in unit.tasks.items() if v})
                for unit in chart_units(whole)}
     assert charted == {commune: Counter({task_state(commune): 1}) for commune in COMMUNES}
+    # The target chart: a bar per commune (this week's flags of 10), and for a district one
+    # more for its communes together (of 30) before theirs.
+    bars = [(bar.percent, bar.below) for bar in target_bars(whole, PLAN, "vi")]
+    assert bars == [(FATES[CURRENT][c][1] * 10, c in below) for c in COMMUNES]
+    children = CHILDREN["huyen-b"]
+    bars = [(bar.percent, bar.below) for bar in target_bars(
+        await campaign.summary(NOW, "huyen-b"), PLAN, "vi")]
+    assert bars == [(flags(children) * 100 // 30, flags(children) < 30)] + [
+        (FATES[CURRENT][c][1] * 10, c in below) for c in children]
 
     # Word, the province's and a district's: this week's counts, totals and targets.
     def word(data) -> tuple[list[str], list[list[str]]]:
