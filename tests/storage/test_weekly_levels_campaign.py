@@ -85,9 +85,8 @@ def state(commune: str, week: str) -> str:
 
 
 def counts(communes, week: str) -> Counter:
-    """Communes per state in one week."""
-    return Counter({"on_time": 0, "late": 0, "in_progress": 0, "missing": 0}) + Counter(
-        state(commune, week) for commune in communes) if communes else Counter()
+    """Communes per state in one week (a state no commune is in counts 0)."""
+    return Counter(state(commune, week) for commune in communes)
 
 
 def task_state(commune: str) -> str:
