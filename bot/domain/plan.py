@@ -126,9 +126,9 @@ class Period:
     year: int
     start: date  # first day of the data window
     end: date  # last day of the data window (the cut-off)
-    # The next period's cut-off (None: the last period). A consolidated report issued after
-    # it is that period's, never a late one of this period.
-    next_end: date | None = None
+    # Every period of the rule as (due, cut-off day), oldest first: which period an issue
+    # counts for depends on the periods around it and on whether the one before was met.
+    schedule: tuple[tuple[datetime, date], ...] = ()
 
 
 @dataclass(frozen=True)

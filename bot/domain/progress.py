@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
@@ -163,22 +163,55 @@ def consolidation_states(
     ]
 
 
+def counts_for(schedule: Sequence[tuple[datetime, date]], moment: datetime,
+               met: Collection[int] = ()) -> int:
+    """The index of the period a report or an issue made at `moment` counts for.
+
+    `schedule`: each period's due and cut-off day (the last day of its data), oldest first, not
+    empty; `met`: indexes of the periods already met. It counts for the first period whose due
+    is ahead (the due minute itself still is) — unless that period's cut-off day has not come
+    yet and the period before is past due and not met: then it catches that one up, late. From
+    a period's cut-off day on, its data is all in, so what is made then is that period's. After
+    the last due, the last period's.
+    """
+    ahead = next((i for i, (due, _) in enumerate(schedule) if due >= moment), None)
+    if ahead is None:
+        return len(schedule) - 1
+    due, cut_off = schedule[ahead]
+    before_cut_off = moment < datetime.combine(cut_off, time(0, 0), due.tzinfo)
+    if ahead > 0 and ahead - 1 not in met and before_cut_off:
+        return ahead - 1
+    return ahead
+
+
+def schedule_of(periods: Sequence[Deadline]) -> list[tuple[datetime, date]]:
+    """Each period's due and cut-off day, for `counts_for`."""
+    return [(d.due, d.period.end) for d in periods if d.period is not None]
+
+
 def current_period(
     periods: Sequence[Deadline], now: datetime, done: Collection[str] = ()
 ) -> Deadline | None:
-    """The period a report made `now` is for: the first whose due is ahead (the last one once
-    all passed), unless the one just before it is past due and not done yet (`done`: labels the
-    unit has done), which a late report then catches up on."""
+    """The period a report made `now` is for (`periods` by due; `done`: labels the unit has
+    done), by `counts_for`."""
     if not periods:
         return None
-    ahead = next((i for i, d in enumerate(periods) if d.due >= now), None)
-    if ahead is None:
-        return periods[-1]
-    if ahead > 0:
-        before = periods[ahead - 1]
-        if before.period is not None and before.period.label not in done:
-            return before
-    return periods[ahead]
+    met = [i for i, d in enumerate(periods) if d.period is None or d.period.label in done]
+    return periods[counts_for(schedule_of(periods), now, met)]
+
+
+def issued_for(
+    schedule: Sequence[tuple[datetime, date]], issues: Iterable[datetime]
+) -> dict[int, datetime]:
+    """When each period of a recurring consolidation was met (period index -> first issue
+    counted for it): each issue, in order, counts for one period by `counts_for`, so one
+    issue never meets two periods."""
+    met: dict[int, datetime] = {}
+    if not schedule:
+        return met
+    for moment in sorted(issues):
+        met.setdefault(counts_for(schedule, moment, met), moment)
+    return met
 
 
 TREND_PERIODS = 4  # periods in a trend: about a month of weeks, a season of months

@@ -872,9 +872,9 @@ def _deadlines_of(
             spec.every, day, window.from_day if window else None, window.to_day if window else None
         )
         periods.append((due, recurrence.period(spec.id, spec.every, data_start, data_end)))
-    for index, (due, period) in enumerate(periods):
-        if index + 1 < len(periods):
-            period = dataclasses.replace(period, next_end=periods[index + 1][1].end)
+    schedule = tuple((due, period.end) for due, period in periods)
+    for due, period in periods:
+        period = dataclasses.replace(period, schedule=schedule)
         # The period in the title, in numbers any language reads: "Báo cáo tuần 47/2026".
         title = f"{spec.title} {period.number}/{period.year}"
         yield Deadline(f"{spec.id}@{period.label}", title, due, spec.kind, units, period)

@@ -20,6 +20,7 @@ from bot.services.summary import SummaryService
 from tests.storage.test_levels_campaign import plain_html
 from tests.summary_support import Seed
 from tests.support import plain
+from tests.unit.test_periods import CONSOLIDATIONS, periodic_plan
 
 PLAN = load_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -73,20 +74,7 @@ async def test_the_digest_counts_the_current_week_only(uow_factory):
 
 
 async def test_a_weekly_consolidation_is_met_by_that_weeks_issue_only(uow_factory, tmp_path):
-    text = (Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml").read_text(
-        encoding="utf-8") + """\
-  - id: tong-hop-tuan
-    title: Văn phòng tổng hợp tuần
-    kind: consolidation
-    units: [van-phong]
-    every: week
-    weekday: 2
-    first: 2026-11-16
-    last: 2026-12-07
-"""
-    path = tmp_path / "plan.yaml"
-    path.write_text(text, encoding="utf-8")
-    plan = load_plan(path)
+    plan = periodic_plan(tmp_path, CONSOLIDATIONS.replace("weekday: 1", "weekday: 2"))
     async with uow_factory() as uow:
         await uow.campaigns.sync(plan, plan.start)
         await uow.commit()
@@ -132,3 +120,21 @@ async def test_a_month_done_is_not_next_months_and_the_word_report_says_which_mo
     assert november[:4] == ["Tháng 11/2026 (15/10–14/11)", "16/11/2026 10:00", "1/1", "1/1"]
     december = next(row for row in rows if row[0].startswith("Tháng 12/2026"))
     assert december[2:4] == ["0/1", "0/1"]
+
+
+async def test_an_issue_on_the_cut_off_evening_meets_that_weeks_due(uow_factory, tmp_path):
+    plan = periodic_plan(tmp_path)  # the office consolidates on Mondays 17:00
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(plan, plan.start)
+        await uow.commit()
+    summary = SummaryService(plan, uow_factory)
+    for moment in (datetime(2026, 11, 16, 9, tzinfo=TZ),  # week 46, on its due day
+                   datetime(2026, 11, 22, 20, tzinfo=TZ),  # Sunday evening, week 47's cut-off
+                   datetime(2026, 11, 30, 17, 1, tzinfo=TZ)):  # a minute after week 48's due
+        await summary.issue_consolidated("van-phong", moment, ADMIN)
+    now = datetime(2026, 12, 8, 9, tzinfo=TZ)
+    async with uow_factory() as uow:
+        states = {week.period.label: (await uow.progress.deadline_status(plan.id, week, now))[0]
+                  .state.value for week in plan.periods_of("tong-hop-tuan") if week.period}
+    assert states == {"2026-W46": "on_time", "2026-W47": "on_time", "2026-W48": "late",
+                      "2026-W49": "missing"}
