@@ -20,7 +20,7 @@ from bot.services.summary import SummaryService
 from tests.storage.test_levels_campaign import plain_html
 from tests.summary_support import Seed
 from tests.support import plain
-from tests.unit.test_periods import CONSOLIDATIONS, periodic_plan
+from tests.unit.test_periods import CONSOLIDATIONS, FIXTURE, periodic_plan
 
 PLAN = load_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -138,3 +138,33 @@ async def test_an_issue_on_the_cut_off_evening_meets_that_weeks_due(uow_factory,
                   .state.value for week in plan.periods_of("tong-hop-tuan") if week.period}
     assert states == {"2026-W46": "on_time", "2026-W47": "on_time", "2026-W48": "late",
                       "2026-W49": "missing"}
+
+
+async def test_nudges_follow_a_due_moved_off_a_saturday(uow_factory, tmp_path):
+    # January's monthly report falls due on Saturday 16/01/2027; the plan moves it to Monday.
+    path = tmp_path / "moved.yaml"
+    path.write_text(FIXTURE.read_text(encoding="utf-8").replace(
+        '    time: "10:00"\n', '    time: "10:00"\n    on_day_off: next_working_day\n'),
+        encoding="utf-8")
+    plan = load_plan(path)
+    async with uow_factory() as uow:
+        await uow.campaigns.sync(plan, plan.start)
+        await uow.commit()
+    await Seed(plan.id).seat("xa-2", plan.start, 700002).store(uow_factory)
+    policy = ReminderPolicy(plan.timezone)
+    reminders = ReminderService(
+        plan, uow_factory, None, policy, OutboxService(plan, uow_factory, None, policy, [ADMIN]),
+        [ADMIN], [HEAD],
+    )
+    key = "deadline:bao-cao-thang@2027-01:unit:xa-2"
+
+    def nudges(planned) -> list[str]:
+        return [p.message.key for p in planned if p.message.key.startswith(key)]
+
+    # The nudge of the due day goes on Monday 18/01 and names that day; none on the 16th.
+    monday = await reminders.preview(datetime(2027, 1, 18, 8, tzinfo=TZ))
+    [nudge] = [p.message for p in monday if p.message.key.startswith(key)]
+    assert nudge.key.endswith("T-0d")
+    assert "18/01/2027" in plain_html(render_message(nudge.text_key, "vi", nudge.payload))
+    assert not [k for k in nudges(await reminders.preview(datetime(2027, 1, 16, 8, tzinfo=TZ)))
+                if k.endswith("T-0d")]
