@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -537,9 +537,10 @@ class SummaryService:
 
     async def issue_consolidated(
         self, unit_id: str, now: datetime, actor: Address | None
-    ) -> None:
+    ) -> tuple[tuple[Deadline, DeadlineState], ...]:
         """Mark the unit's consolidated report as issued: this, not an export, meets its
-        consolidation deadline (ValueError if the unit consolidates nothing)."""
+        consolidation deadline (ValueError if the unit consolidates nothing). Returns the
+        periods of recurring consolidation deadlines this issue met, on time or late."""
         if not self.may_consolidate(unit_id):
             raise ValueError(unit_id)
         async with self._uow_factory() as uow:
@@ -548,6 +549,20 @@ class SummaryService:
                            unit_id=unit_id)
             )
             await uow.commit()
+        met = []
+        async with self._uow_factory() as uow:
+            for deadline in self._plan.deadlines:
+                if (deadline.period is None or deadline.kind is not DeadlineKind.CONSOLIDATION
+                        or unit_id not in deadline.units):
+                    continue
+                met.extend(
+                    (deadline, row.state)
+                    for row in await uow.progress.deadline_status(self._plan.id, deadline, now)
+                    # Stored moments may lose sub-second digits: the issue of a second ago.
+                    if row.unit_id == unit_id and row.met_at is not None
+                    and abs(row.met_at - now) < timedelta(seconds=1)
+                )
+        return tuple(met)
 
     async def workbook(self, now: datetime) -> ExportData:
         """The data of the spreadsheet: every report version, figures, focal points."""
