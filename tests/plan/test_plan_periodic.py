@@ -220,6 +220,8 @@ def test_a_due_on_a_day_off_moves_to_the_next_working_day_if_the_plan_says_so(
     [
         ("    weekday: 1\n", "    weekday: 1\n    on_day_off: next\n", "next_working_day"),
         ("    day: 16\n", "    day: lastt\n", "hoặc last cho ngày cuối tháng"),
+        ("    every: week\n    weekday: 1\n", "    due: 2026-11-23\n    on_day_off: keep\n",
+         "on_day_off chỉ dùng cho hạn định kỳ"),
     ],
 )
 def test_a_bad_day_off_rule_or_day_is_told_politely(

@@ -154,6 +154,8 @@ def test_a_weekly_report_at_the_edges_of_its_due() -> None:
     assert _report_for(WEEKS, sunday, {"2026-W46"}) == "2026-W47 on_time"
     assert _report_for(WEEKS, sunday, set()) == "2026-W47 on_time"  # week 46 stays missed
     assert _report_for(WEEKS, w47 - timedelta(hours=8), {"2026-W46"}) == "2026-W47 on_time"
+    # The morning of the due day, week 46 never done: still this week's report, on time.
+    assert _report_for(WEEKS, w47 - timedelta(hours=8), set()) == "2026-W47 on_time"
     assert _report_for(WEEKS, w47, {"2026-W46"}) == "2026-W47 on_time"
     late = w47 + timedelta(minutes=1)
     assert _report_for(WEEKS, late, {"2026-W46"}) == "2026-W47 late"
