@@ -177,6 +177,11 @@ def counts_for(schedule: Sequence[tuple[datetime, date]], moment: datetime,
     ahead = next((i for i, (due, _) in enumerate(schedule) if due >= moment), None)
     if ahead is None:
         return len(schedule) - 1
+    # Two periods due at once (a due moved off Tết onto the next one's): the second waits for
+    # its own report once the first is met.
+    while (ahead in met and ahead + 1 < len(schedule)
+           and schedule[ahead + 1][0] == schedule[ahead][0]):
+        ahead += 1
     due, cut_off = schedule[ahead]
     before_cut_off = moment < datetime.combine(cut_off, time(0, 0), due.tzinfo)
     if ahead > 0 and ahead - 1 not in met and before_cut_off:

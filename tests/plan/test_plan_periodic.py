@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.plan import Every
-from bot.domain.progress import tasks_due
+from bot.domain.progress import issued_for, schedule_of, tasks_due
 from bot.plan import PlanError, check_plan, load_plan
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -231,3 +231,21 @@ def test_a_bad_day_off_rule_or_day_is_told_politely(
         load_plan(write(tmp_path, PERIODIC.replace(old, new, 1)))
     messages = [issue.message for issue in caught.value.issues]
     assert any(words in message for message in messages), messages
+
+
+def test_tet_can_move_a_weekly_due_onto_the_next_one_and_each_is_met_on_its_own(
+    tmp_path: Path,
+) -> None:
+    # Tết 2026: Monday 16/02 to Friday 20/02 are holidays; week 7's due moves to Monday 23/02,
+    # which is week 8's own due. Two issues that Monday meet both weeks, on time.
+    text = PERIODIC.replace("start: 2026-11-01", "start: 2026-02-01").replace(
+        "    first: 2026-11-16\n    last: 2026-12-07\n",
+        "    first: 2026-02-09\n    last: 2026-03-02\n    on_day_off: next_working_day\n")
+    weeks = load_plan(write(tmp_path, text)).periods_of("bao-cao-tuan")
+    assert [(d.period.label, d.due.date()) for d in weeks if d.period] == [
+        ("2026-W06", date(2026, 2, 9)), ("2026-W07", date(2026, 2, 23)),
+        ("2026-W08", date(2026, 2, 23)), ("2026-W09", date(2026, 3, 2))]
+    monday = datetime(2026, 2, 23, 9, tzinfo=TZ)
+    met = issued_for(schedule_of(weeks), [datetime(2026, 2, 9, 9, tzinfo=TZ), monday,
+                                          monday.replace(hour=10)])
+    assert sorted(met) == [0, 1, 2]
