@@ -647,11 +647,14 @@ def _check_recurrence(deadline: dict[str, Any], path: FieldPath, out: _Collector
         for name in ("day", "window"):
             if deadline.get(name) is not None:
                 out.add((*path, name), "not_for_week", field=name)
-    elif every in (Every.MONTH, Every.QUARTER):
+    elif every in (Every.MONTH, Every.QUARTER, Every.YEAR):
         if deadline.get("day") is None:
             out.add((*path, "every"), "month_needs_day")
         if deadline.get("weekday") is not None:
             out.add((*path, "weekday"), "weekday_for_week")
+        month = deadline.get("month")
+        if every != Every.YEAR and type(month) is int and month > 3:
+            out.add((*path, "month"), "month_of_quarter", value=month)
 
 
 def _check_units_and_groups(
@@ -883,7 +886,7 @@ def _deadlines_of(
     for due, period in periods:
         period = dataclasses.replace(period, schedule=schedule)
         # The period in the title, in numbers any language reads: "Báo cáo tuần 47/2026".
-        title = f"{spec.title} {period.number}/{period.year}"
+        title = f"{spec.title} {period.name}"
         yield Deadline(f"{spec.id}@{period.label}", title, due, spec.kind, units, period)
 
 

@@ -241,14 +241,14 @@ class DeadlineSpec(_Strict):
         min_length=1,
         description="Unit or group ids, or the shorthands focal_points and all_units.",
     )
-    every: Every | None = Field(default=None, description="week, month or quarter: recurs.")
+    every: Every | None = Field(default=None, description="week, month, quarter or year: recurs.")
     weekday: int | None = Field(default=None, ge=1, le=7, description="every: week; 1 = Monday.")
     day: DayOfMonth | None = Field(
         default=None, description="every: month or quarter; last: the month's last day."
     )
     month: int = Field(
-        default=1, ge=1, le=3, description="every: quarter; the due's month in each quarter "
-        "(1: the month after the quarter, 3: its last month)."
+        default=1, ge=1, le=12, description="every: quarter, the due's month in each quarter "
+        "(1: the month after the quarter, 3: its last month); every: year, the due's month."
     )
     time: Annotated[str, StringConstraints(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")] = Field(
         default="17:00", description="The hour of each period's due."

@@ -196,5 +196,5 @@ def _bounded(lines: Sequence[str], limit: int) -> list[str]:
 
 def period_values(period: Period) -> dict[str, object]:
     """A period's number, year and data window, as the catalogue's period texts take them."""
-    return {"number": period.number, "year": period.year,
-            "start": period.start.strftime("%d/%m"), "end": period.end.strftime("%d/%m")}
+    start, end = period.window_days()
+    return {"number": period.number, "year": period.year, "start": start, "end": end}

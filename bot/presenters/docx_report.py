@@ -575,7 +575,7 @@ class _Body:
         current = results[-1].deadline.deadline
         assert current.period is not None
         # The rule's own title: the period's number, which every row names, taken off.
-        title = current.title.removesuffix(f" {current.period.number}/{current.period.year}")
+        title = current.title.removesuffix(f" {current.period.name}")
         self.para(self.styles.body, t("consolidated.trend_caption", LOCALE, count=len(results),
                                       title=shorten(title, 120)))
         metrics = list(dict.fromkeys(f.metric_id for row in results for f in row.figures))

@@ -249,3 +249,46 @@ def test_tet_can_move_a_weekly_due_onto_the_next_one_and_each_is_met_on_its_own(
     met = issued_for(schedule_of(weeks), [datetime(2026, 2, 9, 9, tzinfo=TZ), monday,
                                           monday.replace(hour=10)])
     assert sorted(met) == [0, 1, 2]
+
+
+YEARLY = """\
+  - id: bao-cao-nam
+    title: Báo cáo năm
+    kind: report
+    units: [xa-1]
+    every: year
+    month: 12
+    day: 20
+    window: {from_day: 15, to_day: 14}
+  - id: tong-ket-nam
+    title: Tổng kết năm
+    kind: consolidation
+    units: [van-phong]
+    every: year
+    month: 1
+    day: 15
+"""
+
+
+def test_a_yearly_report_covers_the_decree_year_or_the_calendar_year(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path, PERIODIC + YEARLY))
+
+    # Decree 09/2019 art. 12: the year's report covers 15/12 of the year before to 14/12.
+    [year] = plan.periods_of("bao-cao-nam")
+    assert year.due == datetime(2026, 12, 20, 17, 0, tzinfo=TZ)
+    assert year.period is not None and year.period.label == "2026"
+    assert (year.period.start, year.period.end) == (date(2025, 12, 15), date(2026, 12, 14))
+    assert year.title == "Báo cáo năm 2026" and year.id == "bao-cao-nam@2026"
+    # With no window, the calendar year before the due: cut off on 31/12.
+    [closing] = plan.periods_of("tong-ket-nam")
+    assert closing.due.date() == date(2027, 1, 15)
+    assert closing.period is not None
+    assert (closing.period.start, closing.period.end) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert closing.title == "Tổng kết năm 2026"
+
+
+def test_a_quarter_has_no_month_past_its_third(tmp_path: Path) -> None:
+    with pytest.raises(PlanError) as caught:
+        load_plan(write(tmp_path, PERIODIC.replace("    month: 3\n", "    month: 12\n")))
+    assert any("month 12 không dùng cho hạn hằng quý" in issue.message
+               for issue in caught.value.issues)

@@ -18,6 +18,9 @@ from bot.domain.progress import (
     schedule_of,
 )
 from bot.plan import load_plan
+from bot.services.reporting import period_reply
+from tests.plan.test_plan_periodic import YEARLY
+from tests.support import plain
 
 FIXTURE = Path(__file__).parents[1] / "plan" / "fixtures" / "periodic.yaml"
 PLAN = load_plan(FIXTURE)
@@ -175,3 +178,10 @@ def test_a_monthly_report_at_the_edges_of_its_due() -> None:
     assert _report_for(months, late, {"2026-11", "2026-12"}) == "2027-01 on_time"
     # November missed: early December (before its cut-off on the 14th) catches it up, late.
     assert _report_for(months, datetime(2026, 12, 1, 9, tzinfo=TZ), set()) == "2026-11 late"
+
+
+def test_report_asks_name_a_yearly_period_with_its_years(tmp_path) -> None:
+    [year] = periodic_plan(tmp_path, YEARLY).periods_of("bao-cao-nam")
+    reply = period_reply(year, "Asia/Ho_Chi_Minh", year.due)
+    assert plain(reply.key, **reply.values) == (
+        "📅 Báo cáo năm 2026, số liệu từ 15/12/2025 đến 14/12/2026 (hạn 17:00 20/12/2026).")
