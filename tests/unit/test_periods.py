@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -185,3 +185,19 @@ def test_report_asks_name_a_yearly_period_with_its_years(tmp_path) -> None:
     reply = period_reply(year, "Asia/Ho_Chi_Minh", year.due)
     assert plain(reply.key, **reply.values) == (
         "📅 Báo cáo năm 2026, số liệu từ 15/12/2025 đến 14/12/2026 (hạn 17:00 20/12/2026).")
+
+
+def test_an_issue_on_a_due_day_that_is_also_the_cut_off_day_meets_that_month(tmp_path) -> None:
+    # Due the 25th 17:00 with data from the 26th to the 25th itself: the due day before 17:00
+    # is that month's, even with the month before missed.
+    same_day = CONSOLIDATIONS.split("  - id: tong-hop-thang")[0].replace(
+        "tong-hop-tuan", "tong-hop-25").replace(
+        "every: week\n    weekday: 1\n    first: 2026-11-16\n    last: 2026-12-07\n",
+        "every: month\n    day: 25\n    window: {from_day: 26, to_day: 25}\n")
+    months = periodic_plan(tmp_path, same_day).periods_of("tong-hop-25")
+    assert months[1].period is not None and months[1].period.end == date(2026, 12, 25)
+    afternoon = datetime(2026, 12, 25, 16, tzinfo=TZ)
+    assert _met(months, afternoon) == {"2026-12": "on_time"}
+    assert _met(months, months[0].due, afternoon) == {"2026-11": "on_time", "2026-12": "on_time"}
+    # The evening before the cut-off day, with November missed, catches November up.
+    assert _met(months, datetime(2026, 12, 24, 20, tzinfo=TZ)) == {"2026-11": "late"}
