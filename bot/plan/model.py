@@ -220,7 +220,11 @@ def _last_day(value: Any) -> Any:
     return value
 
 
-DayOfMonth = Annotated[int, BeforeValidator(_last_day), Field(ge=1, le=31)]
+DayOfMonth = Annotated[
+    int, BeforeValidator(_last_day), Field(ge=1, le=31),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 31},
+                              {"const": "last"}]}),
+]
 
 
 class WindowSpec(_Strict):
@@ -244,7 +248,7 @@ class DeadlineSpec(_Strict):
     every: Every | None = Field(default=None, description="week, month, quarter or year: recurs.")
     weekday: int | None = Field(default=None, ge=1, le=7, description="every: week; 1 = Monday.")
     day: DayOfMonth | None = Field(
-        default=None, description="every: month or quarter; last: the month's last day."
+        default=None, description="every: month, quarter or year; last: the month's last day."
     )
     month: int = Field(
         default=1, ge=1, le=12, description="every: quarter, the due's month in each quarter "

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.plan import Every
 from bot.domain.progress import issued_for, schedule_of, tasks_due
-from bot.plan import PlanError, check_plan, load_plan
+from bot.plan import PlanError, check_plan, load_plan, plan_json_schema
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -292,3 +292,9 @@ def test_a_quarter_has_no_month_past_its_third(tmp_path: Path) -> None:
         load_plan(write(tmp_path, PERIODIC.replace("    month: 3\n", "    month: 12\n")))
     assert any("month 12 không dùng cho hạn hằng quý" in issue.message
                for issue in caught.value.issues)
+
+
+def test_the_schema_offers_last_for_a_day_and_names_on_day_off() -> None:
+    deadline = plan_json_schema()["$defs"]["DeadlineSpec"]["properties"]
+    assert {"const": "last"} in deadline["day"]["anyOf"]
+    assert deadline["on_day_off"]["enum"] == ["keep", "next_working_day"]
