@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
@@ -50,3 +50,9 @@ class Services:
     menus: MenuService | None = None
     # Who is forgotten once the campaigns they served in are past retention.
     retention: RetentionService | None = None
+    # Every campaign served, by id, the first plan first (each holds this same mapping).
+    campaigns: dict[str, Services] = field(default_factory=dict)
+
+    def of(self, campaign_id: str) -> Services:
+        """The services of one campaign served (KeyError for any other)."""
+        return self.campaigns[campaign_id] if self.campaigns else self

@@ -244,8 +244,13 @@ class ReminderService:
         head_ids: Collection[Address],
         default_locale: str = "vi",
         invites: InviteIssuer | None = None,
+        key_prefix: str = "",
     ) -> None:
         self.plan = plan
+        # Keys of campaigns other than the first one served carry its id: two campaigns'
+        # deadlines may share an id, and their nudges must never be taken for one another.
+        self.key_prefix = key_prefix
+        self._peers: list[ReminderService] = []
         self.policy = policy
         self.outbox = outbox
         self._uow_factory = uow_factory
@@ -270,10 +275,19 @@ class ReminderService:
         """Run a periodic use case (pruning) on every tick, with the clock's time."""
         self._chores.append(chore)
 
+    def serve_also(self, other: ReminderService) -> None:
+        """Queue another campaign's reminders on this one's ticks (one ticker for all)."""
+        self._peers.append(other)
+
     async def tick(self) -> TickResult:
-        """Queue what is due at the clock's time, then send everything due; wait for it."""
+        """Queue what is due at the clock's time for every campaign served, then send
+        everything due; wait for it."""
         async with self._lock:
             result = await self.enqueue_due(self._clock.now())
+            for peer in self._peers:
+                more = await peer.enqueue_due(self._clock.now())
+                result.queued += more.queued
+                result.skipped += more.skipped
             result.drained = await self.outbox.drain()
         for chore in self._chores:
             try:
@@ -364,8 +378,10 @@ class ReminderService:
 
     async def next_due(self, now: datetime) -> datetime | None:
         """The next moment after `now` at which something would be sent, or None."""
-        upcoming = await self.upcoming(now, limit=1)
-        candidates = [upcoming[0][0].at] if upcoming else []
+        candidates = []
+        for service in (self, *self._peers):
+            upcoming = await service.upcoming(now, limit=1)
+            candidates += [upcoming[0][0].at] if upcoming else []
         queued = await self.outbox.next_wake(now)
         if queued is not None:
             candidates.append(queued)
@@ -389,7 +405,7 @@ class ReminderService:
                 message = self._registration_list(deadline, missing, chat, timing, now)
                 message = replace(
                     message,
-                    key=f"remind:{deadline.id}:{stamp}:staff:{chat.key}",
+                    key=f"{self.key_prefix}remind:{deadline.id}:{stamp}:staff:{chat.key}",
                     payload={**message.payload,
                              "units": await self._invite_lines(uow, missing, now)},
                 )
@@ -406,7 +422,7 @@ class ReminderService:
                 message = self._nudge(slot, deadline, unit_id, seat.chat,
                                       self._seat_locale(seat), state, timing)
                 await uow.outbox.enqueue(replace(
-                    message, key=f"remind:{deadline.id}:{stamp}:unit:{unit_id}",
+                    message, key=f"{self.key_prefix}remind:{deadline.id}:{stamp}:unit:{unit_id}",
                     kind="deadline.manual",
                 ))
                 nudged.append(unit_id)
@@ -482,9 +498,9 @@ class ReminderService:
         locale: str, slot: Slot, unit_id: str | None = None,
     ) -> OutboxMessage:
         return OutboxMessage(
-            key=key, kind=kind, address=address, text_key=text_key, payload=payload,
-            locale=locale, due_at=slot.at, created_at=slot.at, recipient_unit_id=unit_id,
-            campaign_id=self.plan.id,
+            key=self.key_prefix + key, kind=kind, address=address, text_key=text_key,
+            payload=payload, locale=locale, due_at=slot.at, created_at=slot.at,
+            recipient_unit_id=unit_id, campaign_id=self.plan.id,
         )
 
     def _phase(self, slot: Slot, state: _State) -> list[Planned]:
