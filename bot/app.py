@@ -37,6 +37,7 @@ from bot.services.housekeeping import HousekeepingService
 from bot.services.inbox import InboxService
 from bot.services.menus import MenuService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
+from bot.services.participation import ParticipationService
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
@@ -311,17 +312,28 @@ class Runtime:
                 peer = _campaign_services(shared, other, prefix)
                 peer.campaigns = services.campaigns
                 peer.inbox, peer.menus = services.inbox, None
+                peer.dialogue.first = False
                 services.campaigns[other.id] = peer
                 services.reminders.serve_also(peer.reminders)
             if plain != plan.id:
                 services.reminders.key_prefix = f"{plan.id}:"
+            several = len(services.campaigns) > 1
+            participation = ParticipationService(
+                [each.plan for each in services.campaigns.values()], uow_factory,
+                settings.admin_ids | settings.head_ids, services.preferences)
+            for each in services.campaigns.values():
+                each.reminders.named = several
+                each.participation = participation
+                if several:
+                    each.dialogue.campaign_id = each.plan.id
             registration = services.registration
             # The dispatcher is woken by a commit that queued a row, never for nothing.
             uow_factory.on_outbox_queued(outbox.wake)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
-            services.reminders.add_chore(
-                _draft_reminders([services.registration, services.reporting], outbox))
+            services.reminders.add_chore(_draft_reminders(
+                [flow for each in services.campaigns.values()
+                 for flow in (each.registration, each.reporting)], outbox))
             services.retention = RetentionService(uow_factory, registration,
                                                   settings.retention_months)
             services.reminders.add_chore(services.retention.erase_if_due)

@@ -484,6 +484,14 @@ class PreferenceRepository(Protocol):
         """Remember a user's language."""
         ...
 
+    async def campaigns(self) -> dict[Address, str]:
+        """Every user's current campaign (chosen with /kehoach)."""
+        ...
+
+    async def set_campaign(self, address: Address, campaign_id: str) -> None:
+        """Remember a user's current campaign."""
+        ...
+
     async def forget(self, addresses: Collection[Address]) -> int:
         """Forget the language of these addresses."""
         ...

@@ -281,6 +281,8 @@ class RegistrationService:
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
+                if not self._dialogue.owns(draft):
+                    continue  # another campaign\'s flow reminds it
                 due = self.keep_until(draft.data, now)
                 if due == self._plan.end or not draft_reminder_due(draft, due, now):
                     continue  # no registration deadline ahead: nothing to be in time for

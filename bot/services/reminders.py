@@ -227,6 +227,10 @@ def _group_of(value: Any) -> CoordinationGroup | None:
     )
 
 
+# A reminder of one campaign among several: its name, then the message itself.
+NAMED = "reminders.of_campaign"
+
+
 # --- the service ----------------------------------------------------------------------------
 
 
@@ -250,6 +254,8 @@ class ReminderService:
         # Keys of campaigns other than the first one served carry its id: two campaigns'
         # deadlines may share an id, and their nudges must never be taken for one another.
         self.key_prefix = key_prefix
+        # With several campaigns served, every reminder says which one it is about.
+        self.named = False
         self._peers: list[ReminderService] = []
         self.policy = policy
         self.outbox = outbox
@@ -323,7 +329,7 @@ class ReminderService:
                             message, payload={**message.payload, "units": issued[item.invites_for]}
                         )
                     result.queued += 1
-                await uow.outbox.enqueue(message)
+                await uow.outbox.enqueue(self._named(message))
             await uow.commit()
         if result.queued:
             self.outbox.wake()
@@ -409,7 +415,7 @@ class ReminderService:
                     payload={**message.payload,
                              "units": await self._invite_lines(uow, missing, now)},
                 )
-                await uow.outbox.enqueue(message)
+                await uow.outbox.enqueue(self._named(message))
                 await uow.commit()
                 return RemindResult(deadline, tuple(missing), registration_list=True,
                                     held_until=held)
@@ -421,10 +427,10 @@ class ReminderService:
                     continue
                 message = self._nudge(slot, deadline, unit_id, seat.chat,
                                       self._seat_locale(seat), state, timing)
-                await uow.outbox.enqueue(replace(
+                await uow.outbox.enqueue(self._named(replace(
                     message, key=f"{self.key_prefix}remind:{deadline.id}:{stamp}:unit:{unit_id}",
                     kind="deadline.manual",
-                ))
+                )))
                 nudged.append(unit_id)
             await uow.commit()
         if nudged:
@@ -502,6 +508,14 @@ class ReminderService:
             payload=payload, locale=locale, due_at=slot.at, created_at=slot.at,
             recipient_unit_id=unit_id, campaign_id=self.plan.id,
         )
+
+    def _named(self, message: OutboxMessage) -> OutboxMessage:
+        """The message under a line naming its campaign, when several are served."""
+        if not self.named:
+            return message
+        return replace(message, text_key=NAMED, payload={
+            "campaign": self.plan.title, "message": {"key": message.text_key,
+                                                     "values": message.payload}})
 
     def _phase(self, slot: Slot, state: _State) -> list[Planned]:
         phase = slot.phase
