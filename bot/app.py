@@ -31,6 +31,7 @@ from bot.services.broadcast import BroadcastService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
+from bot.services.continuity import ContinuityService
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.housekeeping import HousekeepingService
@@ -346,6 +347,13 @@ class Runtime:
                 each.menus = menus
                 each.registration.on_erased(menus.mark_changed)
                 each.registration.on_seats_changed(menus.mark_changed)
+                if several:
+                    # A campaign starting after another asks the units' last focal points.
+                    continuity = ContinuityService(
+                        each.plan, uow_factory, each.dialogue, settings.retention_months,
+                        each.registration.unit_brief)
+                    continuity.on_seats_changed(menus.mark_changed)
+                    services.reminders.add_chore(continuity.offer)
             services.preferences.on_chosen(menus.mark_changed)
             services.inbox.watch_directory(_observe_directory(services.access, menus))
             await services.preferences.load()

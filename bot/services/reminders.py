@@ -23,6 +23,8 @@ from bot.domain.address import Address
 from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan
 from bot.domain.progress import UnitDeadline, in_view
 from bot.domain.records import FocalPoint, FocalPointRole, OutboxMessage, OutboxStatus
+from bot.services.continuity import FLOW as CARRY_ON
+from bot.services.continuity import pending_units
 from bot.services.outbox import DrainResult, OutboxService, line
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.schedule import ReminderPolicy
@@ -185,6 +187,8 @@ class _State:
     seats: list[FocalPoint]
     status: dict[str, list[UnitDeadline]]
     group: CoordinationGroup | None
+    # Units whose last campaign's focal point is being asked to carry on: no invite yet.
+    asked: set[str] = field(default_factory=set)
     _by_unit: dict[str, list[FocalPoint]] = field(default_factory=dict)
     _rows: dict[tuple[str, str], UnitDeadline] = field(default_factory=dict)
 
@@ -214,8 +218,11 @@ class _State:
         return self._rows.get((deadline_id, unit_id))
 
     def missing(self, deadline: Deadline) -> list[str]:
-        """The deadline's units that have not met it, in plan order."""
-        return [row.unit_id for row in self.status.get(deadline.id, []) if not row.met]
+        """The deadline's units that have not met it, in plan order (for a registration, not
+        those whose last focal point is still being asked to carry on)."""
+        waiting = self.asked if deadline.kind is DeadlineKind.REGISTRATION else set()
+        return [row.unit_id for row in self.status.get(deadline.id, [])
+                if not row.met and row.unit_id not in waiting]
 
 
 def _group_of(value: Any) -> CoordinationGroup | None:
@@ -471,7 +478,9 @@ class ReminderService:
             d.id: await uow.progress.deadline_status(self.plan.id, d, now)
             for d in self.plan.deadlines
         }
-        return _State(seats, status, _group_of(await uow.state.get(GROUP_KEY)))
+        asked = pending_units(await uow.conversations.of_flow(CARRY_ON), self.plan.id, now) \
+            if self.named else set()
+        return _State(seats, status, _group_of(await uow.state.get(GROUP_KEY)), asked)
 
     def _build(self, slot: Slot, state: _State) -> list[Planned]:
         if slot.kind is SlotKind.PHASE:
