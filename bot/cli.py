@@ -288,8 +288,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     port = free_port(args.port)
 
     settings = load_configured_settings()
-    plan = load_configured_plan(settings, args.event_date)
-    return main_sandbox(settings, plan, port, args.screenshot)
+    plans = [plan for plan, _, _ in load_configured_plans(settings, args.event_date)]
+    return main_sandbox(settings, plans[0], port, args.screenshot, plans[1:])
 
 
 def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to keep --help fast

@@ -152,8 +152,8 @@ async def _campaign_for(services: Services, inbound: Inbound, responder: Respond
     picker = services.participation
     assert picker is not None
     turn = Turn.of(services, inbound, responder)
-    situation = await picker.situation(turn.actor, turn.now)
     command = _command_of(inbound)
+    situation = await picker.situation(turn.actor, turn.now, command=command is not None)
     if situation.held is not None:
         if command is None and inbound.choice is None:
             titles = [plan.title for plan in situation.choices]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.domain.address import Address
 from bot.domain.plan import Plan
 from bot.domain.records import Conversation
+from bot.services.continuity import FLOW as CARRY_ON
 from bot.services.dialogue import CAMPAIGN
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.preferences import PreferenceService
@@ -82,9 +83,11 @@ class ParticipationService:
             return [plan for plan in self.plans
                     if await uow.focal_points.active_for_user(plan.id, user)]
 
-    async def situation(self, actor: Actor, now: datetime) -> Situation:
+    async def situation(self, actor: Actor, now: datetime, *, command: bool = False
+                        ) -> Situation:
         """Where the person stands: their campaigns, the one their message is about, if known,
-        and a command held for their choice."""
+        and a command held for their choice. A command is not about the campaign asking
+        them to carry on (they serve in it only once they said so)."""
         choices = tuple(await self.taking_part(actor.user))
         async with self.uow_factory(read_only=True, snapshot=False) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
@@ -93,7 +96,7 @@ class ParticipationService:
             held = Held(str(data["command"]), tuple(data.get("args", ())),
                         str(data.get("args_text", "")))
             return Situation(choices, None, held=held)
-        if conversation is not None:
+        if conversation is not None and not (command and conversation.flow == CARRY_ON):
             # Begun before several campaigns were served: the first one's (it was the only).
             stamped = conversation.data.get(CAMPAIGN) or self.plans[0].id
             if stamped in self._ids:

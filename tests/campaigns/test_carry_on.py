@@ -83,3 +83,66 @@ async def test_one_focal_point_carries_on_and_another_unit_sends_someone_else(
         latest = (await _asked_for_by_hand(runtime))[0]
         assert "Báo Kon Tum" in shown(latest) and "Biên phòng" not in shown(latest)
         assert all(row.status is not OutboxStatus.FAILED for row in asked)
+
+
+async def test_retention_past_the_first_campaign_keeps_who_serves_in_the_second(
+        database_url, kontum_plan) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    tet_plan = load_plan(TET)  # the real Tết 2024: 13/01 – 02/03/2024
+    clock = FixedClock(datetime(2024, 1, 15, 9, 0, tzinfo=VN))
+    async with Runtime.open(settings, kontum_plan, clock, [tet_plan]) as runtime:
+        await runtime.load_plan()
+        await seat(runtime, KONTUM_ID, "bdbp", LAN)
+        await seat(runtime, KONTUM_ID, "bao-kon-tum", MINH)
+        await runtime.tick()  # Tết asks both; Lan carries on, Minh's unit sends someone else
+        tet = runtime.services.of(TET_ID)
+        await tet.dialogue.answer(Actor(LAN, LAN, "vi"), Answer(text="1"), clock.now())
+        await tet.dialogue.answer(Actor(MINH, MINH, "vi"), Answer(text="2"), clock.now())
+
+        past_kontum = kontum_plan.end + relativedelta(months=12) + relativedelta(days=1)
+        assert past_kontum < tet_plan.end + relativedelta(months=12)
+        erased = await runtime.services.retention.erase_due(past_kontum)
+        async with runtime.uow_factory() as uow:
+            kept = [(s.campaign_id, s.full_name) for s in await uow.focal_points.active(TET_ID)]
+            people = {s.user for s in await uow.focal_points.with_person()}
+    assert [case.user for case in erased] == [MINH]
+    assert kept == [(TET_ID, "Nguyễn Văn bdbp")] and LAN in people and MINH not in people
+
+
+async def test_on_telegram_the_focal_point_answers_1_and_serves_both(
+        settings, kontum_plan, fake_api) -> None:
+    from tests.campaigns.conftest import serving
+    from tests.support import Person
+
+    lan = Person(fake_api, fake_api.add_user("Lan", id=7001))
+    clock = FixedClock(NOW)
+    async with Runtime.open(settings, kontum_plan, clock) as alone:
+        await alone.load_plan()
+        await seat(alone, KONTUM_ID, "bdbp", tg(lan.id))
+    async with serving(settings, [kontum_plan, load_plan(TET, event_date=TET_AFTER)],
+                       clock) as runtime:
+        question = await lan.reply()  # sent by the first tick, as the bot starts
+        assert "2. Đơn vị sẽ cử người khác" in question.text
+        # A command meanwhile is about the campaign she serves in, the question stays open.
+        await lan.say("/nhiemvu")
+        await lan.silence()
+        tasks = " ".join(m.text for m in fake_api.sent_messages(lan.id)[1:])
+        assert kontum_plan.tasks_of("bdbp")[0].text[:40] in tasks.replace("\n", " ")
+        fake_api.send_text(lan.user, "1")
+        kept = await fake_api.wait_for_message(
+            lan.id, predicate=lambda m: "tiếp tục là đầu mối" in (m.text or ""))
+        assert "Bộ Chỉ huy Bộ đội Biên phòng tỉnh" in kept.text
+        brief = await fake_api.wait_for_message(
+            lan.id, predicate=lambda m: "Xuân Biên phòng ấm lòng dân bản" in (m.text or ""))
+        assert brief.seq > kept.seq  # Tết's duty for the unit, right after
+        await lan.silence()
+        fake_api.send_text(lan.user, "/kehoach")
+        listed = await fake_api.wait_for_message(
+            lan.id, predicate=lambda m: "kế hoạch" in (m.text or "") and m.seq > brief.seq)
+        assert "đang tham gia 2 kế hoạch" in listed.text
+        async with runtime.uow_factory() as uow:
+            assert [s.unit_id for s in await uow.focal_points.active(TET_ID)] == ["bdbp"]
