@@ -340,7 +340,9 @@ class Runtime:
             services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences,
-                                frozenset(u.id for u in plan.units if plan.is_parent(u.id)))
+                                frozenset(u.id for each in services.campaigns.values()
+                                          for u in each.plan.units if each.plan.is_parent(u.id)),
+                                also=[cid for cid in services.campaigns if cid != plan.id])
             services.menus = menus
             for each in services.campaigns.values():
                 each.retention = services.retention

@@ -303,8 +303,17 @@ def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to k
 
 
 def load_configured_plan(settings: Any, event_date: date | None = None):  # noqa: ANN201
-    """The configured plan (PLAN_FILE's first, moved by PLAN_EVENT_DATE or an explicit date)."""
-    return _load_plan(plan_files(settings)[0], event_date or settings.plan_event_date)
+    """The configured plan: CAMPAIGN's among PLAN_FILE's, else the first (moved by
+    PLAN_EVENT_DATE or an explicit date)."""
+    files = plan_files(settings)
+    if not settings.campaign:
+        return _load_plan(files[0], event_date or settings.plan_event_date)
+    plans = [plan for plan, _, _ in load_configured_plans(settings, event_date)]
+    for plan in plans:
+        if plan.id == settings.campaign:
+            return plan
+    raise CliError(cli_t("cli.no_such_campaign", campaign=settings.campaign[:64],
+                         campaigns=", ".join(plan.id for plan in plans)), EXIT_CONFIG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # One plan, several (separated by "," or the system's path separator) or a folder of them.
     plan_file: Path = DEFAULT_PLAN_FILE
+    # The campaign (plan id) the CLI's commands (invites, summary, export…) are about, when
+    # PLAN_FILE names several; default: the first.
+    campaign: str = ""
     plan_event_date: date | None = None
     # Addresses: `zalo:<id>`, `telegram:<id>`; a bare number is a Telegram id (see /toi).
     admin_ids: Annotated[frozenset[Address], NoDecode] = frozenset()

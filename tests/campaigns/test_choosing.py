@@ -88,3 +88,15 @@ async def test_nudges_name_their_campaign(two_campaigns, fake_api) -> None:
     assert len(nudges) == 2
     assert any(text.startswith(f"🗂 Kế hoạch: {TET_TITLE}") for text in nudges)
     assert any(text.startswith(f"🗂 Kế hoạch: {KONTUM_START}") for text in nudges)
+
+
+async def test_someone_only_in_the_second_campaign_gets_a_focal_points_menu(
+        two_campaigns, fake_api) -> None:
+    from bot.services.access import Role
+    from tests.e2e.test_menus import menu_becomes, names
+
+    person = Person(fake_api, fake_api.add_user("Đầu mối Sở VHTTDL", id=5004))
+    await seat(two_campaigns.runtime, TET_ID, "so-vhttdl", tg(person.id))
+    two_campaigns.runtime.services.menus.mark_changed()
+    await person.say("/nhiemvu")
+    await menu_becomes(fake_api, person.id, names(Role.FOCAL_POINT))

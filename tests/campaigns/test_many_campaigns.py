@@ -140,3 +140,23 @@ def test_both_languages_say_what_is_wrong_with_plan_file(locale: str) -> None:
 
     assert "PLAN_FILE" in t("cli.no_plan_files", locale, value="x")
     assert "kontum" in t("cli.plan_twice_files", locale, campaign="kontum", first="a", second="b")
+
+
+def test_campaign_names_the_plan_the_command_line_works_on(
+        monkeypatch, tmp_path, tet_file, capsys) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    monkeypatch.setenv("PLAN_FILE", f"{KONTUM},{tet_file}")
+    monkeypatch.setenv("BOT_USERNAME", "daumoi_kontum_bot")
+    assert main(["invites", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 11  # the first plan's units
+    monkeypatch.setenv("CAMPAIGN", "kontum-tet-2024")
+    assert main(["invites", "--json"]) == 0
+    assert sorted(i["unit"] for i in json.loads(capsys.readouterr().out)) == sorted(
+        BOTH_UNITS)
+    monkeypatch.setenv("CAMPAIGN", "tet-2099")
+    assert main(["invites", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "tet-2099" in err and "kontum-2023, kontum-tet-2024" in err
