@@ -160,3 +160,26 @@ def test_campaign_names_the_plan_the_command_line_works_on(
     assert main(["invites", "--json"]) == 2
     err = capsys.readouterr().err
     assert "tet-2099" in err and "kontum-2023, kontum-tet-2024" in err
+
+
+async def test_the_campaign_a_person_chose_is_forgotten_with_them(database_file) -> None:
+    from storage.db import create_engine
+    from storage.uow import make_uow_factory
+
+    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    uow_factory = make_uow_factory(engine)
+    try:
+        async with uow_factory() as uow:
+            await uow.prefs.set_campaign(tg(1), "kontum-tet-2024")
+            await uow.prefs.set_campaign(tg(2), "kontum-2023")
+            await uow.prefs.set_campaign(tg(1), "kontum-2023")  # switched back
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.prefs.campaigns() == {tg(1): "kontum-2023", tg(2): "kontum-2023"}
+            await uow.prefs.forget([tg(1)])
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.prefs.campaigns() == {tg(2): "kontum-2023"}
+            assert await uow.prefs.locales() == {}
+    finally:
+        await engine.dispose()
