@@ -64,6 +64,7 @@ async def test_one_focal_point_carries_on_and_another_unit_sends_someone_else(
         await tet.reminders.remind_now(tg(ADMIN_ID), clock.now())
         [listed] = await _asked_for_by_hand(runtime)
         assert "Sở Văn hóa" in shown(listed) and "Báo Kon Tum" not in shown(listed)
+        assert await tet.registration.needing_invites(clock.now()) == ["so-vhttdl", "dai-ptth"]
 
         kept = await tet.dialogue.answer(Actor(LAN, LAN, "vi"), Answer(text="1"), clock.now())
         declined = await tet.dialogue.answer(Actor(MINH, MINH, "vi"), Answer(text="2"),
@@ -82,6 +83,8 @@ async def test_one_focal_point_carries_on_and_another_unit_sends_someone_else(
         await tet.reminders.remind_now(tg(ADMIN_ID), clock.now())
         latest = (await _asked_for_by_hand(runtime))[0]
         assert "Báo Kon Tum" in shown(latest) and "Biên phòng" not in shown(latest)
+        assert await tet.registration.needing_invites(clock.now()) == [
+            "so-vhttdl", "bao-kon-tum", "dai-ptth"]
         assert all(row.status is not OutboxStatus.FAILED for row in asked)
 
 
