@@ -91,6 +91,8 @@ class ParticipationService:
         choices = tuple(await self.taking_part(actor.user))
         async with self.uow_factory(read_only=True, snapshot=False) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
+            # Read afresh, not cached: another instance may have taken the person's choice.
+            chosen = await uow.prefs.campaign(actor.user)
         if conversation is not None and conversation.flow == PICK_FLOW:
             data = conversation.data
             held = Held(str(data["command"]), tuple(data.get("args", ())),
@@ -101,7 +103,6 @@ class ParticipationService:
             stamped = conversation.data.get(CAMPAIGN) or self.plans[0].id
             if stamped in self._ids:
                 return Situation(choices, stamped, from_conversation=True)
-        chosen = self.preferences.campaign_of(actor.user)
         if chosen is not None and any(plan.id == chosen for plan in choices):
             return Situation(choices, chosen)
         return Situation(choices, choices[0].id if len(choices) == 1 else None)
@@ -135,7 +136,6 @@ class ParticipationService:
             await uow.commit()
 
     async def choose(self, actor: Actor, campaign_id: str) -> Plan:
-        """Make a campaign the person's current one (a held command is let go)."""
-        if self.preferences.campaign_of(actor.user) != campaign_id:
-            await self.preferences.choose_campaign(actor.user, campaign_id)
+        """Make a campaign the person's current one."""
+        await self.preferences.choose_campaign(actor.user, campaign_id)
         return self._ids[campaign_id]

@@ -488,6 +488,10 @@ class PreferenceRepository(Protocol):
         """Every user's current campaign (chosen with /kehoach)."""
         ...
 
+    async def campaign(self, address: Address) -> str | None:
+        """The user's current campaign, if they chose one."""
+        ...
+
     async def set_campaign(self, address: Address, campaign_id: str) -> None:
         """Remember a user's current campaign."""
         ...

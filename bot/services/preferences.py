@@ -1,4 +1,4 @@
-"""Users' chosen language and campaign, kept in the database and cached for every update."""
+"""Users' chosen language (cached for every update) and campaign, kept in the database."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ class PreferenceService:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
         self._locales: dict[Address, str] = {}
-        self._campaigns: dict[Address, str] = {}
         self._on_chosen: list[Callable[[Address], None]] = []
 
     def on_chosen(self, hook: Callable[[Address], None]) -> None:
@@ -26,7 +25,6 @@ class PreferenceService:
         """Read every stored choice (once, at start-up)."""
         async with self._uow_factory() as uow:
             self._locales = await uow.prefs.locales()
-            self._campaigns = await uow.prefs.campaigns()
 
     def locale_of(self, user: Address) -> str | None:
         """The user's chosen language, if any."""
@@ -36,18 +34,13 @@ class PreferenceService:
         """Drop erased people's choices from the cache (the database rows are already gone)."""
         for address in addresses:
             self._locales.pop(address, None)
-            self._campaigns.pop(address, None)
-
-    def campaign_of(self, user: Address) -> str | None:
-        """The campaign the user last chose to work in, if any."""
-        return self._campaigns.get(user)
 
     async def choose_campaign(self, user: Address, campaign_id: str) -> None:
-        """Store the campaign the user works in from now on."""
+        """Store the campaign the user works in from now on (read afresh by every instance,
+        see bot/services/participation.py)."""
         async with self._uow_factory() as uow:
             await uow.prefs.set_campaign(user, campaign_id)
             await uow.commit()
-        self._campaigns[user] = campaign_id
 
     async def choose(self, user: Address, locale: str) -> bool:
         """Store a user's language; False if the language is not offered."""

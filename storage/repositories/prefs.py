@@ -35,6 +35,12 @@ class SqlPreferenceRepository:
         return {Address.parse(value["address"]): str(value["campaign"])
                 for _key, value in rows.all()}
 
+    async def campaign(self, address: Address) -> str | None:
+        """The user's current campaign, if they chose one."""
+        value = await self._session.scalar(
+            select(BotStateRow.value).where(BotStateRow.key == _campaign_key(address)))
+        return str(value["campaign"]) if isinstance(value, dict) else None
+
     async def set_campaign(self, address: Address, campaign_id: str) -> None:
         """Remember a user's current campaign (their language, if chosen, stays)."""
         statement = upsert_insert(self._session, BotStateRow).values(
