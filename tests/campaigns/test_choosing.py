@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.campaigns.conftest import KONTUM_ID, TET_ID, seat
 from tests.conftest import ADMIN_ID
-from tests.support import Person, tg
+from tests.support import Person, plain, tg
 
 TET_TITLE = "Tuyên truyền mừng Đảng, mừng Xuân Giáp Thìn 2024 tại tỉnh Kon Tum"
 KONTUM_START = "Thông tin, tuyên truyền Chương trình Giao lưu Hữu nghị"
@@ -49,6 +49,12 @@ async def test_kehoach_lists_the_campaigns_and_switches(two_campaigns, fake_api)
     tasks = await person.say("/nhiemvu")
     assert tasks.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
     assert "chương trình chào Xuân" in tasks.text
+    await person.silence()
+    report = await person.say("/baocao")  # a report for Tết, and it says so
+    assert report.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
+    await person.silence()
+    cancelled = await person.say("/huy")  # the report's draft is Tết's: dropped there
+    assert cancelled.text == plain("dialogue.cancelled")
     wrong = await person.say("/kehoach 9")
     assert "Không có kế hoạch «9»" in wrong.text
     back = await person.say("/kehoach 1")
