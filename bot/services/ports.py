@@ -494,6 +494,18 @@ class PreferenceRepository(Protocol):
         """Remember a user's language."""
         ...
 
+    async def campaigns(self) -> dict[Address, str]:
+        """Every user's current campaign (chosen with /kehoach)."""
+        ...
+
+    async def campaign(self, address: Address) -> str | None:
+        """The user's current campaign, if they chose one."""
+        ...
+
+    async def set_campaign(self, address: Address, campaign_id: str) -> None:
+        """Remember a user's current campaign."""
+        ...
+
     async def forget(self, addresses: Collection[Address]) -> int:
         """Forget the language of these addresses."""
         ...

@@ -349,6 +349,8 @@ class ReportingService:
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
+                if not self._dialogue.owns(draft):
+                    continue  # another campaign\'s flow reminds it
                 deadline = self._deadline(draft.data)
                 if deadline is None or not draft_reminder_due(draft, deadline.due, now):
                     continue
