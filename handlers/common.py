@@ -37,12 +37,13 @@ def _help_header(role: Role) -> str:
 
 
 def help_values(
-    role: Role, *, private: bool, parent: bool = False
+    role: Role, *, private: bool, parent: bool = False, several: bool = False
 ) -> tuple[str, dict[str, object]]:
     """The help text's key and values: one line for each command this person may use here
-    (`parent`: a member whose unit consolidates its children's reports)."""
+    (`parent`: a member whose unit consolidates its children's reports; `several`: a person
+    taking part in more than one campaign, who has /kehoach)."""
     lines = [{"key": text_key("help", command, role, parent)}
-             for command in commands_for(role, private=private, parent=parent)]
+             for command in commands_for(role, private=private, parent=parent, several=several)]
     header = {"key": _help_header(role) if private else "common.help_header_group"}
     return ("common.help_with_hint" if private else "common.help"), {
         "header": header, "commands": lines}
@@ -52,8 +53,17 @@ async def help_command(turn: Turn) -> None:
     """List exactly the commands this person may use, here (a private chat or a group)."""
     identity = await turn.identity()
     key, values = help_values(identity.role, private=turn.private,
-                              parent=is_parent_member(identity, turn.services.plan))
+                              parent=is_parent_member(identity, turn.services.plan),
+                              several=await in_several_campaigns(turn))
     await turn.say(key, **values)
+
+
+async def in_several_campaigns(turn: Turn) -> bool:
+    """Whether the person takes part in more than one of the campaigns the bot serves."""
+    picker = turn.services.participation
+    if picker is None or not picker.several:
+        return False
+    return len(await picker.taking_part(turn.inbound.sender)) > 1
 
 
 async def whoami(turn: Turn) -> None:

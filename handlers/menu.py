@@ -57,7 +57,7 @@ TASKS = Command("tasks", "nhiemvu", MEMBERS)
 REPORT = Command("report", "baocao", MEMBERS)
 MY_REPORTS = Command("myreports", "baocaocuatoi", MEMBERS | STAFF)  # staff: one by reference
 WHOAMI = Command("whoami", "toi", group=True)
-# Only when the bot serves several campaigns (never in the menu of a bot serving one).
+# Only to a person taking part in several campaigns (never in a bot serving one).
 PLAN = Command("plan", "kehoach")
 
 # The order a user needs them: joining, the daily work of a unit, then the staff's tools.
@@ -72,14 +72,20 @@ def is_parent_member(identity: Identity, plan: Plan) -> bool:
     return identity.is_member and consolidating_unit(identity, plan) is not None
 
 
-def commands_for(role: Role, *, private: bool, parent: bool = False) -> tuple[Command, ...]:
+def commands_for(role: Role, *, private: bool, parent: bool = False,
+                 several: bool = False) -> tuple[Command, ...]:
     """The commands a person of `role` may use, in a private chat or in a group, menu order;
-    `parent`: a member whose unit others report to (see `is_parent_member`)."""
-    return tuple(
+    `parent`: a member whose unit others report to (see `is_parent_member`); `several`: a
+    person taking part in more than one campaign, who also has /kehoach (after /huongdan)."""
+    commands = tuple(
         command for command in MENU
         if (role in command.roles or (parent and role in MEMBERS and command.parents))
         and (command.private if private else command.group)
     )
+    if not several or not private:
+        return commands
+    after = commands.index(HELP) + 1 if HELP in commands else 0
+    return (*commands[:after], PLAN, *commands[after:])
 
 
 def group_commands() -> tuple[Command, ...]:

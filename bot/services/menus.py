@@ -17,9 +17,10 @@ from bot.services.access import MEMBERS, Role
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.preferences import PreferenceService
 
-#: A person's menu: their role, the language they chose (None: their app's language) and
-#: whether their unit consolidates others' reports (a parent: its menu offers /xuat).
-Wanted = tuple[str, str | None, bool]
+#: A person's menu: their role, the language they chose (None: their app's language),
+#: whether their unit consolidates others' reports (a parent: its menu offers /xuat) and
+#: whether they take part in several campaigns (their menu offers /kehoach).
+Wanted = tuple[str, str | None, bool, bool]
 
 
 class MenuService:
@@ -70,12 +71,14 @@ class MenuService:
         self._changed = False
         roles: dict[Address, Role] = {}
         parents: set[Address] = set()
+        campaigns: dict[Address, set[str]] = {}
         async with self._uow_factory() as uow:
             self._built_from = await uow.focal_points.version()
             seats = [seat for campaign_id in (*self._also, self._campaign_id)
                      for seat in await uow.focal_points.active(campaign_id)]
         # A person holding both seats of a unit acts as its focal point (as AccessService).
         for seat in sorted(seats, key=lambda seat: seat.role is FocalPointRole.FOCAL_POINT):
+            campaigns.setdefault(seat.user, set()).add(seat.campaign_id)
             is_focal = seat.role is FocalPointRole.FOCAL_POINT
             roles[seat.user] = Role.FOCAL_POINT if is_focal else Role.DEPUTY
             if seat.unit_id in self._parent_units:
@@ -84,9 +87,12 @@ class MenuService:
                 parents.discard(seat.user)
         roles.update({user: Role.HEAD for user in self._head_ids})
         roles.update({user: Role.SECRETARIAT for user in self._admin_ids})
+        # Staff take part in every campaign served.
+        everywhere = len(self._also) + 1
         return {
             user.id: (role.value, self._preferences.locale_of(user),
-                      role in MEMBERS and user in parents)
+                      role in MEMBERS and user in parents,
+                      (everywhere if role not in MEMBERS else len(campaigns.get(user, ()))) > 1)
             for user, role in roles.items() if user.channel == channel
         }
 
@@ -94,8 +100,10 @@ class MenuService:
         """The menus `channel` was last told to show, by person id."""
         async with self._uow_factory() as uow:
             stored: Any = await uow.state.get(f"menus:{channel}")
-        # Menus recorded before parents had one of their own read as not a parent's.
-        return {ident: (value[0], value[1], bool(value[2]) if len(value) > 2 else False)
+        # Menus recorded before parents (or people in several campaigns) had one of their
+        # own read as not theirs.
+        return {ident: (value[0], value[1], bool(value[2]) if len(value) > 2 else False,
+                        bool(value[3]) if len(value) > 3 else False)
                 for ident, value in (stored or {}).items()}
 
     async def record(self, channel: str, menus: dict[str, Wanted]) -> None:

@@ -106,3 +106,33 @@ async def test_someone_only_in_the_second_campaign_gets_a_focal_points_menu(
     two_campaigns.runtime.services.menus.mark_changed()
     await person.say("/nhiemvu")
     await menu_becomes(fake_api, person.id, names(Role.FOCAL_POINT))
+
+
+async def test_help_mentions_kehoach_only_to_someone_in_several_campaigns(
+        two_campaigns, fake_api) -> None:
+    both = Person(fake_api, fake_api.add_user("Đầu mối Báo Kon Tum", id=5005))
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(two_campaigns.runtime, campaign, "bao-kon-tum", tg(both.id))
+    one = Person(fake_api, fake_api.add_user("Đầu mối BĐBP", id=5006))
+    await seat(two_campaigns.runtime, TET_ID, "bdbp", tg(one.id))
+
+    assert "/kehoach" in (await both.say("/huongdan")).text
+    assert "/kehoach" not in (await one.say("/huongdan")).text
+
+
+async def test_the_menu_of_someone_in_both_campaigns_offers_kehoach(
+        two_campaigns, fake_api) -> None:
+    from bot.services.access import Role
+    from handlers.menu import commands_for
+    from tests.e2e.test_menus import menu_becomes
+
+    person = Person(fake_api, fake_api.add_user("Đầu mối Báo Kon Tum", id=5007))
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(two_campaigns.runtime, campaign, "bao-kon-tum", tg(person.id))
+    two_campaigns.runtime.services.menus.mark_changed()
+    await person.say("/nhiemvu")
+    await person.silence()
+    expected = [cmd.menu_name("vi")
+                for cmd in commands_for(Role.FOCAL_POINT, private=True, several=True)]
+    assert expected[:3] == ["start", "huongdan", "kehoach"]
+    await menu_becomes(fake_api, person.id, expected)

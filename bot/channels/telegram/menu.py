@@ -39,15 +39,18 @@ def _entries(commands: tuple[Command, ...], locale: str, role: Role,
 
 
 def menu_commands(
-    locale: str, role: Role | None = None, *, group: bool = False, parent: bool = False
+    locale: str, role: Role | None = None, *, group: bool = False, parent: bool = False,
+    several: bool = False,
 ) -> list[BotCommand]:
     """The menu entries for a role (None: every command) in one language; `parent`: a
-    member whose unit consolidates its children's reports."""
+    member whose unit consolidates its children's reports; `several`: a person taking part
+    in more than one campaign."""
     if group:
         return _entries(group_commands(), locale, Role.STRANGER)
     if role is None:
         return _entries(MENU, locale, Role.STRANGER)
-    return _entries(commands_for(role, private=True, parent=parent), locale, role, parent)
+    return _entries(commands_for(role, private=True, parent=parent, several=several),
+                    locale, role, parent)
 
 
 async def set_command_menus(bot: Bot, default_locale: str = "vi") -> None:
@@ -108,14 +111,15 @@ class TelegramMenus:
             self._published = published
 
     async def _set(self, ident: str, want: Wanted) -> bool:
-        role, chosen, parent = Role(want[0]), want[1], want[2]
+        role, chosen, parent, several = Role(want[0]), want[1], want[2], want[3]
         scope = BotCommandScopeChat(int(ident))
         try:
             await self._bot.set_my_commands(
-                menu_commands(chosen or self._default_locale, role, parent=parent), scope=scope)
+                menu_commands(chosen or self._default_locale, role, parent=parent,
+                              several=several), scope=scope)
             await self._bot.set_my_commands(
-                menu_commands(chosen or "en", role, parent=parent), scope=scope,
-                language_code="en")
+                menu_commands(chosen or "en", role, parent=parent, several=several),
+                scope=scope, language_code="en")
         except BadRequest as exc:
             # "chat not found": the person never opened the bot; set after their first message.
             log.info("no command menu for a %s yet: %s", role.value, exc.message)
