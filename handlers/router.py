@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.domain.plan import Plan
 from bot.services.container import Services
 from bot.services.parsing import is_resume, parse_choice
 from bot.services.participation import Held
@@ -145,6 +146,15 @@ def _command_of(inbound: Inbound) -> tuple[str, tuple[str, ...], str] | None:
     return typed_command(inbound.text)
 
 
+async def _release(services: Services, turn: Turn, plan: Plan, held: Held
+                   ) -> tuple[Services, Inbound, Responder]:
+    """Say the campaign chosen, then run the command held for the choice, in it."""
+    await turn.say("campaigns.switched", title=plan.title)
+    return services.of(plan.id), replace(
+        turn.inbound, text=None, command=held.command, args=held.args,
+        args_text=held.args_text), campaigns.NamingResponder(turn.responder, plan.title)
+
+
 async def _campaign_for(services: Services, inbound: Inbound, responder: Responder
                         ) -> tuple[Services, Inbound, Responder] | None:
     """The campaign a message is about, when several are served; None when the bot asked which
@@ -161,14 +171,15 @@ async def _campaign_for(services: Services, inbound: Inbound, responder: Respond
             if index is None:
                 await campaigns.ask(turn, situation.choices, "campaigns.ask_again")
                 return None
-            await picker.drop_held(turn.actor)
-            plan = await picker.choose(turn.actor, situation.choices[index].id)
-            await turn.say("campaigns.switched", title=plan.title)
-            held = situation.held
-            return services.of(plan.id), replace(
-                inbound, text=None, command=held.command, args=held.args,
-                args_text=held.args_text), campaigns.NamingResponder(responder, plan.title)
+            plan = await picker.answer(turn.actor, inbound.key, situation.held,
+                                       situation.choices[index].id, turn.now)
+            return await _release(services, turn, plan, situation.held)
         await picker.drop_held(turn.actor)  # something else was said: the question lapses
+    elif command is None and inbound.choice is None and inbound.text:
+        # The answer to "which campaign?" delivered again: answered as it was, not read anew.
+        answered = await picker.answered(inbound.key)
+        if answered is not None:
+            return await _release(services, turn, *answered)
     if not situation.from_conversation:
         code_text = " ".join(command[1]) if command and command[0] in _WITH_CODE else (
             inbound.text if command is None else None)

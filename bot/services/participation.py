@@ -135,7 +135,38 @@ class ParticipationService:
             await uow.conversations.delete(actor.chat, actor.user)
             await uow.commit()
 
+    async def answer(self, actor: Actor, message_key: str, held: Held, campaign_id: str,
+                     now: datetime) -> Plan:
+        """Take the answer to "which campaign?": the held command dropped and the campaign
+        chosen in one transaction, recorded once with the update (see `answered`)."""
+        async with self.uow_factory() as uow:
+            if await uow.updates.mark(_answer_key(message_key), now):
+                await uow.conversations.delete(actor.chat, actor.user)
+                await uow.prefs.set_campaign(actor.user, campaign_id)
+                await uow.updates.remember(_answer_key(message_key), {
+                    "campaign": campaign_id, "command": held.command, "args": list(held.args),
+                    "args_text": held.args_text})
+                await uow.commit()
+        return self._ids[campaign_id]
+
+    async def answered(self, message_key: str) -> tuple[Plan, Held] | None:
+        """The campaign and the held command an update already answered "which campaign?"
+        with (it is delivered again), if it did."""
+        async with self.uow_factory(read_only=True, snapshot=False) as uow:
+            stored = await uow.updates.recall(_answer_key(message_key))
+        if not stored or stored.get("campaign") not in self._ids:
+            return None
+        return self._ids[stored["campaign"]], Held(
+            str(stored["command"]), tuple(stored.get("args", ())),
+            str(stored.get("args_text", "")))
+
     async def choose(self, actor: Actor, campaign_id: str) -> Plan:
         """Make a campaign the person's current one."""
         await self.preferences.choose_campaign(actor.user, campaign_id)
         return self._ids[campaign_id]
+
+
+def _answer_key(message_key: str) -> str:
+    # Not the update's own key: the held command it releases runs under that one, and a flow
+    # it starts records its own change there.
+    return f"{message_key}:campaign"

@@ -136,3 +136,26 @@ async def test_the_menu_of_someone_in_both_campaigns_offers_kehoach(
                 for cmd in commands_for(Role.FOCAL_POINT, private=True, several=True)]
     assert expected[:3] == ["start", "huongdan", "kehoach"]
     await menu_becomes(fake_api, person.id, expected)
+
+
+async def test_the_answer_to_which_campaign_delivered_twice_is_replayed_not_read_again(
+        two_campaigns, fake_api) -> None:
+    person = Person(fake_api, fake_api.add_user("Đầu mối Báo Kon Tum", id=5008))
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(two_campaigns.runtime, campaign, "bao-kon-tum", tg(person.id))
+    await person.say("/tonghop")
+    answer = fake_api.send_text(person.user, "2")
+    switched = await person.reply()
+    assert f"Đã chuyển sang kế hoạch «{TET_TITLE}»" in switched.text
+    summary = await person.reply()
+    assert summary.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
+    back = await person.say("/kehoach 1")  # the person moves on to the border exchange
+    assert KONTUM_START in back.text
+
+    fake_api.redeliver(answer["update_id"])  # the same "2" again, as after a crash
+    assert (await person.reply()).text == switched.text  # the stored answer, not "not understood"
+    assert (await person.reply()).text == summary.text
+    await person.silence()
+    # No new effect: the person is still in the campaign they moved to.
+    listed = await person.say("/kehoach")
+    assert "(đang chọn)" in listed.text and f"{TET_TITLE} (đang chọn)" not in listed.text
