@@ -34,6 +34,7 @@ from bot.sandbox.personas import TELEGRAM, ZALO, Kind, Persona, build_personas
 from bot.sandbox.render import chat_messages, jsonable, reply_keyboard
 from bot.sandbox.zalochat import ZaloChats
 from bot.services.clock import FixedClock
+from bot.services.replies import Actor
 from bot.settings import Settings
 from bot.texts import LOCALES, t
 
@@ -118,6 +119,8 @@ class Sandbox:
         self.outbox_version = 0
         self.outbox_error: str | None = None
         self.next_due: datetime | None = None
+        # The campaign each persona's chat is in, by persona key (bots serving several only).
+        self.campaigns: dict[str, str | None] = {}
         self.closing = False
         self.url: str | None = None  # the page's address, once served
         self._clock_lock = asyncio.Lock()
@@ -203,8 +206,35 @@ class Sandbox:
         if due != self.next_due:
             self.next_due = due
             changed = True
+        if await self.read_campaigns():
+            changed = True
         if changed:
             self.changed.fire()
+
+    @property
+    def several(self) -> bool:
+        """Whether the bot serves more than one plan."""
+        picker = self.runtime.services.participation
+        return picker is not None and picker.several
+
+    async def read_campaigns(self) -> bool:
+        """Re-read which campaign each persona's chat is in; True if that changed."""
+        picker = self.runtime.services.participation
+        if picker is None or not picker.several:
+            return False
+        now = self.clock.now()
+        campaigns: dict[str, str | None] = {}
+        for persona in self.personas.values():
+            if persona.is_group:
+                continue
+            actor = Actor(persona.address, persona.address, self.lang)
+            situation = await picker.situation(actor, now)
+            campaigns[persona.key] = (picker.plan(situation.campaign_id).title
+                                      if situation.campaign_id else None)
+        if campaigns == self.campaigns:
+            return False
+        self.campaigns = campaigns
+        return True
 
     # --- personas -------------------------------------------------------------------------
 
@@ -457,7 +487,7 @@ class Sandbox:
 
     def state(self) -> dict[str, Any]:
         """Return everything the page needs to draw itself."""
-        return {
+        state = {
             "lang": self.lang,
             "locales": list(LOCALES),
             "bot": {"name": self.api.bot.first_name, "username": self.api.bot.username},
@@ -475,9 +505,13 @@ class Sandbox:
             "clock": self.clock_state(),
             "limits": {"upload_bytes": MAX_UPLOAD_BYTES, "text": MAX_TEXT},
         }
+        if self.several:
+            state["campaigns"] = self.campaigns
+        return state
 
     def milestones(self) -> list[dict[str, str]]:
-        """Return the plan's phase starts and deadlines, in time order, for the clock panel."""
+        """Return the plan's phase starts and deadlines, in time order, for the clock panel;
+        with several plans, the other plans' deadlines too, each naming its campaign."""
         items = [
             {"kind": "phase", "title": p.name, "at": p.start.isoformat(), "id": p.id}
             for p in self.plan.phases
@@ -486,6 +520,15 @@ class Sandbox:
             {"kind": "deadline", "title": d.title, "at": d.due.isoformat(), "id": d.id}
             for d in self.plan.deadlines
         ]
+        if self.several:
+            for item in items:
+                item["campaign"] = self.plan.title
+            items += [
+                {"kind": "deadline", "title": d.title, "at": d.due.isoformat(), "id": d.id,
+                 "campaign": other.title}
+                for other in self.runtime.plans if other.id != self.plan.id
+                for d in other.deadlines
+            ]
         return sorted(items, key=lambda item: item["at"])
 
     def file(self, file_id: str) -> tuple[bytes, str | None, str | None]:

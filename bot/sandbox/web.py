@@ -108,8 +108,10 @@ async def get_texts(request: web.Request) -> web.Response:
 
 
 async def get_state(request: web.Request) -> web.Response:
-    """Serve personas, plan, clock and limits."""
-    return web.json_response(_sandbox(request).state())
+    """Serve personas, plan, clock and limits (and each chat's campaign, read afresh)."""
+    sandbox = _sandbox(request)
+    await sandbox.read_campaigns()
+    return web.json_response(sandbox.state())
 
 
 async def get_file(request: web.Request) -> web.Response:
@@ -338,6 +340,8 @@ class ChatStream:
             events.append(("clock", clock))
         if self._changed("outbox", sandbox.outbox_version):
             events.append(("outbox", {"rows": sandbox.outbox, "error": sandbox.outbox_error}))
+        if sandbox.several and self._changed("campaigns", sandbox.campaigns):
+            events.append(("campaigns", sandbox.campaigns))
         by_persona = sandbox.counts()
         if self._changed("counts", by_persona):
             events.append(("counts", by_persona))

@@ -27,3 +27,36 @@ async def test_the_sandbox_loads_two_plans_and_the_secretariat_switches(kontum_p
             assert f"«{tet.title}»" in switched.text
         assert sandbox.api.result_problems == []
     use_vocabulary()
+
+
+async def test_the_page_shows_each_chats_campaign_and_both_plans_deadlines(kontum_plan) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.texts import use_vocabulary
+
+    tet = load_plan(TET)
+    async with open_sandbox(Settings(_env_file=None), kontum_plan, others=[tet]) as sandbox:
+        async with TestClient(TestServer(make_web_app(sandbox))) as client:
+            state = await (await client.get("/api/state")).json()
+            # The clock panel lists the Tết deadlines too, each saying whose it is.
+            tets = [m for m in state["plan"]["milestones"] if m.get("campaign") == tet.title]
+            assert {m["id"] for m in tets if m["kind"] == "deadline"} == {
+                d.id for d in tet.deadlines}
+            assert state["campaigns"].get("secretariat") is None  # not chosen yet
+
+            await post(client, "/api/send", persona="secretariat", text="/kehoach 2")
+            await bot_reply(sandbox, "secretariat")
+            state = await (await client.get("/api/state")).json()
+            assert state["campaigns"]["secretariat"] == tet.title
+        assert sandbox.api.result_problems == []
+    use_vocabulary()
+
+
+async def test_a_one_plan_page_names_no_campaign(kontum_plan) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async with open_sandbox(Settings(_env_file=None), kontum_plan) as sandbox:
+        async with TestClient(TestServer(make_web_app(sandbox))) as client:
+            state = await (await client.get("/api/state")).json()
+    assert "campaigns" not in state
+    assert all("campaign" not in m for m in state["plan"]["milestones"])

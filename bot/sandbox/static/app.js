@@ -221,6 +221,13 @@ function renderPersonas() {
       nameLine.append(el("span", "persona-name", displayName(persona)), channelBadge(persona));
       text.append(nameLine);
       text.append(el("span", "persona-role", personaRole(persona)));
+      // With several plans: the campaign this chat is in (none until one is chosen).
+      const campaigns = S.state && S.state.campaigns;
+      if (campaigns && campaigns[persona.key]) {
+        const line = el("span", "persona-campaign", campaigns[persona.key]);
+        line.title = campaigns[persona.key];
+        text.append(line);
+      }
       const badge = el("span", "badge");
       badge.hidden = true;
       item.append(avatar(persona), text, badge);
@@ -327,6 +334,10 @@ function openStream() {
   on("keyboard", (data) => { S.keyboard = data.keyboard; renderKeyboard(); renderChatHead(); });
   on("clock", (clock) => { S.clock = clock; renderClock(); });
   on("outbox", (data) => { S.outbox = data; renderOutbox(); });
+  on("campaigns", (campaigns) => {
+    if (S.state) S.state.campaigns = campaigns;
+    renderPersonas();
+  });
   on("counts", (counts) => {
     S.counts = counts;
     if (!S.seen) S.seen = Object.assign({}, counts);
@@ -781,6 +792,7 @@ function renderMilestones() {
     const title = el("span", "ms-title", item.title);
     title.title = item.title;
     label.append(el("span", "ms-kind", tr("milestone_" + item.kind)), title);
+    if (item.campaign) label.append(el("span", "ms-campaign", item.campaign));
     const when = el("button", "ms-when", formatIso(item.at, FULL));
     when.type = "button";
     when.disabled = at < now || S.clockBusy;
