@@ -60,3 +60,13 @@ async def test_register_for_the_second_campaign_then_choose_by_typing(zbot, zalo
     assert f"2. {TET_TITLE} (đang chọn)" in listed.text
     back = await say(zalo, lan, "kehoach 1")
     assert "Thông tin, tuyên truyền Chương trình Giao lưu" in back.text
+
+
+async def test_zalo_help_names_kehoach_only_to_someone_in_both_campaigns(zbot, zalo) -> None:
+    both, one = zalo.add_user("Lan"), zalo.add_user("Minh")
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(zbot, campaign, "bao-kon-tum", Address("zalo", both.id))
+    await seat(zbot, TET_ID, "bdbp", Address("zalo", one.id))
+
+    assert "kehoach" in (await say(zalo, both, "huongdan")).text
+    assert "kehoach" not in (await say(zalo, one, "huongdan")).text
