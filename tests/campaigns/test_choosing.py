@@ -159,3 +159,23 @@ async def test_the_answer_to_which_campaign_delivered_twice_is_replayed_not_read
     # No new effect: the person is still in the campaign they moved to.
     listed = await person.say("/kehoach")
     assert "(đang chọn)" in listed.text and f"{TET_TITLE} (đang chọn)" not in listed.text
+
+
+async def test_a_redelivered_answer_that_released_a_report_replays_the_reports_question(
+        two_campaigns, fake_api) -> None:
+    person = Person(fake_api, fake_api.add_user("Đầu mối Đài", id=5009))
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(two_campaigns.runtime, campaign, "dai-ptth", tg(person.id))
+    await person.say("/baocao")
+    answer = fake_api.send_text(person.user, "2")
+    switched = await person.reply()
+    first_step = await person.reply()
+    assert first_step.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
+    await person.silence()
+
+    fake_api.redeliver(answer["update_id"])
+    assert (await person.reply()).text == switched.text
+    assert (await person.reply()).text == first_step.text  # the report's question, replayed
+    await person.silence()
+    cancelled = await person.say("/huy")  # one draft, Tết's, to cancel
+    assert cancelled.text == plain("dialogue.cancelled")
