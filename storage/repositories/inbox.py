@@ -18,26 +18,28 @@ from storage.repositories._sql import upsert_insert
 PENDING = InboxStatus.PENDING.value
 
 
-# Built once: it runs for every update, and building it cost more than running it.
-_IS_ENTRY = InboxRow.id == bindparam("entry")
+# Built once, on the table (no ORM entity is loaded or synchronised): it runs for every
+# update, and building it cost more than running it.
+_INBOX = InboxRow.__table__.c
+_IS_ENTRY = _INBOX.id == bindparam("entry")
 _CHAT = bindparam("chat", type_=ConversationRow.chat_address.type)
 _USER = bindparam("user", type_=ConversationRow.user_address.type)
 # The entry is attempted only while this instance holds it (its claim is renewed with it).
-_HELD = and_(_IS_ENTRY, InboxRow.claimed_by == bindparam("owner"),
-             InboxRow.status == InboxStatus.PENDING.value)
+_HELD = and_(_IS_ENTRY, _INBOX.claimed_by == bindparam("owner"),
+             _INBOX.status == InboxStatus.PENDING.value)
 _ATTEMPT_SETTLING = (
-    update(InboxRow)
-    .where(or_(_HELD, InboxRow.id == bindparam("done")))
+    update(InboxRow.__table__)
+    .where(or_(_HELD, _INBOX.id == bindparam("done")))
     .values(
-        attempts=case((_IS_ENTRY, InboxRow.attempts + 1), else_=InboxRow.attempts),
-        status=case((_IS_ENTRY, InboxRow.status), else_=InboxStatus.DONE.value),
-        processed_at=case((_IS_ENTRY, InboxRow.processed_at),
-                          else_=bindparam("now", type_=InboxRow.processed_at.type)),
-        claimed_until=case((_IS_ENTRY, bindparam("until", type_=InboxRow.claimed_until.type)),
-                           else_=InboxRow.claimed_until),
+        attempts=case((_IS_ENTRY, _INBOX.attempts + 1), else_=_INBOX.attempts),
+        status=case((_IS_ENTRY, _INBOX.status), else_=InboxStatus.DONE.value),
+        processed_at=case((_IS_ENTRY, _INBOX.processed_at),
+                          else_=bindparam("now", type_=_INBOX.processed_at.type)),
+        claimed_until=case((_IS_ENTRY, bindparam("until", type_=_INBOX.claimed_until.type)),
+                           else_=_INBOX.claimed_until),
     )
     .returning(
-        InboxRow.id,
+        _INBOX.id,
         select(func.coalesce(func.max(DirectoryVersionRow.version), 0)).scalar_subquery(),
         # Quiet: the sender has no conversation and the update (under the key the flows know
         # it by) was never handled, so most updates need no further read of either (see
@@ -50,7 +52,6 @@ _ATTEMPT_SETTLING = (
                 ProcessedUpdateRow.message_key == bindparam("key")).exists(),
         ),
     )
-    .execution_options(synchronize_session=False)
 )
 # PostgreSQL: the same statement, whose commit does not wait for the WAL flush (set_config
 # with is_local: for its own transaction; in AUTOCOMMIT, that is the statement alone).
