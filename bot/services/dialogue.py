@@ -51,6 +51,8 @@ def draft_reminder_due(draft: Conversation, due: datetime, now: datetime) -> boo
 LONG_TEXT = 120
 # Marks a draft whose next message must not be taken as an answer (a pause, another command).
 HELD = "_held"
+# With several campaigns served: the campaign whose flow a conversation belongs to.
+CAMPAIGN = "_campaign"
 
 
 @dataclass
@@ -131,6 +133,16 @@ class _Quiet:
 _QUIET: ContextVar[_Quiet | None] = ContextVar("daumoi_quiet_sender", default=None)
 
 
+class _WriteCount:
+    """Commits in this process that wrote a conversation or marked an update handled; one
+    count for every campaign's flows (they share the conversations table)."""
+
+    count = 0
+
+
+_WRITES = _WriteCount()
+
+
 class DialogueService:
     """Routes each answer to the user's open flow, in one transaction per update."""
 
@@ -138,13 +150,23 @@ class DialogueService:
         self._uow_factory = uow_factory
         self._flows: dict[str, Flow] = {}
         self._after_commit: list[Callable[[], None]] = []
-        # Commits of this process that wrote a conversation or marked an update handled.
-        self._writes = 0
+        # Set when the bot serves several campaigns: each conversation then names its own.
+        self.campaign_id: str | None = None
+        # The first campaign served also owns the conversations begun before (named by none).
+        self.first = True
 
-    def conversations_written(self) -> None:
+    def owns(self, conversation: Conversation) -> bool:
+        """Whether a conversation is this campaign's (always, when one campaign is served)."""
+        if self.campaign_id is None:
+            return True
+        stamp = conversation.data.get(CAMPAIGN)
+        return stamp == self.campaign_id if stamp else self.first
+
+    @staticmethod
+    def conversations_written() -> None:
         """A commit wrote a conversation or marked an update handled: no sender is assumed
-        quiet any more (until the next update's own look)."""
-        self._writes += 1
+        quiet any more (until the next update's own look), by any campaign's flows."""
+        _WRITES.count += 1
 
     @contextmanager
     def quiet(self, chat: Address, user: Address, message_key: str) -> Iterator[None]:
@@ -152,7 +174,7 @@ class DialogueService:
         the update `message_key` had never been handled (read with its attempt), so the looks
         for a draft or an open flow need no statement. Another process's write after that
         moment is as if it came after this update; this process's own writes end it."""
-        token = _QUIET.set(_Quiet(chat, user, message_key, self._writes))
+        token = _QUIET.set(_Quiet(chat, user, message_key, _WRITES.count))
         try:
             yield
         finally:
@@ -160,7 +182,7 @@ class DialogueService:
 
     def _known_quiet(self, actor: Actor, message_key: str | None = None) -> bool:
         hint = _QUIET.get()
-        return (hint is not None and hint.writes == self._writes and hint.chat == actor.chat
+        return (hint is not None and hint.writes == _WRITES.count and hint.chat == actor.chat
                 and hint.user == actor.user
                 and (message_key is None or message_key == hint.message_key))
 
@@ -221,6 +243,8 @@ class DialogueService:
             await uow.conversations.delete(actor.chat, actor.user)
         else:
             data = {k: v for k, v in step.data.items() if k != HELD}
+            if self.campaign_id is not None:
+                data[CAMPAIGN] = self.campaign_id
             await uow.conversations.put(
                 Conversation(
                     chat=actor.chat,
