@@ -9,7 +9,7 @@ import logging
 import signal
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from bot.services.continuity import ContinuityService
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.housekeeping import HousekeepingService
-from bot.services.inbox import InboxService
+from bot.services.inbox import Attempt, InboxService
 from bot.services.menus import MenuService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
 from bot.services.participation import ParticipationService
@@ -124,13 +124,21 @@ def _draft_reminders(flows: list[Any], outbox: OutboxService) -> Any:
     return chore
 
 
-def _observe_directory(access: AccessService, menus: MenuService) -> Any:
+def _observe_attempts(access: AccessService, menus: MenuService,
+                      dialogue: DialogueService) -> Any:
     """Each update's directory version goes to the role cache and to the menus, so a seat
-    changed by another process (the CLI, another instance) shows in both."""
+    changed by another process (the CLI, another instance) shows in both; a sender seen quiet
+    (no conversation, the update never handled) spares the flows their looks."""
 
-    def observe(version: int) -> Any:
-        menus.directory_seen(version)
-        return access.observed(version)
+    @contextlib.contextmanager
+    def observe(attempt: Attempt) -> Iterator[None]:
+        menus.directory_seen(attempt.directory_version)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(access.observed(attempt.directory_version))
+            if attempt.quiet is not None:
+                chat, user, key = attempt.quiet
+                stack.enter_context(dialogue.quiet(chat, user, key))
+            yield
 
     return observe
 
@@ -357,7 +365,10 @@ class Runtime:
                     continuity.on_seats_changed(menus.mark_changed)
                     services.reminders.add_chore(continuity.offer)
             services.preferences.on_chosen(menus.mark_changed)
-            services.inbox.watch_directory(_observe_directory(services.access, menus))
+            services.inbox.observe_attempts(
+                _observe_attempts(services.access, menus, services.dialogue))
+            # Flows that wrote end every assumption that a sender has no conversation.
+            uow_factory.on_conversation_written(services.dialogue.conversations_written)
             await services.preferences.load()
             outbox.use_locales(services.preferences.locale_of)
             yield cls(

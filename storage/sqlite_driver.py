@@ -26,11 +26,13 @@ _Result = tuple[Any, list[Any], int, int | None]
 
 
 def _run(connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any,
-         many: bool) -> _Result:
-    """On aiosqlite's thread: begin (if asked), execute, fetch everything, close; return what
-    SQLAlchemy reads."""
+         many: bool, busy_timeout_ms: int | None = None) -> _Result:
+    """On aiosqlite's thread: restore the busy timeout (if asked), begin (if asked), execute,
+    fetch everything, close; return what SQLAlchemy reads."""
     cursor = connection.cursor()
     try:
+        if busy_timeout_ms is not None:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         if begin is not None:
             cursor.execute(begin)
         if many:
@@ -48,18 +50,16 @@ _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _run_inline(connection: sqlite3.Connection, operation: str, parameters: Any,
-                many: bool, busy_timeout_ms: int) -> _Result | None:
-    """`_run` on the calling thread, never waiting for a lock: None when the database is busy
-    (the statement, committing by itself, then did nothing)."""
-    connection.execute("PRAGMA busy_timeout = 0")
+                many: bool) -> _Result | None:
+    """`_run` on the calling thread, never waiting for a lock (the connection's busy timeout
+    is 0 by then): None when the database is busy (the statement, committing by itself, then
+    did nothing)."""
     try:
         return _run(connection, None, operation, parameters, many)
     except sqlite3.OperationalError as exc:
         if getattr(exc, "sqlite_errorcode", None) in _BUSY:
             return None
         raise
-    finally:
-        connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -110,10 +110,16 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
                 # Nothing left to wait for: straight on this thread.
                 result = _run(connection._conn, None, operation, parameters, many)
             elif inline is not None and begin is None:
-                result = _run_inline(connection._conn, operation, parameters, many, inline)
+                if adapted.restore_busy_ms is None:
+                    # Left at 0 until a statement goes to the thread (which restores it): two
+                    # PRAGMAs around every inline statement cost a third of the statement.
+                    connection._conn.execute("PRAGMA busy_timeout = 0")
+                    adapted.restore_busy_ms = inline
+                result = _run_inline(connection._conn, operation, parameters, many)
             if result is None:
+                restore, adapted.restore_busy_ms = adapted.restore_busy_ms, None
                 result = await connection._execute(_run, connection._conn, begin, operation,
-                                                   parameters, many)
+                                                   parameters, many, restore)
                 if begin == "BEGIN IMMEDIATE":
                     adapted.holds_write_lock = True
         self._description, rows, self._rowcount, self._lastrowid = result
@@ -130,7 +136,8 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection, handing out one-trip cursors."""
 
-    __slots__ = ("pending_begin", "inline_busy_timeout_ms", "holds_write_lock")
+    __slots__ = ("pending_begin", "inline_busy_timeout_ms", "holds_write_lock",
+                 "restore_busy_ms")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
@@ -142,6 +149,9 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         # In a write transaction once BEGIN IMMEDIATE returned: its statements and its commit
         # can no longer wait for a lock (WAL commits wait for no reader), so they run inline.
         self.holds_write_lock = False
+        # Set while sqlite3's busy timeout is 0 (for inline statements): the timeout to put
+        # back before the next statement that may wait for a lock, on aiosqlite's thread.
+        self.restore_busy_ms: int | None = None
 
     def run_inline(self, busy_timeout_ms: int | None) -> None:
         """Run statements outside any transaction on the calling thread, without the trip to

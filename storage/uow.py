@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,9 +25,29 @@ from storage.repositories import (
     SqlSummaryRepository,
 )
 
+_REPOSITORIES = {
+    "campaigns": SqlCampaignRepository,
+    "audit": SqlAuditRepository,
+    "conversations": SqlConversationRepository,
+    "updates": SqlProcessedUpdateRepository,
+    "focal_points": SqlFocalPointRepository,
+    "invites": SqlInviteRepository,
+    "inbox": SqlInboxRepository,
+    "outbox": SqlOutboxRepository,
+    "progress": SqlProgressRepository,
+    "prefs": SqlPreferenceRepository,
+    "state": SqlBotStateRepository,
+    "summary": SqlSummaryRepository,
+    "reports": SqlReportRepository,
+}
+
 
 class SqlUnitOfWork:
-    """`async with uow:` opens a transaction; `await uow.commit()` keeps it, leaving rolls back."""
+    """`async with uow:` opens a transaction; `await uow.commit()` keeps it, leaving rolls back.
+
+    Repositories are made on first use: most units of work need one or two of them, and
+    every update opens a few units of work.
+    """
 
     campaigns: SqlCampaignRepository
     audit: SqlAuditRepository
@@ -48,6 +68,7 @@ class SqlUnitOfWork:
         bookkeeping: bool = False, snapshot: bool = True,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
+        conversation_listeners: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
@@ -55,7 +76,9 @@ class SqlUnitOfWork:
         self._snapshot = snapshot
         self._directory_listeners = directory_listeners
         self._outbox_listeners = outbox_listeners
+        self._conversation_listeners = conversation_listeners
         self._session: AsyncSession | None = None
+        self._repositories: dict[str, Any] = {}
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
@@ -80,19 +103,6 @@ class SqlUnitOfWork:
             # Setting the option before the first statement makes SQLite begin deferred.
             await session.connection(execution_options={READ_ONLY: True})
         self._session = session
-        self.campaigns = SqlCampaignRepository(session)
-        self.audit = SqlAuditRepository(session)
-        self.conversations = SqlConversationRepository(session)
-        self.updates = SqlProcessedUpdateRepository(session)
-        self.focal_points = SqlFocalPointRepository(session)
-        self.invites = SqlInviteRepository(session)
-        self.inbox = SqlInboxRepository(session)
-        self.outbox = SqlOutboxRepository(session)
-        self.progress = SqlProgressRepository(session)
-        self.prefs = SqlPreferenceRepository(session)
-        self.state = SqlBotStateRepository(session)
-        self.summary = SqlSummaryRepository(session)
-        self.reports = SqlReportRepository(session)
         return self
 
     async def __aexit__(
@@ -102,12 +112,23 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        self._repositories.clear()
         if session is None:
             return
         try:
             await session.rollback()
         finally:
             await session.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for what is not set yet: a repository, made on first use.
+        repository = _REPOSITORIES.get(name)
+        if repository is None:
+            raise AttributeError(name)
+        made = self._repositories.get(name)
+        if made is None:
+            made = self._repositories[name] = repository(self.session)
+        return made
 
     @staticmethod
     def _on_sqlite(session: AsyncSession) -> bool:
@@ -121,22 +142,46 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Make everything done so far permanent (then tell who caches roles, if seats changed)."""
+        """Make everything done so far permanent (then tell who caches roles, if seats changed,
+        the outbox, if a row was queued, and who assumes people quiet, if a conversation or a
+        handled update was written)."""
         await self.session.commit()
-        bumped, self.focal_points.bumped_to = self.focal_points.bumped_to, None
-        queued, self.outbox.queued = self.outbox.queued, 0
+        repositories = self._repositories
+        focal_points, outbox = repositories.get("focal_points"), repositories.get("outbox")
+        bumped = queued = None
+        if focal_points is not None:
+            bumped, focal_points.bumped_to = focal_points.bumped_to, None
+        if outbox is not None:
+            queued, outbox.queued = outbox.queued, 0
         if bumped is not None:
             for listener in self._directory_listeners:
                 listener(bumped)
         if queued:
             for wake in self._outbox_listeners:
                 wake()
+        if self._wrote_conversations():
+            for changed in self._conversation_listeners:
+                changed()
+
+    def _wrote_conversations(self) -> bool:
+        written = False
+        for name in ("conversations", "updates"):
+            repository = self._repositories.get(name)
+            if repository is not None and repository.written:
+                repository.written, written = False, True
+        return written
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
         await self.session.rollback()
-        self.focal_points.bumped_to = None
-        self.outbox.queued = 0
+        repositories = self._repositories
+        if "focal_points" in repositories:
+            repositories["focal_points"].bumped_to = None
+        if "outbox" in repositories:
+            repositories["outbox"].queued = 0
+        for name in ("conversations", "updates"):
+            if name in repositories:
+                repositories[name].written = False
 
 
 class SqlUnitOfWorkFactory:
@@ -146,6 +191,7 @@ class SqlUnitOfWorkFactory:
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
         self._directory_listeners: list[Callable[[int], None]] = []
         self._outbox_listeners: list[Callable[[], None]] = []
+        self._conversation_listeners: list[Callable[[], None]] = []
 
     def on_directory_change(self, listener: Callable[[int], None]) -> None:
         """Call `listener(version)` after each commit that changed who holds a seat."""
@@ -155,13 +201,19 @@ class SqlUnitOfWorkFactory:
         """Call `wake()` after each commit that queued an outbox row (and only then)."""
         self._outbox_listeners.append(wake)
 
+    def on_conversation_written(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after each commit that wrote a conversation or marked an update
+        handled."""
+        self._conversation_listeners.append(listener)
+
     def __call__(self, *, read_only: bool = False, bookkeeping: bool = False,
                  snapshot: bool = True) -> SqlUnitOfWork:
         """A new, not yet opened unit of work (see `UnitOfWorkFactory`)."""
         return SqlUnitOfWork(self.session_factory, read_only=read_only, bookkeeping=bookkeeping,
                              snapshot=snapshot,
                              directory_listeners=self._directory_listeners,
-                             outbox_listeners=self._outbox_listeners)
+                             outbox_listeners=self._outbox_listeners,
+                             conversation_listeners=self._conversation_listeners)
 
 
 def make_uow_factory(engine: AsyncEngine) -> SqlUnitOfWorkFactory:

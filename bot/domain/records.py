@@ -281,6 +281,15 @@ class InboxEntry:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """What the statement counting an update's attempt read with it."""
+
+    directory_version: int
+    # The sender had no conversation and the update had never been handled.
+    quiet: bool
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """Something that happened and who did it; never contains secrets or phone numbers."""
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from bot.domain.address import Address
 from bot.domain.records import Conversation, OutboxMessage
 from bot.services.parsing import is_cancel, is_resume, says_done
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -116,6 +119,30 @@ class _NoConversation(Exception):
     """The person has no open flow: nothing was done."""
 
 
+@dataclass(frozen=True)
+class _Quiet:
+    """The sender of the update being handled had no conversation in its chat and the update
+    had never been handled, when its handling began (and nothing was written since)."""
+
+    chat: Address
+    user: Address
+    message_key: str
+    writes: int
+
+
+_QUIET: ContextVar[_Quiet | None] = ContextVar("daumoi_quiet_sender", default=None)
+
+
+class _WriteCount:
+    """Commits in this process that wrote a conversation or marked an update handled; one
+    count for every campaign's flows (they share the conversations table)."""
+
+    count = 0
+
+
+_WRITES = _WriteCount()
+
+
 class DialogueService:
     """Routes each answer to the user's open flow, in one transaction per update."""
 
@@ -134,6 +161,30 @@ class DialogueService:
             return True
         stamp = conversation.data.get(CAMPAIGN)
         return stamp == self.campaign_id if stamp else self.first
+
+    @staticmethod
+    def conversations_written() -> None:
+        """A commit wrote a conversation or marked an update handled: no sender is assumed
+        quiet any more (until the next update's own look), by any campaign's flows."""
+        _WRITES.count += 1
+
+    @contextmanager
+    def quiet(self, chat: Address, user: Address, message_key: str) -> Iterator[None]:
+        """While handling one update: when it began, `user` had no conversation in `chat` and
+        the update `message_key` had never been handled (read with its attempt), so the looks
+        for a draft or an open flow need no statement. Another process's write after that
+        moment is as if it came after this update; this process's own writes end it."""
+        token = _QUIET.set(_Quiet(chat, user, message_key, _WRITES.count))
+        try:
+            yield
+        finally:
+            _QUIET.reset(token)
+
+    def _known_quiet(self, actor: Actor, message_key: str | None = None) -> bool:
+        hint = _QUIET.get()
+        return (hint is not None and hint.writes == _WRITES.count and hint.chat == actor.chat
+                and hint.user == actor.user
+                and (message_key is None or message_key == hint.message_key))
 
     def add_flow(self, flow: Flow) -> None:
         """Make a flow routable by its name; its step names must be new (no shared buttons)."""
@@ -218,7 +269,10 @@ class DialogueService:
                    key: str = "") -> Reply | None:
         """Another command is starting: keep the open draft (of `flow_name`, if given) and say
         what it holds and how to return to it; None when there is no such draft."""
-        # Most commands come with no draft open: a look without the write lock tells.
+        # Most commands come with no draft open: a look without the write lock tells, or none
+        # at all when the update's attempt saw no conversation.
+        if self._known_quiet(actor):
+            return None
         async with self._uow_factory(read_only=True, snapshot=False) as uow:
             peek = await uow.conversations.get(actor.chat, actor.user, now)
         if peek is None or not isinstance(self._flows.get(peek.flow), DraftFlow):
@@ -236,6 +290,8 @@ class DialogueService:
 
     async def has_draft(self, actor: Actor, now: datetime) -> bool:
         """Whether the person has an open draft (a registration or report left unfinished)."""
+        if self._known_quiet(actor):
+            return False
         async with self._uow_factory(read_only=True, snapshot=False) as uow:
             conversation = await uow.conversations.get(actor.chat, actor.user, now)
         return conversation is not None and isinstance(
@@ -289,8 +345,11 @@ class DialogueService:
         known flow, or the message was handled before (its stored answer is replayed).
 
         Read without the write lock, so free text from someone in no conversation (the most
-        common message) changes nothing and waits for nobody.
+        common message) changes nothing and waits for nobody; when the update's attempt saw
+        neither, nothing is read at all.
         """
+        if self._known_quiet(actor, message_key):
+            return False
         async with self._uow_factory(read_only=True, snapshot=False) as uow:
             if message_key is not None and await uow.updates.seen(message_key):
                 return True

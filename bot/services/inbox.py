@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.address import Address
 from bot.domain.records import InboxEntry
 from bot.services.clock import Clock
 from bot.services.ports import UnitOfWorkFactory
@@ -41,7 +42,21 @@ CLAIM_BATCH = 20
 POLL_SECONDS = 5.0
 
 Handle = Callable[[InboxEntry], Awaitable[None]]
-Observe = Callable[[int], contextlib.AbstractContextManager[None]]
+Observe = Callable[["Attempt"], contextlib.AbstractContextManager[None]]
+#: The chat, the sender and the message key of a stored update, as the flows will know them
+#: (None: unknown).
+Subject = tuple[Address, Address, str]
+Sender = Callable[[InboxEntry], "Subject | None"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What was read when an update's attempt was counted, just before it is handled."""
+
+    directory_version: int
+    # (chat, sender, key) when, at that moment, the sender had no conversation in the chat and
+    # the update had never been handled; None when either is not known to be so.
+    quiet: Subject | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +115,9 @@ class InboxService:
         async with self._uow_factory(read_only=True, snapshot=False) as uow:
             return await uow.inbox.pending(channel, limit)
 
-    def watch_directory(self, observe: Observe) -> None:
-        """Read the directory version with each attempt and handle the update inside
-        `observe(version)` (cached roles are checked against it, at no extra transaction)."""
+    def observe_attempts(self, observe: Observe) -> None:
+        """Handle each update inside `observe(attempt)`: what its attempt read (the directory
+        version, whether its sender is quiet) reaches the caches, at no extra statement."""
         self._observe = observe
 
     async def settle_and_fetch(self, channel: str, done_id: int | None,
@@ -118,27 +133,30 @@ class InboxService:
             await uow.commit()
         return claimed
 
-    async def attempt(self, entry_id: int, done_id: int | None = None) -> int | None | bool:
+    async def attempt(self, entry_id: int, done_id: int | None = None,
+                      sender: Subject | None = None) -> Attempt | None:
         """Count an attempt before processing (an update that kills the process is given up),
-        with the previous update's done mark in the same commit; return the directory version
-        read in it (None when nobody watches the directory), or False when another instance
-        took the update over (this one's hold ran out): it is not to be processed here."""
+        with the previous update's done mark in the same commit; return what was read with it
+        (the directory version; with `sender`, whether that sender is quiet), or None when
+        another instance took the update over (this one's hold ran out): it is not to be
+        processed here."""
         # One statement of bookkeeping (it runs for every update, most of which change nothing
         # else): lost in a database crash, the update is only handled once more.
         now = self._clock.now()
         async with self._uow_factory(bookkeeping=True) as uow:
-            version = await uow.inbox.attempt_settling(entry_id, done_id, now, self.owner,
-                                                       now + self.lease)
+            settled = await uow.inbox.attempt_settling(entry_id, done_id, now, self.owner,
+                                                       now + self.lease, sender)
             await uow.commit()
-        if version is None:
-            return False
-        return version if self._observe is not None else None
+        if settled is None:
+            return None
+        quiet = sender if settled.quiet else None
+        return Attempt(settled.directory_version, quiet)
 
-    def observing(self, version: int | None) -> contextlib.AbstractContextManager[None]:
-        """The context an update is handled in (see `watch_directory`)."""
-        if version is None or self._observe is None:
+    def observing(self, attempt: Attempt) -> contextlib.AbstractContextManager[None]:
+        """The context an update is handled in (see `observe_attempts`)."""
+        if self._observe is None:
             return contextlib.nullcontext()
-        return self._observe(version)
+        return self._observe(attempt)
 
     async def done(self, entry_id: int) -> None:
         """Record an update as processed, in its own commit."""
@@ -185,19 +203,22 @@ class InboxService:
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             await self.prune(now)
 
-    def worker(self, channel: str, handle: Handle) -> InboxWorker:
-        """A worker that processes the channel's pending updates through `handle`."""
-        return InboxWorker(self, channel, handle)
+    def worker(self, channel: str, handle: Handle, sender: Sender | None = None) -> InboxWorker:
+        """A worker that processes the channel's pending updates through `handle`; `sender`
+        tells who an update is from, so that its attempt also reads whether they are quiet."""
+        return InboxWorker(self, channel, handle, sender)
 
 
 class InboxWorker:
     """Processes one channel's pending updates in order, each marked done in its own commit."""
 
     def __init__(self, inbox: InboxService, channel: str, handle: Handle,
-                 *, retry_seconds: float = 1.0, poll_seconds: float = POLL_SECONDS) -> None:
+                 sender: Sender | None = None, *, retry_seconds: float = 1.0,
+                 poll_seconds: float = POLL_SECONDS) -> None:
         self._inbox = inbox
         self.channel = channel
         self._handle = handle
+        self._sender = sender
         self._retry_seconds = retry_seconds
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
@@ -294,13 +315,14 @@ class InboxWorker:
             await inbox.failed(entry.id, entry.last_error or "the process stopped while "
                                "processing it", done_id)
             return False
-        version = await inbox.attempt(entry.id, done_id)
-        if version is False:
+        sender = self._sender(entry) if self._sender is not None else None
+        attempt = await inbox.attempt(entry.id, done_id, sender)
+        if attempt is None:
             logger.info("inbox %s: update %d taken over by another instance", self.channel,
                         entry.id)
             return False
         try:
-            with inbox.observing(version):
+            with inbox.observing(attempt):
                 await self._handle(entry)
         except Exception as exc:
             logger.exception("inbox %s: update %d failed", self.channel, entry.id)

@@ -23,6 +23,7 @@ from bot.domain.records import (
     PlanLoadResult,
     Report,
     ReportStatus,
+    Settled,
 )
 from bot.domain.summary import (
     ReminderCount,
@@ -165,9 +166,12 @@ class InboxRepository(Protocol):
         ...
 
     async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime,
-                               owner: str, until: datetime) -> int | None:
-        """`attempt` and the previous update's `done` in one statement; the directory version,
-        or None if `owner` no longer holds the update."""
+                               owner: str, until: datetime,
+                               subject: tuple[Address, Address, str] | None = None,
+                               ) -> Settled | None:
+        """`attempt` and the previous update's `done` in one statement; what it read (the
+        directory version, whether the subject (chat, sender, key) is quiet), or None if
+        `owner` no longer holds the update."""
         ...
 
     async def done(self, entry_id: int, now: datetime) -> None:

@@ -12,6 +12,7 @@ are recorded as skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -273,7 +274,6 @@ class ReminderService:
         self._locale = default_locale
         self._locale_of: Callable[[Address], str | None] = lambda _user: None
         self._invites = invites
-        self.slots = plan_slots(plan, policy)
         self._units = {unit.id: unit for unit in plan.units}
         self._tasks: dict[str, list[Any]] = {}
         for task in plan.tasks:
@@ -281,6 +281,12 @@ class ReminderService:
                 self._tasks.setdefault(unit_id, []).append(task)
         self._lock = asyncio.Lock()
         self._chores: list[Callable[[datetime], Awaitable[Any]]] = []
+
+    @functools.cached_property
+    def slots(self) -> list[Slot]:
+        """Every scheduled moment of the campaign, in order (worked out on first use: the
+        holiday tables behind working days take a tenth of a second to load)."""
+        return plan_slots(self.plan, self.policy)
 
     # --- ticking --------------------------------------------------------------------------
 
@@ -295,6 +301,12 @@ class ReminderService:
     async def tick(self) -> TickResult:
         """Queue what is due at the clock's time for every campaign served, then send
         everything due; wait for it."""
+        for service in (self, *self._peers):
+            if "slots" not in service.__dict__:
+                # The first tick comes as the bot starts: the slots are worked out on a
+                # thread, so the first answers do not wait for the holiday tables.
+                slots = await asyncio.to_thread(plan_slots, service.plan, service.policy)
+                service.__dict__.setdefault("slots", slots)
         async with self._lock:
             result = await self.enqueue_due(self._clock.now())
             for peer in self._peers:

@@ -31,6 +31,8 @@ class SqlConversationRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Set by `put`: the unit of work tells who assumes a person has no conversation.
+        self.written = False
 
     async def get(
         self, chat: Address, user: Address, now: datetime | None = None, *, lock: bool = False
@@ -70,6 +72,7 @@ class SqlConversationRepository:
             index_elements=["chat_address", "user_address"],
             set_={name: statement.excluded[name] for name in values},
         )
+        self.written = True
         await self._session.execute(statement)
 
     async def delete(self, chat: Address, user: Address) -> bool:

@@ -9,35 +9,49 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.address import Address
 from bot.domain.privacy import PersonTraces
-from bot.domain.records import InboxEntry, InboxStatus
-from storage.models import DirectoryVersionRow, InboxRow
+from bot.domain.records import InboxEntry, InboxStatus, Settled
+from storage.models import ConversationRow, DirectoryVersionRow, InboxRow, ProcessedUpdateRow
 from storage.repositories._sql import upsert_insert
 
 PENDING = InboxStatus.PENDING.value
 
 
-# Built once: it runs for every update, and building it cost more than running it.
-_IS_ENTRY = InboxRow.id == bindparam("entry")
+# Built once, on the table (no ORM entity is loaded or synchronised): it runs for every
+# update, and building it cost more than running it.
+_INBOX = InboxRow.__table__.c
+_IS_ENTRY = _INBOX.id == bindparam("entry")
+_CHAT = bindparam("chat", type_=ConversationRow.chat_address.type)
+_USER = bindparam("user", type_=ConversationRow.user_address.type)
 # The entry is attempted only while this instance holds it (its claim is renewed with it).
-_HELD = and_(_IS_ENTRY, InboxRow.claimed_by == bindparam("owner"),
-             InboxRow.status == InboxStatus.PENDING.value)
+_HELD = and_(_IS_ENTRY, _INBOX.claimed_by == bindparam("owner"),
+             _INBOX.status == InboxStatus.PENDING.value)
 _ATTEMPT_SETTLING = (
-    update(InboxRow)
-    .where(or_(_HELD, InboxRow.id == bindparam("done")))
+    update(InboxRow.__table__)
+    .where(or_(_HELD, _INBOX.id == bindparam("done")))
     .values(
-        attempts=case((_IS_ENTRY, InboxRow.attempts + 1), else_=InboxRow.attempts),
-        status=case((_IS_ENTRY, InboxRow.status), else_=InboxStatus.DONE.value),
-        processed_at=case((_IS_ENTRY, InboxRow.processed_at),
-                          else_=bindparam("now", type_=InboxRow.processed_at.type)),
-        claimed_until=case((_IS_ENTRY, bindparam("until", type_=InboxRow.claimed_until.type)),
-                           else_=InboxRow.claimed_until),
+        attempts=case((_IS_ENTRY, _INBOX.attempts + 1), else_=_INBOX.attempts),
+        status=case((_IS_ENTRY, _INBOX.status), else_=InboxStatus.DONE.value),
+        processed_at=case((_IS_ENTRY, _INBOX.processed_at),
+                          else_=bindparam("now", type_=_INBOX.processed_at.type)),
+        claimed_until=case((_IS_ENTRY, bindparam("until", type_=_INBOX.claimed_until.type)),
+                           else_=_INBOX.claimed_until),
     )
     .returning(
-        InboxRow.id,
+        _INBOX.id,
         select(func.coalesce(func.max(DirectoryVersionRow.version), 0)).scalar_subquery(),
+        # Quiet: the sender has no conversation and the update (under the key the flows know
+        # it by) was never handled, so most updates need no further read of either (see
+        # DialogueService.quiet).
+        and_(
+            ~select(ConversationRow.flow).where(
+                ConversationRow.chat_address == _CHAT, ConversationRow.user_address == _USER,
+            ).exists(),
+            ~select(ProcessedUpdateRow.message_key).where(
+                ProcessedUpdateRow.message_key == bindparam("key")).exists(),
+        ),
     )
-    .execution_options(synchronize_session=False)
 )
 # PostgreSQL: the same statement, whose commit does not wait for the WAL flush (set_config
 # with is_local: for its own transaction; in AUTOCOMMIT, that is the statement alone).
@@ -175,20 +189,29 @@ class SqlInboxRepository:
         return result.scalar_one_or_none() is not None
 
     async def attempt_settling(self, entry_id: int, done_id: int | None, now: datetime,
-                               owner: str, until: datetime) -> int | None:
+                               owner: str, until: datetime,
+                               subject: tuple[Address, Address, str] | None = None,
+                               ) -> Settled | None:
         """`attempt` on one update (renewing `owner`'s hold until `until`) and `done` on the
-        previous one, in one statement (atomic without a transaction); return the directory
-        version, read in the same statement, or None if `owner` no longer holds the update.
-        On PostgreSQL its transaction's commit does not wait for the disk (bookkeeping only)."""
+        previous one, in one statement (atomic without a transaction); return what it read:
+        the directory version, and whether the update's `subject` (chat, sender, message key)
+        is quiet (the sender has no conversation in the chat, the key was never handled);
+        None if `owner` no longer holds the update. On PostgreSQL its transaction's commit
+        does not wait for the disk (bookkeeping only)."""
         bind = self._session.bind
         statement = _ATTEMPT_SETTLING if bind is None or bind.dialect.name == "sqlite" else (
             _ATTEMPT_SETTLING_PG)
+        chat, user, key = subject if subject is not None else (None, None, None)
         rows = (await self._session.execute(
             statement,
-            {"entry": entry_id, "done": done_id, "now": now, "owner": owner, "until": until},
+            {"entry": entry_id, "done": done_id, "now": now, "owner": owner, "until": until,
+             "chat": chat, "user": user, "key": key},
         )).all()
-        versions = [int(version) for row_id, version in rows if row_id == entry_id]
-        return versions[0] if versions else None
+        for row_id, version, quiet in rows:
+            if row_id == entry_id:
+                # Without a subject nothing was looked up: never quiet.
+                return Settled(int(version), bool(quiet) and subject is not None)
+        return None
 
     async def done(self, entry_id: int, now: datetime) -> None:
         """Record an update as processed."""

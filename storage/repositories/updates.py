@@ -18,6 +18,8 @@ class SqlProcessedUpdateRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Set by `mark`: the unit of work tells who assumes an update was never handled.
+        self.written = False
 
     async def mark(self, message_key: str, now: datetime) -> bool:
         """Record the update; True if it is new, False if it was already recorded."""
@@ -27,6 +29,7 @@ class SqlProcessedUpdateRepository:
             .on_conflict_do_nothing(index_elements=["message_key"])
             .returning(ProcessedUpdateRow.message_key)
         )
+        self.written = True
         result = await self._session.execute(statement)
         return result.scalar_one_or_none() is not None
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from bot.domain.records import InboxStatus
+from bot.domain.address import Address
+from bot.domain.records import Conversation, InboxStatus
 from bot.services.clock import FixedClock
 from bot.services.inbox import InboxService, Received
 from tests.storage.plans import NOW
@@ -57,7 +58,7 @@ async def test_the_worker_processes_in_order_gives_up_after_three_attempts_and_p
     await inbox.store("zalo", "zalo:m:poison", {"n": 9}, NOW)
     [poison] = await inbox.settle_and_fetch("zalo", None)  # claimed, as a worker does
     for _ in range(3):
-        assert await inbox.attempt(poison.id) is not False
+        assert await inbox.attempt(poison.id) is not None
     assert await worker.run_pending() == 1 and 9 not in seen
     assert (await inbox.entries("zalo"))[-1].status is InboxStatus.FAILED
     await inbox.store("zalo", "zalo:m:late", {"n": 10}, NOW)
@@ -83,8 +84,8 @@ async def test_two_instances_each_process_what_they_claimed_and_take_over_a_dead
     clock.advance(first.lease + timedelta(seconds=1))
     taken = await second.settle_and_fetch("telegram", None)
     assert [e.payload["n"] for e in taken] == list(range(20))
-    assert await first.attempt(mine[0].id) is False  # come back: it is no longer its to do
-    assert await second.attempt(taken[0].id) is not False
+    assert await first.attempt(mine[0].id) is None  # come back: it is no longer its to do
+    assert await second.attempt(taken[0].id) is not None
 
 
 async def test_the_only_instance_takes_back_everything_at_once(uow_factory):
@@ -104,16 +105,36 @@ async def test_an_attempt_settles_the_previous_update_and_reads_the_directory_ve
     await inbox.store_many("telegram", [Received(f"telegram:update:{n}", {"u": n}, n)
                                         for n in (1, 2)], NOW)
     first, second = await inbox.settle_and_fetch("telegram", None)  # claimed, as a worker does
-    inbox.watch_directory(lambda version: contextlib.nullcontext())
+    inbox.observe_attempts(lambda attempt: contextlib.nullcontext())
     async with uow_factory() as uow:
         before = await uow.focal_points.version()
-    assert await inbox.attempt(first.id) == before
-    assert await inbox.attempt(second.id, done_id=first.id) == before
+    assert (await inbox.attempt(first.id)).directory_version == before
+    assert (await inbox.attempt(second.id, done_id=first.id)).directory_version == before
     entries = {e.message_key: e for e in await inbox.entries("telegram")}
     done, current = entries["telegram:update:1"], entries["telegram:update:2"]
     assert (done.status, done.attempts, done.processed_at) == (InboxStatus.DONE, 1, NOW)
     assert (current.status, current.attempts, current.processed_at) == (
         InboxStatus.PENDING, 1, None)
+
+
+async def test_an_attempt_reads_whether_its_sender_is_quiet(uow_factory):
+    """Quiet: no conversation of the sender in the chat, the update never handled."""
+    inbox = InboxService(uow_factory, FixedClock(NOW))
+    await inbox.store_many("telegram", [Received(f"telegram:update:{n}", {}, n)
+                                        for n in (1, 2, 3, 4)], NOW)
+    first, second, third, fourth = await inbox.settle_and_fetch("telegram", None)
+    lan, an = Address("telegram", "1"), Address("telegram", "2")
+    async with uow_factory() as uow:
+        await uow.conversations.put(Conversation(an, an, "registration", "consent", {}, NOW,
+                                                 NOW + timedelta(days=1)))
+        await uow.updates.mark("telegram:update:3", NOW)
+        await uow.commit()
+    assert (await inbox.attempt(first.id, None, (lan, lan, "telegram:update:1"))).quiet == (
+        lan, lan, "telegram:update:1")
+    assert (await inbox.attempt(second.id, None, (an, an, "telegram:update:2"))).quiet is None
+    assert (await inbox.attempt(third.id, None, (lan, lan, "telegram:update:3"))).quiet is None
+    # Who sent it unknown: nothing is assumed.
+    assert (await inbox.attempt(fourth.id)).quiet is None
 
 
 async def test_the_bookkeeping_commit_leaves_later_transactions_durable(uow_factory):

@@ -20,7 +20,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
-from bot.channels.telegram.inbound import address, button_inbound, message_inbound
+from bot.channels.telegram.inbound import address, button_inbound, message_inbound, subject
 from bot.channels.telegram.menu import TelegramMenus, set_command_menus
 from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
@@ -132,7 +132,7 @@ class TelegramChannel:
             if not self._webhook_secret or web is None or services.inbox is None:
                 raise StartupError(t("cli.telegram_secret_missing"))
         if services.inbox is not None:
-            self._worker = services.inbox.worker(CHANNEL, self._process)
+            self._worker = services.inbox.worker(CHANNEL, self._process, subject)
             if self._webhook_url:
                 assert web is not None
                 route = TelegramWebhook(self._webhook_secret, services.inbox, self._worker,

@@ -8,6 +8,8 @@ from telegram.constants import ChatType, MessageEntityType
 from bot.channels.telegram.notifier import CHANNEL
 from bot.channels.telegram.render import LANGUAGE_PREFIX, parse_choice_data
 from bot.domain.address import Address
+from bot.domain.records import InboxEntry
+from bot.services.inbox import Subject
 from bot.services.replies import Contact, Upload
 from handlers.inbound import Inbound
 
@@ -19,12 +21,36 @@ def address(ident: int) -> Address:
     return Address(CHANNEL, str(ident))
 
 
+def _key(update_id: int) -> str:
+    return f"{CHANNEL}:update:{update_id}"
+
+
+def subject(entry: InboxEntry) -> Subject | None:
+    """The chat, the sender and the key of a stored update, as the inbound message made of it
+    will have them (a message or a button press); None for any other kind."""
+    payload = entry.payload
+    message = payload.get("message")
+    if isinstance(message, dict):
+        chat, user = message.get("chat"), message.get("from")
+    else:
+        query = payload.get("callback_query")
+        if not isinstance(query, dict):
+            return None
+        user, pressed = query.get("from"), query.get("message")
+        chat = pressed.get("chat") if isinstance(pressed, dict) else None
+    if not (isinstance(chat, dict) and isinstance(user, dict)) or "update_id" not in payload:
+        return None
+    if chat.get("id") is None or user.get("id") is None:
+        return None
+    return address(chat["id"]), address(user["id"]), _key(payload["update_id"])
+
+
 def _base(update: Update) -> dict[str, object] | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None  # channel posts, inline queries: nobody to answer
     return {
-        "key": f"{CHANNEL}:update:{update.update_id}",
+        "key": _key(update.update_id),
         "sender": address(user.id),
         "chat": address(chat.id),
         "private": chat.type == ChatType.PRIVATE,

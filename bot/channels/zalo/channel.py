@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.channels.zalo.api import ZaloApi, ZaloError, ZaloUnauthorized
-from bot.channels.zalo.inbound import CHANNEL, event_inbound, message_key
+from bot.channels.zalo.inbound import CHANNEL, event_inbound, message_key, subject
 from bot.channels.zalo.notifier import ZaloFileFetcher, ZaloNotifier
 from bot.channels.zalo.poller import ZaloPoller
 from bot.channels.zalo.responder import CAPABILITIES, ZaloResponder
@@ -77,7 +77,7 @@ class ZaloChannel:
         self._error_handlers: list[Any] = []
         self._worker = None
         if services.inbox is not None:
-            self._worker = services.inbox.worker(CHANNEL, self._process)
+            self._worker = services.inbox.worker(CHANNEL, self._process, subject)
         if settings.zalo_webhook_url:
             secret = settings.zalo_webhook_secret.get_secret_value()
             if not secret:

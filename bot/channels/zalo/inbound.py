@@ -6,8 +6,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from bot.channels.zalo.updates import ZaloEvent, strip_mention
+from bot.channels.zalo.updates import ZaloEvent, parse_event, strip_mention
 from bot.domain.address import Address
+from bot.domain.records import InboxEntry
+from bot.services.inbox import Subject
 from bot.services.replies import Upload
 from handlers.inbound import Inbound
 
@@ -27,6 +29,21 @@ def message_key(event: ZaloEvent) -> str:
     return f"{CHANNEL}:{event.event_name}:sha256-{digest.hexdigest()[:32]}"
 
 
+def _people(event: ZaloEvent) -> tuple[Address, Address]:
+    """The event's chat and sender."""
+    return Address(CHANNEL, event.chat_id or event.sender_id), Address(CHANNEL, event.sender_id)
+
+
+def subject(entry: InboxEntry) -> Subject | None:
+    """The chat, the sender and the key of a stored event, as the inbound message made of it
+    will have them; None when no one is to be answered."""
+    event = parse_event(dict(entry.payload))
+    if event is None or event.is_bot or not event.sender_id:
+        return None
+    chat, sender = _people(event)
+    return chat, sender, message_key(event)
+
+
 def event_inbound(event: ZaloEvent, bot_names: Iterable[str]) -> Inbound | None:
     """One Zalo event as an inbound message; None for the bot's own messages."""
     if event.is_bot or not event.sender_id:
@@ -35,10 +52,11 @@ def event_inbound(event: ZaloEvent, bot_names: Iterable[str]) -> Inbound | None:
     text = event.text
     if text is not None and not private:
         text = strip_mention(text, list(bot_names)).strip()  # only mentions reach a bot there
+    chat, sender = _people(event)
     fields: dict[str, object] = {
         "key": message_key(event),
-        "sender": Address(CHANNEL, event.sender_id),
-        "chat": Address(CHANNEL, event.chat_id or event.sender_id),
+        "sender": sender,
+        "chat": chat,
         "private": private,
         "display_name": event.sender_name,
     }
