@@ -68,6 +68,7 @@ async def build(db: Path, plan_file: Path, versions: int) -> dict[str, int]:
     """Migrate, load the plan and insert the synthetic reports in bulk."""
     from sqlalchemy import insert
 
+    from bot.domain.address import Address
     from bot.plan import load_plan
     from storage.db import create_engine
     from storage.migrate import upgrade_async
@@ -89,7 +90,8 @@ async def build(db: Path, plan_file: Path, versions: int) -> dict[str, int]:
     for index, unit in enumerate(plan.units):
         if index % 10:
             seats.append(dict(campaign_id=plan.id, unit_id=unit.id, role="focal_point",
-                              telegram_user_id=10_000 + index, chat_id=10_000 + index,
+                              user_address=Address("telegram", str(10_000 + index)),
+                              chat_address=Address("telegram", str(10_000 + index)),
                               full_name=f"Người {index}", position="Chuyên viên",
                               phone_e164=f"+8491{index:07d}", locale="vi",
                               consent_at=due - timedelta(days=20),
@@ -103,7 +105,7 @@ async def build(db: Path, plan_file: Path, versions: int) -> dict[str, int]:
                                     status=rng.choice(STATUSES),
                                     narrative=f"Đơn vị {index} báo cáo lần {version}: đã thực "
                                               "hiện theo kế hoạch, cập nhật số liệu.",
-                                    submitted_by_user_id=10_000 + index,
+                                    submitted_by=Address("telegram", str(10_000 + index)),
                                     submitted_by_name=f"Người {index}", created_at=at))
                 figures += [dict(report_id=report_id, metric_id=metric.id,
                                  value=rng.randrange(0, 50)) for metric in task.metrics]
@@ -111,7 +113,8 @@ async def build(db: Path, plan_file: Path, versions: int) -> dict[str, int]:
             for n in range(2):
                 sent = due - timedelta(days=n + 1)
                 reminders.append(dict(key=f"deadline:{unit.id}:{n}", kind="deadline.report",
-                                      campaign_id=plan.id, chat_id=10_000 + index,
+                                      campaign_id=plan.id,
+                                      address=Address("telegram", str(10_000 + index)),
                                       recipient_unit_id=unit.id, text_key="x", payload={},
                                       locale="vi", due_at=sent, status="sent", attempts=1,
                                       created_at=sent, sent_at=sent))

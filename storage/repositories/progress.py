@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.plan import Deadline, DeadlineKind
 from bot.domain.progress import (
     DeadlineState,
-    ReportMark,
     UnitDeadline,
+    UnitTasks,
     consolidation_states,
-    report_states,
+    unit_states,
 )
 from storage.models import (
     AuditRow,
@@ -115,23 +116,26 @@ class SqlProgressRepository:
     async def _reports(
         self, campaign_id: str, deadline: Deadline, now: datetime
     ) -> list[UnitDeadline]:
-        # The stored assignments say what is due; the domain says what counts as met.
-        assigned = (
-            assigned_tasks(select(TaskUnitRow.unit_id, TaskUnitRow.task_id), campaign_id)
-            .where(
+        # The stored assignments say what is due; the domain says what counts as met. The
+        # database folds every version into one row per unit (a national campaign has 180,000
+        # versions, too many to fetch for a summary), exactly as `done_at` folds them: a task
+        # was done at the first version of its last unbroken run of "done" versions.
+        def due_here(statement: Any) -> Any:
+            return statement.where(
                 TaskUnitRow.unit_id.in_(deadline.units),
                 or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
                     TaskRow.deadline_id.is_(None)),
             )
-            .order_by(TaskUnitRow.unit_id, TaskRow.sort_order)
-        )
-        due: dict[str, list[str]] = {}
-        for unit, task in (await self._session.execute(assigned)).all():
-            due.setdefault(unit, []).append(task)
-        versions = (
+
+        assigned = due_here(
+            assigned_tasks(select(TaskUnitRow.unit_id, func.count()), campaign_id)
+        ).group_by(TaskUnitRow.unit_id)
+        due = {unit: int(count) for unit, count in await self._rows(assigned)}
+        label = deadline.period.label if deadline.period else None
+        versions = due_here(
             assigned_tasks(
                 select(ReportRow.unit_id, ReportRow.task_id, ReportRow.version,
-                       ReportRow.status, ReportRow.created_at, ReportRow.period)
+                       ReportRow.status, ReportRow.created_at)
                 .select_from(TaskUnitRow),
                 campaign_id,
             )
@@ -144,15 +148,49 @@ class SqlProgressRepository:
                 ),
             )
             .where(
-                TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
-                    TaskRow.deadline_id.is_(None)),
                 ReportRow.created_at <= now,
+                # A periodic deadline counts the reports made for its period only.
+                *((ReportRow.period == label,) if label is not None else ()),
             )
+        ).cte("versions")
+        pair = (versions.c.unit_id, versions.c.task_id)
+        # Per (unit, task): the last version that is not "done" (None: all of them are).
+        broken = (
+            select(*pair, func.max(case((versions.c.status != "done", versions.c.version)))
+                   .label("broken"))
+            .group_by(*pair)
+            .cte("broken")
         )
-        marks = [
-            ReportMark(unit, task, version, status, at, period)
-            for unit, task, version, status, at, period
-            in (await self._session.execute(versions)).all()
-        ]
-        return report_states(deadline, due, marks)
+        same = and_(versions.c.unit_id == broken.c.unit_id,
+                    versions.c.task_id == broken.c.task_id)
+        run = (
+            select(*pair, func.min(versions.c.version).label("first"))
+            .join(broken, same)
+            .where(or_(broken.c.broken.is_(None), versions.c.version > broken.c.broken))
+            .group_by(*pair)
+            .cte("run")
+        )
+        finished = (
+            select(run.c.unit_id, run.c.task_id, versions.c.created_at.label("done_at"))
+            .join(versions, and_(versions.c.unit_id == run.c.unit_id,
+                                 versions.c.task_id == run.c.task_id,
+                                 versions.c.version == run.c.first))
+            .cte("finished")
+        )
+        per_unit = (
+            select(broken.c.unit_id, func.count(), func.count(finished.c.done_at),
+                   func.max(finished.c.done_at))
+            .outerjoin(finished, and_(finished.c.unit_id == broken.c.unit_id,
+                                      finished.c.task_id == broken.c.task_id))
+            .group_by(broken.c.unit_id)
+        )
+        folded = {
+            unit: UnitTasks(int(reported), int(done), met_at)
+            for unit, reported, done, met_at in await self._rows(per_unit)
+        }
+        return unit_states(deadline, due, folded)
+
+    async def _rows(self, statement: Any) -> list[Any]:
+        """Plain tuples through the Core connection (no ORM bookkeeping per row)."""
+        connection = await self._session.connection()
+        return list((await connection.execute(statement)).tuples())
