@@ -74,15 +74,12 @@ _VERSION_COLUMNS = (
 )
 
 
-class _Interned:
-    """One string object per distinct id or name: every row of a large read brings its own
-    copy of the same unit and task ids otherwise."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        return self._seen.setdefault(text, text)
+def _interned() -> Any:
+    """`same(text)`: one string object per distinct id or name (every row of a large read
+    brings its own copy of the same unit and task ids otherwise)."""
+    seen: dict[str, str] = {}
+    setdefault = seen.setdefault
+    return lambda text: setdefault(text, text)
 
 
 _STATUSES = {status.value: status for status in ReportStatus}
@@ -90,7 +87,7 @@ _STATUSES = {status.value: status for status in ReportStatus}
 
 async def _versions(rows: Any) -> list[ReportVersion]:
     """Report versions from streamed rows (of `_VERSION_COLUMNS`)."""
-    same = _Interned()
+    same = _interned()
     return [
         ReportVersion(report_id, same(unit_id), same(task_id), version, _STATUSES[status],
                       narrative, same(name), created_at)
@@ -176,7 +173,7 @@ class SqlSummaryRepository:
             .join(latest, latest.c.id == ReportFigureRow.report_id)
             .order_by(latest.c.unit_id, latest.c.task_id, ReportFigureRow.metric_id)
         )
-        same = _Interned()
+        same = _interned()
         return [
             TaskFigure(same(unit), same(task), same(metric), None if value is None else int(value))
             async for unit, task, metric, value in core_stream(self._session, statement)
