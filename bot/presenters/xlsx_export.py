@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from bot.domain.figures import MetricKind, from_stored
@@ -92,6 +92,7 @@ class _Sheet:
         self._columns = [(letter, index not in unique)
                          for index, letter in enumerate(self.letters)]
         self.rows = 0
+        self.cells = 0
         self._memo = memo
         self._pending: list[str] = []
         self._stream = archive.open(f"xl/worksheets/sheet{number}.xml", "w")
@@ -148,6 +149,7 @@ class _Sheet:
             else:
                 add(f'<c r="{letter}{number}"{styled} t="inlineStr"><is>'
                     f'<t xml:space="preserve">{_text(value)}</t></is></c>')
+        self.cells += len(cells)
         self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(self._pending) >= self.FLUSH_ROWS:
             self._flush()
@@ -172,6 +174,19 @@ class _Sheet:
         self._flush()
         self._stream.write(f'</sheetData><autoFilter ref="{self.extent}"/></worksheet>'.encode())
         self._stream.close()
+
+
+class Book(Protocol):
+    """Where the spreadsheet's rows go: sheets started one after the other, then the file."""
+
+    def sheet(self, title: str, columns: Sequence[tuple[str, float]],
+              unique: Collection[int] = ()) -> Any:
+        """Start the next sheet (`add(values)` each row, then `close()`)."""
+        ...
+
+    def finish(self) -> bytes:
+        """The finished .xlsx file."""
+        ...
 
 
 class _Workbook:
@@ -251,8 +266,10 @@ class _Workbook:
         return self.buffer.getvalue()
 
 
-def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: bool) -> bytes:
-    """The spreadsheet as .xlsx bytes; phone numbers only when `with_phones`."""
+def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: bool,
+                  book: Book | None = None) -> bytes:
+    """The spreadsheet as .xlsx bytes; phone numbers only when `with_phones` (`book`: another
+    writer of the same rows, for the benchmark's comparison)."""
     zone = plan.timezone
 
     def when(moment: datetime | None) -> datetime | None:
@@ -267,7 +284,7 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
     labels = metric_labels(plan)
     metrics = plan_metrics(plan)
     summary = data.summary
-    book = _Workbook()
+    book = book or _Workbook()
 
     def unit_name(unit_id: str) -> str:
         return units[unit_id].name if unit_id in units else ""
