@@ -254,7 +254,9 @@ class Runtime:
             services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences,
-                                frozenset(u.id for u in plan.units if plan.is_parent(u.id)))
+                                # (one pass: asking each unit `is_parent` is quadratic)
+                                frozenset(u.parent for u in plan.units if u.parent)
+                                & {u.id for u in plan.units})
             services.menus = menus
             registration.on_erased(menus.mark_changed)
             registration.on_seats_changed(menus.mark_changed)

@@ -22,14 +22,14 @@ async def core_rows(session: AsyncSession, statement: Any) -> list[Any]:
     """A select's rows as plain tuples through the session's Core connection: no ORM
     bookkeeping per row (a national campaign's exports read hundreds of thousands)."""
     connection = await session.connection()
-    return list((await connection.execute(statement)).tuples())
+    return list(await connection.execute(statement))
 
 
 async def core_stream(session: AsyncSession, statement: Any, size: int = 5000) -> Any:
     """A select's rows as plain tuples, fetched `size` at a time (never all at once)."""
     connection = await session.connection()
     result = await connection.stream(statement.execution_options(yield_per=size))
-    async for partition in result.tuples().partitions(size):
+    async for partition in result.partitions(size):
         for row in partition:
             yield row
 
