@@ -194,7 +194,9 @@ class _Workbook:
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
-        self.archive = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        # Level 3: a fifth less CPU than 6 for a file about a tenth larger (3,000 units: 18.5
+        # instead of 16.7 MB, well within what Telegram and the file links carry).
+        self.archive = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=3)
         self.sheets: list[_Sheet] = []
         self._memo: dict[str, str] = {}
 
