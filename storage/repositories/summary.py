@@ -117,7 +117,7 @@ class SqlSummaryRepository:
             .group_by(TaskUnitRow.unit_id, latest.c.status)
         )
         return [
-            StatusCount(unit, ReportStatus(status) if status else None, int(count))
+            StatusCount(unit, _STATUSES[status] if status else None, int(count))
             for unit, status, count in await core_rows(self._session, statement)
         ]
 
