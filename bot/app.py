@@ -9,7 +9,7 @@ import logging
 import signal
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +31,14 @@ from bot.services.broadcast import BroadcastService
 from bot.services.campaign import CampaignService
 from bot.services.clock import Clock, SystemClock
 from bot.services.container import Services
+from bot.services.continuity import ContinuityService
 from bot.services.dialogue import DialogueService
 from bot.services.directory import DirectoryService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.inbox import InboxService
 from bot.services.menus import MenuService
 from bot.services.outbox import OutboxOptions, OutboxService, Pacing
+from bot.services.participation import ParticipationService
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
@@ -159,9 +161,91 @@ class InviteLinks:
         return self._settings.zalo_bot_url
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every campaign's services share: the clock, the outbox, the directory of people."""
+
+    settings: Settings
+    uow_factory: Any
+    clock: Clock
+    policy: Any
+    outbox: OutboxService
+    quota: QuotaService
+    preferences: PreferenceService
+    links: InviteLinks
+
+
+def _campaign_services(shared: _Shared, plan: Plan, key_prefix: str = "") -> Services:
+    """One campaign's services (its duties, deadlines, reminders, summary, exports) and its
+    flows, on the shared outbox and preferences."""
+    settings, uow_factory, the_clock = shared.settings, shared.uow_factory, shared.clock
+    # Its own flows: a registration for one campaign is never answered by another's.
+    dialogue = DialogueService(uow_factory)
+    registration = RegistrationService(
+        plan, uow_factory, dialogue, settings.admin_ids, shared.links,
+        retention_months=settings.retention_months,
+    )
+    services = Services(
+        plan=plan,
+        clock=the_clock,
+        default_locale=settings.default_locale,
+        access=AccessService(plan.id, settings.admin_ids, settings.head_ids, uow_factory),
+        campaign=CampaignService(uow_factory),
+        dialogue=dialogue,
+        registration=registration,
+        directory=DirectoryService(plan, uow_factory),
+        preferences=shared.preferences,
+        outbox=shared.outbox,
+        reminders=ReminderService(
+            plan, uow_factory, the_clock, shared.policy, shared.outbox, settings.admin_ids,
+            settings.head_ids, settings.default_locale, registration, key_prefix=key_prefix,
+        ),
+        broadcast=BroadcastService(plan, uow_factory, dialogue, shared.policy),
+        reporting=ReportingService(
+            plan, uow_factory, dialogue,
+            feed_chats=settings.report_feed_chat_ids,
+            feed_locale=settings.default_locale,
+        ),
+        archive=ArchiveService(
+            plan, uow_factory, settings.archive_dir, enabled=settings.archive_attachments,
+        ),
+        summary=SummaryService(plan, uow_factory),
+        quota=shared.quota,
+    )
+    # Cached roles: this process's own seat changes drop them after their commit;
+    # another process's are seen through the version read with each update.
+    uow_factory.on_directory_change(services.access.directory_changed)
+    registration.on_erased(shared.preferences.forget_cached)
+    services.reminders.use_locales(shared.preferences.locale_of)
+    # Attachments are downloaded only once their report is committed.
+    dialogue.after_commit(services.archive.wake)
+    return services
+
+
+async def _stored_plans(campaign: CampaignService, served: set[str]) -> list[Plan]:
+    """The plans loaded by `daumoi plan load FILE` and not served already, read again from
+    their files; a file gone or broken is said in the log and its campaign left unserved."""
+    from bot.plan import PlanError, load_plan
+
+    plans = []
+    for campaign_id, source in (await campaign.sources()).items():
+        if campaign_id in served:
+            continue
+        try:
+            loaded = load_plan(Path(source))
+        except (PlanError, OSError) as exc:
+            logger.warning("campaign %s not served: %s", campaign_id, exc)
+            continue
+        if loaded.id == campaign_id:
+            plans.append(loaded)
+            served.add(campaign_id)
+    return plans
+
+
 @dataclass
 class Runtime:
-    """An open database plus the services built on it, for one campaign plan."""
+    """An open database plus the services built on it, for every campaign it serves (the
+    first plan given is the one a bot with a single plan always served)."""
 
     settings: Settings
     plan: Plan
@@ -170,12 +254,19 @@ class Runtime:
     bot_name: BotName
     uow_factory: Any
 
+    @property
+    def plans(self) -> list[Plan]:
+        """Every campaign served, the first plan first."""
+        return [services.plan for services in self.services.campaigns.values()]
+
     @classmethod
     @contextlib.asynccontextmanager
     async def open(
-        cls, settings: Settings, plan: Plan, clock: Clock | None = None
+        cls, settings: Settings, plan: Plan, clock: Clock | None = None,
+        others: Sequence[Plan] = (), *, stored: bool = False,
     ) -> AsyncIterator[Runtime]:
-        """Connect, migrate and build the services; dispose of the engine on exit."""
+        """Connect, migrate and build the services; dispose of the engine on exit. With
+        `stored`, the campaigns loaded earlier by `daumoi plan load FILE` are served too."""
         words = plan.vocabulary
         use_vocabulary(body=words.body, leadership=words.leadership, head=words.head)
         await upgrade_database(settings.database_url)
@@ -184,7 +275,6 @@ class Runtime:
         try:
             uow_factory = make_uow_factory(engine)
             bot_name = BotName(settings.bot_username)
-            dialogue = DialogueService(uow_factory)
             the_clock = clock or SystemClock()
             policy = policy_from_settings(settings, plan.timezone)
             quota = QuotaService(
@@ -201,73 +291,78 @@ class Runtime:
                 ),
                 quota=quota,
             )
-            registration = RegistrationService(
-                plan, uow_factory, dialogue, settings.admin_ids, InviteLinks(settings, bot_name),
-                retention_months=settings.retention_months,
-            )
-            services = Services(
-                plan=plan,
-                clock=the_clock,
-                default_locale=settings.default_locale,
-                access=AccessService(
-                    plan.id, settings.admin_ids, settings.head_ids, uow_factory
-                ),
-                campaign=CampaignService(uow_factory),
-                dialogue=dialogue,
-                registration=registration,
-                directory=DirectoryService(plan, uow_factory),
-                preferences=PreferenceService(uow_factory),
-                outbox=outbox,
-                reminders=ReminderService(
-                    plan, uow_factory, the_clock, policy, outbox, settings.admin_ids,
-                    settings.head_ids, settings.default_locale, registration,
-                ),
-                broadcast=BroadcastService(plan, uow_factory, dialogue, policy),
-                reporting=ReportingService(
-                    plan, uow_factory, dialogue,
-                    feed_chats=settings.report_feed_chat_ids,
-                    feed_locale=settings.default_locale,
-                ),
-                archive=ArchiveService(
-                    plan, uow_factory, settings.archive_dir,
-                    enabled=settings.archive_attachments,
-                ),
-                summary=SummaryService(plan, uow_factory),
-                quota=quota,
-                inbox=InboxService(
-                    uow_factory, the_clock,
-                    owner=f"{socket.gethostname()[:40]}:{settings.web_listen}",
-                    exclusive=engine.url.get_backend_name() == "sqlite"),
-            )
-            # Cached roles: this process's own seat changes drop them after their commit;
-            # another process's are seen through the version read with each update.
-            uow_factory.on_directory_change(services.access.directory_changed)
+            shared = _Shared(settings, uow_factory, the_clock, policy, outbox, quota,
+                             PreferenceService(uow_factory), InviteLinks(settings, bot_name))
+            services = _campaign_services(shared, plan)
+            services.campaigns[plan.id] = services
+            services.inbox = InboxService(
+                uow_factory, the_clock,
+                owner=f"{socket.gethostname()[:40]}:{settings.web_listen}",
+                exclusive=engine.url.get_backend_name() == "sqlite")
+            if stored:
+                others = [*others, *await _stored_plans(services.campaign,
+                                                        {plan.id, *(o.id for o in others)})]
+            plain = plan.id
+            if others:
+                plain = await services.campaign.plain_keys_campaign([plan.id, *(
+                    other.id for other in others)])
+            for other in others:
+                if other.id in services.campaigns:
+                    raise StartupError(t("cli.plan_twice", "vi", campaign=other.id))
+                prefix = "" if other.id == plain else f"{other.id}:"
+                peer = _campaign_services(shared, other, prefix)
+                peer.campaigns = services.campaigns
+                peer.inbox, peer.menus = services.inbox, None
+                peer.dialogue.first = False
+                services.campaigns[other.id] = peer
+                services.reminders.serve_also(peer.reminders)
+            if plain != plan.id:
+                services.reminders.key_prefix = f"{plan.id}:"
+            several = len(services.campaigns) > 1
+            participation = ParticipationService(
+                [each.plan for each in services.campaigns.values()], uow_factory,
+                settings.admin_ids | settings.head_ids, services.preferences)
+            for each in services.campaigns.values():
+                each.reminders.named = several
+                each.participation = participation
+                if several:
+                    each.dialogue.campaign_id = each.plan.id
+            registration = services.registration
             # The dispatcher is woken by a commit that queued a row, never for nothing.
             uow_factory.on_outbox_queued(outbox.wake)
             housekeeping = HousekeepingService(uow_factory)
             services.reminders.add_chore(housekeeping.prune)
-            services.reminders.add_chore(
-                _draft_reminders([services.registration, services.reporting], outbox))
-            registration.on_erased(services.preferences.forget_cached)
+            services.reminders.add_chore(_draft_reminders(
+                [flow for each in services.campaigns.values()
+                 for flow in (each.registration, each.reporting)], outbox))
             services.retention = RetentionService(uow_factory, registration,
                                                   settings.retention_months)
             services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences,
-                                # (one pass: asking each unit `is_parent` is quadratic)
-                                frozenset(u.parent for u in plan.units if u.parent)
-                                & {u.id for u in plan.units})
+                                # (one pass per plan: asking each unit `is_parent` is quadratic)
+                                frozenset().union(*(
+                                    {u.parent for u in each.plan.units if u.parent}
+                                    & {u.id for u in each.plan.units}
+                                    for each in services.campaigns.values())),
+                                also=[cid for cid in services.campaigns if cid != plan.id])
             services.menus = menus
-            registration.on_erased(menus.mark_changed)
-            registration.on_seats_changed(menus.mark_changed)
+            for each in services.campaigns.values():
+                each.retention = services.retention
+                each.menus = menus
+                each.registration.on_erased(menus.mark_changed)
+                each.registration.on_seats_changed(menus.mark_changed)
+                if several:
+                    # A campaign starting after another asks the units' last focal points.
+                    continuity = ContinuityService(
+                        each.plan, uow_factory, each.dialogue, settings.retention_months,
+                        each.registration.unit_brief)
+                    continuity.on_seats_changed(menus.mark_changed)
+                    services.reminders.add_chore(continuity.offer)
             services.preferences.on_chosen(menus.mark_changed)
-            if services.inbox is not None:
-                services.inbox.watch_directory(_observe_directory(services.access, menus))
+            services.inbox.watch_directory(_observe_directory(services.access, menus))
             await services.preferences.load()
-            services.reminders.use_locales(services.preferences.locale_of)
             outbox.use_locales(services.preferences.locale_of)
-            # Attachments are downloaded only once their report is committed.
-            dialogue.after_commit(services.archive.wake)
             yield cls(
                 settings=settings,
                 plan=plan,
@@ -280,8 +375,10 @@ class Runtime:
             await engine.dispose()
 
     async def load_plan(self) -> Any:
-        """Load the plan into the database (idempotent)."""
-        return await self.services.campaign.load_plan(self.plan, self.services.clock.now())
+        """Load every plan served into the database (idempotent); the first plan's result."""
+        results = [await self.services.campaign.load_plan(plan, self.services.clock.now())
+                   for plan in self.plans]
+        return results[0]
 
     async def tick(self) -> Any:
         """Queue what is due at the clock's current time and send it; wait until done."""
@@ -390,12 +487,13 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
     web = WebServer(host, port)
     running.web = web
     outbox = runtime.services.outbox
-    archive = runtime.services.archive
+    archives = [services.archive for services in runtime.services.campaigns.values()]
     tickers: list[Ticker] = []
 
     async def lead() -> None:
         outbox.start()
-        archive.wake()  # attachments left over from before a restart
+        for archive in archives:
+            archive.wake()  # attachments left over from before a restart
         ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
         tickers.append(ticker)
         ticker.start()
@@ -433,13 +531,15 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
             else:
                 running.zalo = channel
             outbox.attach(channel.notifier())
-            archive.bind(channel.name, channel.fetcher(), always=channel.name == "zalo")
+            for archive in archives:
+                archive.bind(channel.name, channel.fetcher(), always=channel.name == "zalo")
         await leadership.start()
         yield running
     finally:
-        await archive.idle()
-        for channel in started:
-            archive.bind(channel.name, None)
+        for archive in archives:
+            await archive.idle()
+            for channel in started:
+                archive.bind(channel.name, None)
         await leadership.stop()
         await outbox.stop()
         for channel in reversed(started):
@@ -448,14 +548,16 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
 
 
 async def serve(
-    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None
+    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None,
+    others: Sequence[Plan] = (),
 ) -> None:
-    """Run the bot until SIGINT or SIGTERM; `on_started` once every channel is up."""
+    """Run the bot for `plan` and the `others` until SIGINT or SIGTERM; `on_started` once
+    every channel is up."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with Runtime.open(settings, plan) as runtime:
+    async with Runtime.open(settings, plan, others=others, stored=True) as runtime:
         await runtime.load_plan()
         try:
             async with running_bot(runtime) as running:
@@ -474,7 +576,8 @@ async def serve(
 
 
 def run_bot(
-    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None
+    settings: Settings, plan: Plan, on_started: Callable[[], None] | None = None,
+    others: Sequence[Plan] = (),
 ) -> int:
     """Configure logging and serve; return the process exit code."""
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value(),
@@ -482,5 +585,5 @@ def run_bot(
                                            settings.zalo_webhook_secret.get_secret_value(),
                                            settings.telegram_webhook_secret.get_secret_value()],
                       settings.log_libraries or None)
-    asyncio.run(serve(settings, plan, on_started))
+    asyncio.run(serve(settings, plan, on_started, others))
     return 0

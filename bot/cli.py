@@ -141,24 +141,65 @@ def cmd_plan_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_load(args: argparse.Namespace) -> int:
-    """Load (or reload) a plan into the database."""
+    """Load (or reload) a plan into the database, the other campaigns left as they are; FILE
+    is remembered so that `daumoi run` serves it too. Without FILE: every PLAN_FILE plan."""
     from bot.app import Runtime
 
     settings = load_configured_settings()
-    plan, warnings = _load_plan_warned(args.file or settings.plan_file,
-                                       args.event_date or settings.plan_event_date)
-    _report_warnings(warnings, strict=False)
+    event_date = args.event_date or settings.plan_event_date
+    files = [args.file] if args.file else plan_files(settings)
+    loaded = []
+    for file in files:
+        plan, warnings = _load_plan_warned(file, event_date)
+        _report_warnings(warnings, strict=False)
+        loaded.append(plan)
+    _refuse_twice(loaded, files)
+    source = str(args.file.resolve()) if args.file else None
 
-    async def load() -> Any:
-        async with Runtime.open(settings, plan) as runtime:
-            return await runtime.load_plan()
+    async def load() -> list[Any]:
+        async with Runtime.open(settings, loaded[0]) as runtime:
+            campaign, now = runtime.services.campaign, runtime.services.clock.now()
+            return [await campaign.load_plan(plan, now, source) for plan in loaded]
 
-    result = asyncio.run(load())
+    results = asyncio.run(load())
     if args.json:
-        print_json(result.as_dict())
+        print_json(results[0].as_dict() if len(results) == 1
+                   else [result.as_dict() for result in results])
     else:
-        print(cli_t("cli.plan_loaded", campaign=plan.id, summary=result.describe()))
+        for plan, result in zip(loaded, results, strict=True):
+            print(cli_t("cli.plan_loaded", campaign=plan.id, summary=result.describe()))
     return EXIT_OK
+
+
+def plan_files(settings: Any) -> list[Path]:
+    """The files PLAN_FILE names, or a one-line error when it names none."""
+    files = settings.plan_files
+    if not files:
+        raise CliError(cli_t("cli.no_plan_files", value=str(settings.plan_file)), EXIT_CONFIG)
+    return files
+
+
+def _refuse_twice(plans: Sequence[Any], files: Sequence[Path]) -> None:
+    """Two files of one campaign id would overwrite each other: refuse, naming both."""
+    seen: dict[str, Path] = {}
+    for plan, file in zip(plans, files, strict=True):
+        if plan.id in seen:
+            raise CliError(cli_t("cli.plan_twice_files", campaign=plan.id,
+                                 first=str(seen[plan.id]), second=str(file)), EXIT_INVALID)
+        seen[plan.id] = file
+
+
+def load_configured_plans(settings: Any, event_date: date | None = None
+                          ) -> list[tuple[Any, Path, Sequence[Any]]]:
+    """Every PLAN_FILE plan with its file and warnings; the date moves the first one only
+    (the campaign being rehearsed)."""
+    found = []
+    for index, file in enumerate(plan_files(settings)):
+        moved = (event_date or settings.plan_event_date) if index == 0 else None
+        plan, warnings = _load_plan_warned(file, moved)
+        found.append((plan, file, warnings))
+    _refuse_twice([plan for plan, _, _ in found], [file for _, file, _ in found])
+    return found
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -197,17 +238,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(cli_t("cli.sandbox_instead"), file=sys.stderr)
         return cmd_sandbox(argparse.Namespace(event_date=args.event_date, port=args.port,
                                               screenshot=None))
-    file = settings.plan_file
-    plan, warnings = _load_plan_warned(file, args.event_date or settings.plan_event_date)
+    plans = load_configured_plans(settings, args.event_date)
 
     def on_started() -> None:
         # Said once the bot is up, so that a startup error stays the one line it is.
-        warn_if_past(plan)
-        if warnings:  # one line: the details are for `plan check`, not every start
-            print(cli_t("cli.plan_has_warnings", count=len(warnings), file=str(file)),
-                  file=sys.stderr)
+        for plan, file, warnings in plans:
+            warn_if_past(plan)
+            if warnings:  # one line: the details are for `plan check`, not every start
+                print(cli_t("cli.plan_has_warnings", count=len(warnings), file=str(file)),
+                      file=sys.stderr)
 
-    return run_bot(settings, plan, on_started)
+    return run_bot(settings, plans[0][0], on_started, [plan for plan, _, _ in plans[1:]])
 
 
 def warn_if_past(plan: Any, now: datetime | None = None) -> None:
@@ -247,8 +288,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     port = free_port(args.port)
 
     settings = load_configured_settings()
-    plan = _load_plan(settings.plan_file, args.event_date or settings.plan_event_date)
-    return main_sandbox(settings, plan, port, args.screenshot)
+    plans = [plan for plan, _, _ in load_configured_plans(settings, args.event_date)]
+    return main_sandbox(settings, plans[0], port, args.screenshot, plans[1:])
 
 
 def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to keep --help fast
@@ -262,8 +303,17 @@ def load_configured_settings():  # noqa: ANN201 - Settings, imported lazily to k
 
 
 def load_configured_plan(settings: Any, event_date: date | None = None):  # noqa: ANN201
-    """The configured plan (PLAN_FILE, moved by PLAN_EVENT_DATE or an explicit date)."""
-    return _load_plan(settings.plan_file, event_date or settings.plan_event_date)
+    """The configured plan: CAMPAIGN's among PLAN_FILE's, else the first (moved by
+    PLAN_EVENT_DATE or an explicit date)."""
+    files = plan_files(settings)
+    if not settings.campaign:
+        return _load_plan(files[0], event_date or settings.plan_event_date)
+    plans = [plan for plan, _, _ in load_configured_plans(settings, event_date)]
+    for plan in plans:
+        if plan.id == settings.campaign:
+            return plan
+    raise CliError(cli_t("cli.no_such_campaign", campaign=settings.campaign[:64],
+                         campaigns=", ".join(plan.id for plan in plans)), EXIT_CONFIG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

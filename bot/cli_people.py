@@ -96,9 +96,13 @@ def cmd_invites(args: argparse.Namespace) -> int:
             if unit not in known:
                 listing = ", ".join(sorted(known))
                 raise StartupError(cli_t("cli.unknown_unit", unit=unit, units=listing), 1)
-        return await runtime.services.registration.issue_invites(
-            args.unit, kind, runtime.services.clock.now()
-        )
+        registration, now = runtime.services.registration, runtime.services.clock.now()
+        units = args.unit
+        if units is None and kind is FocalPointRole.FOCAL_POINT and len(
+                runtime.settings.plan_files) > 1:
+            # Several campaigns share units: invites only where a unit needs a new person.
+            units = await registration.needing_invites(now)
+        return await registration.issue_invites(units, kind, now)
 
     issued = with_runtime(work, bot_username=True)
     if args.qr:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,11 @@ class Settings(BaseSettings):
     telegram_webhook_url: str = ""
     telegram_webhook_secret: SecretStr = SecretStr("")
     database_url: str = DEFAULT_DATABASE_URL
+    # One plan, several (separated by "," or the system's path separator) or a folder of them.
     plan_file: Path = DEFAULT_PLAN_FILE
+    # The campaign (plan id) the CLI's commands (invites, summary, export…) are about, when
+    # PLAN_FILE names several; default: the first.
+    campaign: str = ""
     plan_event_date: date | None = None
     # Addresses: `zalo:<id>`, `telegram:<id>`; a bare number is a Telegram id (see /toi).
     admin_ids: Annotated[frozenset[Address], NoDecode] = frozenset()
@@ -165,6 +170,11 @@ class Settings(BaseSettings):
         return bool(self.zalo_bot_token.get_secret_value())
 
     @property
+    def plan_files(self) -> list[Path]:
+        """Every plan file PLAN_FILE names, in its order (a folder: its *.yaml by name)."""
+        return plan_paths(str(self.plan_file))
+
+    @property
     def listen(self) -> tuple[str, int]:
         """Host and port of the bot's own HTTP server."""
         host, _, port = self.web_listen.rpartition(":")
@@ -179,6 +189,17 @@ class Settings(BaseSettings):
     def bot_file_url(self) -> str:
         """The Bot API file download base URL."""
         return f"{self.telegram_api_url}/file/bot"
+
+
+def plan_paths(value: str) -> list[Path]:
+    """The files of "a.yaml,b.yaml", "a.yaml:b.yaml" or "plans/" (every *.yaml in it)."""
+    parts = [part.strip() for chunk in value.split(",") for part in chunk.split(os.pathsep)]
+    paths: list[Path] = []
+    for part in filter(None, parts):
+        path = Path(part)
+        found = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+        paths += [item for item in found if item not in paths]
+    return paths
 
 
 def _addresses(value: object) -> list[Address]:

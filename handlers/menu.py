@@ -57,6 +57,8 @@ TASKS = Command("tasks", "nhiemvu", MEMBERS)
 REPORT = Command("report", "baocao", MEMBERS)
 MY_REPORTS = Command("myreports", "baocaocuatoi", MEMBERS | STAFF)  # staff: one by reference
 WHOAMI = Command("whoami", "toi", group=True)
+# Only when the bot serves several campaigns (never in the menu of a bot serving one).
+PLAN = Command("plan", "kehoach")
 
 # The order a user needs them: joining, the daily work of a unit, then the staff's tools.
 MENU: tuple[Command, ...] = (

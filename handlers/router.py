@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.services.container import Services
-from bot.services.parsing import is_resume
+from bot.services.parsing import is_resume, parse_choice
+from bot.services.participation import Held
 from bot.services.replies import Outcome
-from handlers import common, language, registration, reminders, summary
+from handlers import campaigns, common, language, registration, reminders, summary
 from handlers import reports as reports_handlers
 from handlers.inbound import Inbound
 from handlers.menu import (
@@ -21,6 +22,7 @@ from handlers.menu import (
     INVITE,
     LANG,
     MY_REPORTS,
+    PLAN,
     PRIVACY,
     REGISTER,
     REMIND,
@@ -59,10 +61,12 @@ COMMANDS: tuple[tuple[Command, Handler], ...] = (
     (REPORT, reports_handlers.report),
     (MY_REPORTS, reports_handlers.my_reports),
     (WHOAMI, common.whoami),
+    (PLAN, campaigns.plan_command),
 )
 HANDLERS: dict[str, Handler] = {
     name: handler for command, handler in COMMANDS for name in command.names
 }
+_SINGLE = {name: handler for name, handler in HANDLERS.items() if name not in PLAN.names}
 
 
 def fold(word: str) -> str:
@@ -129,21 +133,85 @@ async def _outside_flow(turn: Turn) -> bool:
     return False
 
 
+# Commands that work the same whatever the campaign (the others ask which one when unclear).
+_ANY_CAMPAIGN = {name for command in (START, HELP, REGISTER, CANCEL, PRIVACY, FORGET, LANG,
+                                      WHOAMI, PLAN) for name in command.names}
+
+
+def _command_of(inbound: Inbound) -> tuple[str, tuple[str, ...], str] | None:
+    """The command a message gives, with a slash or typed, and its words."""
+    if inbound.command is not None:
+        return fold(inbound.command), inbound.args, inbound.args_text
+    return typed_command(inbound.text)
+
+
+async def _campaign_for(services: Services, inbound: Inbound, responder: Responder
+                        ) -> tuple[Services, Inbound, Responder] | None:
+    """The campaign a message is about, when several are served; None when the bot asked which
+    (the command waits for the answer) or the answer to that question was handled."""
+    picker = services.participation
+    assert picker is not None
+    turn = Turn.of(services, inbound, responder)
+    command = _command_of(inbound)
+    situation = await picker.situation(turn.actor, turn.now, command=command is not None)
+    if situation.held is not None:
+        if command is None and inbound.choice is None:
+            titles = [plan.title for plan in situation.choices]
+            index = parse_choice(inbound.text or "", titles) if titles else None
+            if index is None:
+                await campaigns.ask(turn, situation.choices, "campaigns.ask_again")
+                return None
+            await picker.drop_held(turn.actor)
+            plan = await picker.choose(turn.actor, situation.choices[index].id)
+            await turn.say("campaigns.switched", title=plan.title)
+            held = situation.held
+            return services.of(plan.id), replace(
+                inbound, text=None, command=held.command, args=held.args,
+                args_text=held.args_text), campaigns.NamingResponder(responder, plan.title)
+        await picker.drop_held(turn.actor)  # something else was said: the question lapses
+    if not situation.from_conversation:
+        code_text = " ".join(command[1]) if command and command[0] in _WITH_CODE else (
+            inbound.text if command is None else None)
+        code_campaign = await picker.campaign_of_code(code_text) if code_text else None
+        if code_campaign is not None:
+            return services.of(code_campaign), inbound, responder
+    if command is not None and command[0] not in _ANY_CAMPAIGN and situation.unclear \
+            and command[0] in HANDLERS:
+        await picker.hold(turn.actor, Held(*command), turn.now)
+        await campaigns.ask(turn, situation.choices)
+        return None
+    chosen = services.of(situation.campaign_id or (
+        situation.choices[0].id if situation.choices else services.plan.id))
+    if command is not None and command[0] not in _ANY_CAMPAIGN and len(situation.choices) > 1:
+        responder = campaigns.NamingResponder(responder, chosen.plan.title)
+    return chosen, inbound, responder
+
+
 async def dispatch(services: Services, inbound: Inbound, responder: Responder) -> None:
     """Answer one inbound message: a button, a command, a flow's next answer, or neither."""
+    several = services.participation is not None and services.participation.several
+    if several:
+        routed = await _campaign_for(services, inbound, responder)
+        if routed is None:
+            return
+        services, inbound, responder = routed
+    # A bot serving one campaign has no /kehoach: it answers that word as it always did.
+    handlers = HANDLERS if several else _SINGLE
     turn = Turn.of(services, inbound, responder)
     if inbound.choice is not None:
         await registration.press_choice(turn)
         return
     if inbound.command is not None:
         name = fold(inbound.command)
-        handler = HANDLERS.get(name)
+        handler = handlers.get(name)
         if handler is None:
             await common.unknown_command(turn)
             return
         await _command(turn, name, handler)
         return
     typed = typed_command(inbound.text)
+    if typed is not None and typed[0] not in handlers:
+        typed = None
     # An open conversation takes the message first: a name such as "Huy" is an answer there.
     if turn.private and await registration.converse(turn, typed=typed is not None):
         return

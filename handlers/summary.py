@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.domain.plan import Plan
+from bot.domain.progress import DeadlineState
 from bot.presenters.common import format_when, local, unit_name
 from bot.presenters.summary import summary_messages, unit_status_messages
 from bot.services.access import Role, consolidating_unit
@@ -61,6 +62,18 @@ async def summary(turn: Turn) -> None:
     await refuse(turn, identity, "summary.export_not_allowed")
 
 
+async def _issue(turn: Turn, scope: str) -> None:
+    """Record the issue, then say which period of each recurring consolidation it counted for."""
+    plan = turn.services.plan
+    met = await turn.services.summary.issue_consolidated(scope, turn.now, turn.inbound.sender)
+    await turn.say("summary.issued", unit=unit_name(plan, scope),
+                   at=format_when(turn.now, plan.timezone))
+    for deadline, state in met:
+        late = "_late" if state is DeadlineState.LATE else ""
+        await turn.say(f"summary.issued_period{late}", title=deadline.title,
+                       due=format_when(deadline.due, plan.timezone))
+
+
 async def export(turn: Turn) -> None:
     """`/xuat docx|xlsx|phathanh`: the consolidated report or the spreadsheet, as a file, or
     the note that the consolidated report was signed and issued."""
@@ -72,9 +85,7 @@ async def export(turn: Turn) -> None:
         await refuse(turn, identity, "summary.export_not_allowed")
         return
     if wanted == ISSUE:
-        await turn.services.summary.issue_consolidated(scope, turn.now, turn.inbound.sender)
-        await turn.say("summary.issued", unit=unit_name(turn.services.plan, scope),
-                       at=format_when(turn.now, turn.services.plan.timezone))
+        await _issue(turn, scope)
         return
     if not turn.private:
         # Both files carry every unit's narratives (and the workbook phone numbers).

@@ -113,6 +113,7 @@ class Every(StrEnum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    YEAR = "year"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,20 @@ class Period:
     year: int
     start: date  # first day of the data window
     end: date  # last day of the data window (the cut-off)
+    # Every period of the rule as (due, cut-off day), oldest first: which period an issue
+    # counts for depends on the periods around it and on whether the one before was met.
+    schedule: tuple[tuple[datetime, date], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The period in numbers any language reads: 47/2026 (a week), 11/2026, 4/2026, 2026."""
+        return str(self.year) if self.every is Every.YEAR else f"{self.number}/{self.year}"
+
+    def window_days(self) -> tuple[str, str]:
+        """The window's first and last day in numbers: 15/10–14/11, with the years for a year's
+        window (15/12/2025–14/12/2026), which a day and month alone would not tell apart."""
+        pattern = "%d/%m/%Y" if self.every is Every.YEAR else "%d/%m"
+        return self.start.strftime(pattern), self.end.strftime(pattern)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from bot.domain.plan import Deadline, DeadlineKind, Plan, Task
@@ -184,40 +184,97 @@ def consolidation_states(
     ]
 
 
+def counts_for(schedule: Sequence[tuple[datetime, date]], moment: datetime,
+               met: Collection[int] = ()) -> int:
+    """The index of the period a report or an issue made at `moment` counts for.
+
+    `schedule`: each period's due and cut-off day (the last day of its data), oldest first, not
+    empty; `met`: indexes of the periods already met. It counts for the first period whose due
+    is ahead (the due minute itself still is) — unless that period's cut-off day has not come
+    yet and the period before is past due and not met: then it catches that one up, late. From
+    a period's cut-off day on, its data is all in, so what is made then is that period's. After
+    the last due, the last period's.
+    """
+    ahead = next((i for i, (due, _) in enumerate(schedule) if due >= moment), None)
+    if ahead is None:
+        return len(schedule) - 1
+    # Two periods due at once (a due moved off Tết onto the next one's): the second waits for
+    # its own report once the first is met.
+    while (ahead in met and ahead + 1 < len(schedule)
+           and schedule[ahead + 1][0] == schedule[ahead][0]):
+        ahead += 1
+    due, cut_off = schedule[ahead]
+    before_cut_off = moment < datetime.combine(cut_off, time(0, 0), due.tzinfo)
+    if ahead > 0 and ahead - 1 not in met and before_cut_off:
+        return ahead - 1
+    return ahead
+
+
+def schedule_of(periods: Sequence[Deadline]) -> list[tuple[datetime, date]]:
+    """Each period's due and cut-off day, for `counts_for`."""
+    return [(d.due, d.period.end) for d in periods if d.period is not None]
+
+
 def current_period(
     periods: Sequence[Deadline], now: datetime, done: Collection[str] = ()
 ) -> Deadline | None:
-    """The period a report made `now` is for: the first whose due is ahead (the last one once
-    all passed), unless the one just before it is past due and not done yet (`done`: labels the
-    unit has done), which a late report then catches up on."""
+    """The period a report made `now` is for (`periods` by due; `done`: labels the unit has
+    done), by `counts_for`."""
     if not periods:
         return None
-    ahead = next((i for i, d in enumerate(periods) if d.due >= now), None)
-    if ahead is None:
-        return periods[-1]
-    if ahead > 0:
-        before = periods[ahead - 1]
-        if before.period is not None and before.period.label not in done:
-            return before
-    return periods[ahead]
+    met = [i for i, d in enumerate(periods) if d.period is None or d.period.label in done]
+    return periods[counts_for(schedule_of(periods), now, met)]
+
+
+def issued_for(
+    schedule: Sequence[tuple[datetime, date]], issues: Iterable[datetime]
+) -> dict[int, datetime]:
+    """When each period of a recurring consolidation was met (period index -> first issue
+    counted for it): each issue, in order, counts for one period by `counts_for`, so one
+    issue never meets two periods."""
+    met: dict[int, datetime] = {}
+    if not schedule:
+        return met
+    for moment in sorted(issues):
+        met.setdefault(counts_for(schedule, moment, met), moment)
+    return met
 
 
 TREND_PERIODS = 4  # periods in a trend: about a month of weeks, a season of months
 
 
+def shown_period(periods: Sequence[Deadline], now: datetime) -> Deadline:
+    """The period of one recurring rule a status shows at `now` (`periods` by due time, not
+    empty): the first whose due is ahead, else the last."""
+    return next((d for d in periods if d.due >= now), periods[-1])
+
+
 def in_view(deadlines: Sequence[Deadline], now: datetime) -> tuple[Deadline, ...]:
     """The deadlines a status shows at `now`: every one-off deadline, and of each recurring
-    one only its current period (the first whose due is ahead, else the last)."""
+    one only its current period (`shown_period`)."""
     shown: list[Deadline] = []
     for deadline in deadlines:
         if deadline.period is None:
             shown.append(deadline)
             continue
         periods = sorted((d for d in deadlines if d.rule == deadline.rule), key=lambda d: d.due)
-        current = next((d for d in periods if d.due >= now), periods[-1])
-        if current.id == deadline.id:
+        if shown_period(periods, now).id == deadline.id:
             shown.append(deadline)
     return tuple(shown)
+
+
+def task_periods(plan: Plan, now: datetime) -> dict[str, str]:
+    """The period label each task on a recurring deadline is counted for at `now`: the one its
+    deadline shows (`in_view`). A task's state and figures come from that period's reports
+    only, so last week's done report never passes for this week's."""
+    labels: dict[str, str] = {}
+    for task in plan.tasks:
+        periods = plan.periods_of(task.deadline) if task.deadline else ()
+        if periods:
+            period = shown_period(periods, now).period
+            assert period is not None  # periods_of holds recurring deadlines only
+            labels[task.id] = period.label
+    return labels
 
 
 def recent_periods(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import types
@@ -21,6 +22,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
+from bot.domain import workdays
 from bot.domain.figures import MetricKind, Target
 from bot.domain.plan import (
     Activity,
@@ -221,6 +223,7 @@ def check_plan(
     plan_warnings(plan, warnings.add)
     warnings.prefix = ""  # the figure warnings' codes carry their warn_ prefix
     figure_warnings(data, plan, warnings)
+    day_warnings(data, warnings)
     return plan, warnings.error().issues
 
 
@@ -467,6 +470,8 @@ def _pydantic_issue(error: Any, out: _Collector) -> None:
         out.add(loc, "bad_date", value=value)
     elif kind == "plan_timezone":
         out.add(loc, "bad_timezone", value=value)
+    elif kind == "plan_day":
+        out.add(loc, "bad_day_of_month", value=value)
     else:
         out.add(loc, "other", message=error["msg"])
 
@@ -630,7 +635,7 @@ def _check_recurrence(deadline: dict[str, Any], path: FieldPath, out: _Collector
     if every is None:
         if deadline.get("due") is None:
             out.add((*path, "due"), "missing")
-        for name in ("weekday", "day", "window", "first", "last"):
+        for name in ("weekday", "day", "window", "first", "last", "on_day_off"):
             if deadline.get(name) is not None:
                 out.add((*path, name), "recurring_only", field=name)
         return
@@ -642,11 +647,14 @@ def _check_recurrence(deadline: dict[str, Any], path: FieldPath, out: _Collector
         for name in ("day", "window"):
             if deadline.get(name) is not None:
                 out.add((*path, name), "not_for_week", field=name)
-    elif every in (Every.MONTH, Every.QUARTER):
+    elif every in (Every.MONTH, Every.QUARTER, Every.YEAR):
         if deadline.get("day") is None:
             out.add((*path, "every"), "month_needs_day")
         if deadline.get("weekday") is not None:
             out.add((*path, "weekday"), "weekday_for_week")
+        month = deadline.get("month")
+        if every != Every.YEAR and type(month) is int and month > 3:
+            out.add((*path, "month"), "month_of_quarter", value=month)
 
 
 def _check_units_and_groups(
@@ -861,6 +869,7 @@ def _deadlines_of(
     tz = start.tzinfo
     days = recurrence.due_days(spec.every, first.date(), last.date(), weekday=spec.weekday or 1,
                                day=spec.day or 1, month=spec.month)
+    periods = []
     for day in days:
         due = datetime.combine(day, time(hour, minute), tz)
         if not (start <= due <= end and first <= due <= last):
@@ -869,9 +878,15 @@ def _deadlines_of(
         data_start, data_end = recurrence.window(
             spec.every, day, window.from_day if window else None, window.to_day if window else None
         )
-        period = recurrence.period(spec.id, spec.every, data_start, data_end)
+        if spec.on_day_off == "next_working_day":
+            # The data window stays the nominal one; only the day it is due moves.
+            due = datetime.combine(workdays.next_working_day(day), time(hour, minute), tz)
+        periods.append((due, recurrence.period(spec.id, spec.every, data_start, data_end)))
+    schedule = tuple((due, period.end) for due, period in periods)
+    for due, period in periods:
+        period = dataclasses.replace(period, schedule=schedule)
         # The period in the title, in numbers any language reads: "Báo cáo tuần 47/2026".
-        title = f"{spec.title} {period.number}/{period.year}"
+        title = f"{spec.title} {period.name}"
         yield Deadline(f"{spec.id}@{period.label}", title, due, spec.kind, units, period)
 
 
@@ -1001,6 +1016,31 @@ def figure_warnings(data: dict[str, Any], plan: Plan, out: _Collector) -> None:
         _warn_target_units(item, path, plan, out, reporters.get(str(metric_id), set()))
     if not plan.vocabulary.report_symbol and not _filing_symbol(plan):
         out.add(("report_symbol",), "warn_no_symbol", line=1)
+
+
+# Days of the month some months lack, those months, and where the day falls in them instead.
+SHORT_MONTHS = {30: "2", 31: "2, 4, 6, 9, 11"}
+FALLS_ON = {30: "28/02", 31: "30/04, 28/02"}
+
+
+def day_warnings(data: dict[str, Any], out: _Collector) -> None:
+    """A recurring day 29–31 that some months lack: where it falls then, and that `last` says
+    "the last day of each month" outright."""
+    for index, deadline in _items(data, "deadlines"):
+        path: FieldPath = ("deadlines", index)
+        window = deadline.get("window")
+        fields = [("day", deadline.get("day"), (*path, "day"))]
+        if isinstance(window, dict):
+            fields += [(name, window.get(name), (*path, "window", name))
+                       for name in ("from_day", "to_day")]
+        for name, value, where in fields:
+            if type(value) is not int:
+                continue
+            if value == 29:
+                out.add(where, "warn_day_29", field=name)
+            elif value in SHORT_MONTHS:
+                out.add(where, "warn_day_short_months", field=name, day=value,
+                        months=SHORT_MONTHS[value], falls_on=FALLS_ON[value])
 
 
 def _warn_target_units(

@@ -208,11 +208,30 @@ class TaskSpec(_Strict):
     )
 
 
+LAST_DAY = 31  # `last`: a day no month goes past, so each month reads it as its own last day
+
+
+def _last_day(value: Any) -> Any:
+    """`last` (the last day of each month: 31/01, 28/02, 30/11, 31/12) as day 31."""
+    if isinstance(value, str) and value.strip().lower() == "last":
+        return LAST_DAY
+    if isinstance(value, str) or isinstance(value, bool):
+        raise PydanticCustomError("plan_day", "invalid day of month {value!r}", {"value": value})
+    return value
+
+
+DayOfMonth = Annotated[
+    int, BeforeValidator(_last_day), Field(ge=1, le=31),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 31},
+                              {"const": "last"}]}),
+]
+
+
 class WindowSpec(_Strict):
     """The data a period's report covers, by day of month: 15 → 14 (Decree 09/2019, art. 12)."""
 
-    from_day: int = Field(ge=1, le=31)
-    to_day: int = Field(ge=1, le=31)
+    from_day: DayOfMonth
+    to_day: DayOfMonth = Field(description="last: the month's last day (31/12 for a year-end).")
 
 
 class DeadlineSpec(_Strict):
@@ -226,12 +245,14 @@ class DeadlineSpec(_Strict):
         min_length=1,
         description="Unit or group ids, or the shorthands focal_points and all_units.",
     )
-    every: Every | None = Field(default=None, description="week, month or quarter: recurs.")
+    every: Every | None = Field(default=None, description="week, month, quarter or year: recurs.")
     weekday: int | None = Field(default=None, ge=1, le=7, description="every: week; 1 = Monday.")
-    day: int | None = Field(default=None, ge=1, le=31, description="every: month or quarter.")
+    day: DayOfMonth | None = Field(
+        default=None, description="every: month, quarter or year; last: the month's last day."
+    )
     month: int = Field(
-        default=1, ge=1, le=3, description="every: quarter; the due's month in each quarter "
-        "(1: the month after the quarter, 3: its last month)."
+        default=1, ge=1, le=12, description="every: quarter, the due's month in each quarter "
+        "(1: the month after the quarter, 3: its last month); every: year, the due's month."
     )
     time: Annotated[str, StringConstraints(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")] = Field(
         default="17:00", description="The hour of each period's due."
@@ -242,6 +263,10 @@ class DeadlineSpec(_Strict):
     )
     first: When | None = Field(default=None, description="No period due before (default: start).")
     last: When | None = Field(default=None, description="No period due after (default: end).")
+    on_day_off: Literal["keep", "next_working_day"] = Field(
+        default="keep", description="A period due on a Saturday, Sunday or public holiday: kept, "
+        "or moved to the next working day (its data window stays)."
+    )
 
 
 class VocabularySpec(_Strict):

@@ -1,10 +1,11 @@
-"""Recurring deadlines: one concrete deadline per week, month or quarter, with its data window.
+"""Recurring deadlines: one deadline per week, month, quarter or year, with its data window.
 
-A week's report is due on a weekday and covers the 7 days before that day. A month's (or a
-quarter's) is due on a day of the month and covers the previous month (quarter), or the window
-the plan gives by day of month: ``from_day: 15, to_day: 14`` covers the 15th of the previous
-month to the 14th of the due's month (Decree 09/2019/NĐ-CP, art. 12). A period is named after
-the week (ISO), month or quarter its window ends in: 2026-W47, 2026-11, 2026-Q4.
+A week's report is due on a weekday and covers the 7 days before that day. A month's (a
+quarter's, a year's) is due on a day of the month and covers the previous month (quarter,
+calendar year), or the window the plan gives by day of month: ``from_day: 15, to_day: 14``
+covers the 15th of the previous month to the 14th of the due's month (Decree 09/2019/NĐ-CP,
+art. 12). A period is named after the week (ISO), month, quarter or year its window ends in:
+2026-W47, 2026-11, 2026-Q4, 2026.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 
 from bot.domain.plan import Every, Period
 
-MONTHS_IN = {Every.MONTH: 1, Every.QUARTER: 3}
+MONTHS_IN = {Every.MONTH: 1, Every.QUARTER: 3, Every.YEAR: 12}
 
 
 def _on_day(year: int, month: int, day: int) -> date:
@@ -47,7 +48,9 @@ def due_days(every: Every, first: date, last: date, *, weekday: int = 1, day: in
             current += timedelta(days=7)
         return
     year, mon = first.year, first.month
-    if every is Every.QUARTER:
+    if every is Every.YEAR:
+        year, mon = first.year, month
+    elif every is Every.QUARTER:
         # Quarters' months 1–3: Jan/Apr/Jul/Oct are month 1.
         year, mon = _shift(year, mon, -((mon - 1) % 3) + month - 1)
     step = MONTHS_IN[every]
@@ -67,6 +70,8 @@ def window(every: Every, due: date, from_day: int | None = None,
         return due - timedelta(days=7), due - timedelta(days=1)
     months = MONTHS_IN[every]
     if from_day is None or to_day is None:
+        if every is Every.YEAR:  # the calendar year before the due's
+            return date(due.year - 1, 1, 1), date(due.year - 1, 12, 31)
         if every is Every.MONTH:
             year, mon = _shift(due.year, due.month, -1)
         else:  # the last full quarter before the due's month
@@ -90,6 +95,9 @@ def period(rule: str, every: Every, start: date, end: date) -> Period:
     elif every is Every.MONTH:
         year, number = end.year, end.month
         label = f"{year}-{number:02d}"
+    elif every is Every.YEAR:
+        year = number = end.year
+        label = str(year)
     else:
         year, number = end.year, (end.month - 1) // 3 + 1
         label = f"{year}-Q{number}"

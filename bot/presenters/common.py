@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.domain.figures import MetricKind
-from bot.domain.plan import Plan, Task, Unit
+from bot.domain.plan import Period, Plan, Task, Unit
 from bot.services.summary import FigureTotal, TargetProgress, UnitTarget
 from bot.texts import t
 from bot.texts.numbers import format_amount, format_decimal
@@ -192,3 +192,9 @@ def _bounded(lines: Sequence[str], limit: int) -> list[str]:
             line = line[cut:].lstrip()
         result.append(line)
     return result
+
+
+def period_values(period: Period) -> dict[str, object]:
+    """A period's number, year and data window, as the catalogue's period texts take them."""
+    start, end = period.window_days()
+    return {"number": period.number, "year": period.year, "start": start, "end": end}

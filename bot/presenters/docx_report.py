@@ -31,17 +31,26 @@ from lxml import etree
 
 from bot.domain.figures import MetricKind
 from bot.domain.plan import DeadlineKind, Plan
+from bot.domain.progress import TREND_PERIODS, in_view
 from bot.domain.records import ReportStatus
 from bot.presenters.common import (
     format_when,
     local,
+    period_values,
     plan_index,
     shorten,
     target_values,
     unit_target_values,
 )
 from bot.services.reporting import format_metric_figure
-from bot.services.summary import NOT_REPORTED, ExportData, metric_labels, plan_metrics
+from bot.services.summary import (
+    NOT_REPORTED,
+    DeadlineSummary,
+    ExportData,
+    PeriodResult,
+    metric_labels,
+    plan_metrics,
+)
 from bot.texts import t
 
 FONT = "Times New Roman"
@@ -278,6 +287,7 @@ class _Styles:
         return style
 
 
+TABLE_CLOSE = "</w:tbl>"  # the end of a table written as text by `_Body._new_table`
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -509,6 +519,13 @@ class _Body:
         self._amounts: dict[tuple[str, int], str] = {}
         self._figure = _pattern("consolidated.figure", "label", "total")
         self._order = {metric: index for index, metric in enumerate(self.labels)}
+        # Of a recurring deadline, the current period only (its past ones: the trend table).
+        shown = {d.id for d in in_view([i.deadline for i in self.summary.deadlines],
+                                       self.summary.now)}
+        self.reports: list[DeadlineSummary] = [
+            item for item in self.summary.deadlines
+            if item.deadline.kind is DeadlineKind.REPORT and item.deadline.id in shown
+        ]
 
     def name(self, unit_id: str) -> str:
         """A unit's full name."""
@@ -573,15 +590,18 @@ class _Body:
             registered=len(summary.focal_points.registered),
             required=len(summary.focal_points.required),
         ))
-        for item in summary.deadlines:
-            if item.deadline.kind is DeadlineKind.REPORT:
-                self.para(styles.body, t(
-                    "consolidated.general_deadline", LOCALE,
-                    title=shorten(item.deadline.title, 120),
-                    due=format_when(item.deadline.due, self.zone),
-                    on_time=len(item.on_time), late=len(item.late), missing=len(item.missing),
-                    in_progress=len(item.in_progress), total=len(item.states),
-                ))
+        for item in self.reports:
+            self.para(styles.body, t(
+                "consolidated.general_deadline", LOCALE,
+                title=shorten(item.deadline.title, 120),
+                due=format_when(item.deadline.due, self.zone),
+                on_time=len(item.on_time), late=len(item.late), missing=len(item.missing),
+                in_progress=len(item.in_progress), total=len(item.states),
+            ))
+            period = item.deadline.period
+            if period is not None:
+                self.para(styles.body, t(f"consolidated.period_{period.every.value}", LOCALE,
+                                         **period_values(period)))
         self.para(styles.body, t("consolidated.general_tasks", LOCALE, **summary.task_totals()))
         if summary.figures:
             figures = self._figures((f.metric_id, f.total) for f in summary.figures)
@@ -589,6 +609,52 @@ class _Body:
         else:
             self.para(styles.body, t("consolidated.general_no_figures", LOCALE))
         self.targets()
+        for results in self.data.trend(TREND_PERIODS):
+            self.trend(results)
+
+    def trend(self, results: Sequence[PeriodResult]) -> None:
+        """A recurring report's last periods: who met each, its figures against the target."""
+        current = results[-1].deadline.deadline
+        assert current.period is not None
+        # The rule's own title: the period's number, which every row names, taken off.
+        title = current.title.removesuffix(f" {current.period.name}")
+        self.para(self.styles.body, t("consolidated.trend_caption", LOCALE, count=len(results),
+                                      title=shorten(title, 120)))
+        metrics = list(dict.fromkeys(f.metric_id for row in results for f in row.figures))
+        widths = [32.0, 26.0, 30.0, 30.0]
+        widths += [(TEXT_WIDTH_MM - sum(widths)) / len(metrics)] * len(metrics) if metrics else []
+        twips = self._new_table(widths)
+        rows = self.chunks
+        titles = [t(f"consolidated.trend_col_{name}", LOCALE)
+                  for name in ("period", "due", "on_time", "met")]
+        rows.append(self._row(twips, titles + [self.labels.get(m, m) for m in metrics],
+                               bold=True, header=True))
+        for row in results:
+            period = row.deadline.deadline.period
+            assert period is not None
+            states = len(row.deadline.states)
+            texts = [
+                t(f"consolidated.trend_period_{period.every.value}", LOCALE,
+                  **period_values(period)),
+                format_when(row.deadline.deadline.due, self.zone),
+                f"{len(row.deadline.on_time)}/{states}", f"{row.met}/{states}",
+            ]
+            texts += [self._trend_cell(row, metric) for metric in metrics]
+            rows.append(self._row(twips, texts, bold=row.current))
+        rows.append(TABLE_CLOSE)
+        self.para(self.styles.table, "")
+
+    def _trend_cell(self, row: PeriodResult, metric_id: str) -> str:
+        figure = next((f for f in row.figures if f.metric_id == metric_id), None)
+        amount = self.amount(metric_id, figure.total) if figure is not None else \
+            self.amount(metric_id, 0)
+        target = next((item for item in row.targets if item.metric_id == metric_id), None)
+        if target is None:
+            return amount
+        values = target_values(target, LOCALE)
+        if target.target is not None:
+            return t("consolidated.trend_target_cell", LOCALE, **{**values, "result": amount})
+        return t("consolidated.trend_units_cell", LOCALE, **{**values, "result": amount})
 
     def units(self) -> None:
         """II. Results by unit: each task's state, narrative and figures."""
@@ -681,24 +747,10 @@ class _Body:
         unit_width = 50
         metric_width = (TEXT_WIDTH_MM - 10 - unit_width) / max(len(metrics), 1)
         widths = [10, unit_width] + [metric_width] * len(metrics)
-        table = self.document.add_table(rows=0, cols=len(widths))
-        table.style = self.document.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths,
-                                 strict=True):
-            column.set(qn("w:w"), str(int(Mm(width).twips)))
-        # Its properties made by python-docx, its rows written as text in the body's order.
-        element = table._tbl
-        element.getparent().remove(element)
-        head = etree.tostring(element, encoding="unicode")
-        close = "</w:tbl>"
-        assert head.endswith(close)
-        twips = [str(int(Mm(width).twips)) for width in widths]
+        twips = self._new_table(widths)
         titles = [t("consolidated.col_number", LOCALE), t("consolidated.col_unit", LOCALE)]
         titles += [self.labels.get(metric, metric) for metric in metrics]
         rows = self.chunks
-        rows.append(head[:-len(close)])
         rows.append(self._row(twips, titles, bold=True, header=True))
         for index, unit in enumerate(units, start=1):
             values = by_unit.get(unit, {})
@@ -721,8 +773,26 @@ class _Body:
             share_texts += [f"{plan_targets[m].percent} %" if m in plan_targets else ""
                             for m in metrics]
             rows.append(self._row(twips, share_texts, bold=True))
-        rows.append(close)
+        rows.append(TABLE_CLOSE)
         self.para(self.styles.table, "")
+
+    def _new_table(self, widths: Sequence[float]) -> list[str]:
+        """Open a bordered table of columns `widths` (mm) in the body; its cells' widths (the
+        caller appends its rows and then TABLE_CLOSE)."""
+        table = self.document.add_table(rows=0, cols=len(widths))
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths,
+                                 strict=True):
+            column.set(qn("w:w"), str(int(Mm(width).twips)))
+        # Its properties made by python-docx, its rows written as text in the body's order.
+        element = table._tbl
+        element.getparent().remove(element)
+        head = etree.tostring(element, encoding="unicode")
+        assert head.endswith(TABLE_CLOSE)
+        self.chunks.append(head[:-len(TABLE_CLOSE)])
+        return [str(int(Mm(width).twips)) for width in widths]
 
     def _row(self, twips: list[str], texts: list[str], *, bold: bool,
              header: bool = False) -> str:
@@ -743,9 +813,7 @@ class _Body:
         styles = self.styles
         self.para(styles.part, t("consolidated.part_missing", LOCALE))
         any_missing = False
-        for item in self.summary.deadlines:
-            if item.deadline.kind is not DeadlineKind.REPORT:
-                continue
+        for item in self.reports:
             if item.missing or item.in_progress:
                 any_missing = True
                 self.para(styles.body, t(

@@ -14,6 +14,7 @@ from bot.presenters.common import (
     format_when,
     format_when_short,
     lead_name,
+    period_values,
     shorten,
     split_messages,
     target_values,
@@ -79,6 +80,10 @@ def summary_lines(
     for item in shown:
         if item.deadline.kind is DeadlineKind.REPORT:
             lines += ["", *_report_deadline_lines(item, summary, plan, locale, notes)]
+            if item.deadline.period is not None:
+                period = item.deadline.period
+                lines.append(t_html(f"summary.period_{period.every.value}", locale,
+                                    **period_values(period)))
             lines += _trend_lines(item, summary, locale)
     for item in shown:
         if item.deadline.kind is DeadlineKind.CONSOLIDATION:

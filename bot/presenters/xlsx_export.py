@@ -14,14 +14,15 @@ import re
 import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from bot.domain.figures import MetricKind, from_stored
 from bot.domain.plan import Plan
-from bot.domain.progress import UnitDeadline
+from bot.domain.progress import DeadlineState, UnitDeadline
 from bot.domain.records import report_reference
-from bot.presenters.common import local
+from bot.presenters.common import local, period_values
 from bot.services.parsing import format_phone
 from bot.services.summary import TASK_STATES, ExportData, metric_labels, plan_metrics
 from bot.texts import t
@@ -33,6 +34,8 @@ HEADER_STYLE, DATE_STYLE = 1, 2  # indexes into cellXfs of STYLES
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+# A period's units by state, in the order a head reads them.
+PERIOD_STATES = ("on_time", "late", "in_progress", "missing")
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 STYLES = f"""{XML_HEAD}<styleSheet xmlns="{MAIN}">
@@ -368,6 +371,8 @@ def workbook_xlsx(data: ExportData, plan: Plan, locale: str, *, with_phones: boo
     figure_sheet.close()
     if summary.targets:
         _target_sheet(book, data, unit_name, h)
+    if data.periods:
+        _period_sheet(book, data, locale, when)
 
     deadline_sheet = book.sheet(h("sheet_deadlines"), [
         (h("col_deadline_id"), 18), (h("col_deadline"), 40), (h("col_kind"), 12),
@@ -417,6 +422,50 @@ def _target_sheet(book: Any, data: ExportData, unit_name: Any, h: Any) -> None:
             sheet.add([item.metric_id, item.label, unit.unit_id, unit_name(unit.unit_id),
                        number(unit.result), number(unit.target), unit.percent,
                        yes if unit.below else no])
+    sheet.close()
+
+
+def _period_sheet(book: Any, data: ExportData, locale: str, when: Any) -> None:
+    """One row per period of each recurring report deadline, up to the current one: who met
+    it, and each figure made for it against its target."""
+
+    def h(key: str, **values: object) -> str:
+        return t(f"workbook.{key}", locale, **values)
+
+    def number(value: Any) -> int | float:
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    figures = {f.metric_id: f.label for row in data.periods for f in row.figures}
+    targeted = {item.metric_id: item.label for row in data.periods for item in row.targets}
+    columns = [(h("col_deadline_id"), 22), (h("col_period"), 26), (h("col_due"), 18),
+               (h("col_current"), 10), (h("col_due_units"), 12),
+               *[(h(f"deadline_{state}"), 12) for state in PERIOD_STATES]]
+    for metric, label in {**figures, **targeted}.items():
+        columns.append((h("col_period_total", label=label), 16))
+        if metric in targeted:
+            columns += [(h(f"col_period_{name}", label=label), 16)
+                        for name in ("target", "achieved", "units_met", "units")]
+    sheet = book.sheet(h("sheet_periods"), columns)
+    for row in data.periods:
+        deadline = row.deadline.deadline
+        assert deadline.period is not None
+        cells: list[Any] = [
+            deadline.id,
+            h(f"period_{deadline.period.every.value}", **period_values(deadline.period)),
+            when(deadline.due), h("yes") if row.current else h("no"), len(row.deadline.states),
+            *[len(row.deadline.units_in(DeadlineState(state))) for state in PERIOD_STATES],
+        ]
+        totals = {f.metric_id: f.value for f in row.figures}
+        progress = {item.metric_id: item for item in row.targets}
+        for metric in {**figures, **targeted}:
+            cells.append(number(totals.get(metric, Decimal(0))))
+            if metric in targeted:
+                item = progress.get(metric)
+                cells += [number(item.target) if item and item.target is not None else None,
+                          item.percent if item else None,
+                          sum(1 for u in item.units if not u.below) if item else None,
+                          len(item.units) if item and item.units else None]
+        sheet.add(cells)
     sheet.close()
 
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -41,6 +41,7 @@ async def run_sandbox(
     ready: asyncio.Event | None = None,
     stop: asyncio.Event | None = None,
     announce: Callable[[str], None] | None = None,
+    others: Sequence[Plan] = (),
 ) -> None:
     """Run the fake Telegram and Zalo, the bot, the clock and the web page until ``stop`` is set.
 
@@ -48,7 +49,7 @@ async def run_sandbox(
     with ``screenshot_dir`` the main screens are saved there before ``ready`` is set.
     """
     stop = stop or asyncio.Event()
-    async with open_sandbox(settings, plan) as sandbox:
+    async with open_sandbox(settings, plan, others=others) as sandbox:
         runner = web.AppRunner(make_web_app(sandbox), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -74,7 +75,8 @@ async def run_sandbox(
 
 
 def main_sandbox(
-    settings: Settings, plan: Plan, port: int = 8080, screenshot_dir: Path | str | None = None
+    settings: Settings, plan: Plan, port: int = 8080, screenshot_dir: Path | str | None = None,
+    others: Sequence[Plan] = (),
 ) -> int:
     """Run the sandbox from the command line; print the URL; stop on Ctrl-C or SIGTERM."""
     # The sandbox's own token is random and shaped like a real one, so the filter redacts it.
@@ -108,6 +110,7 @@ def main_sandbox(
                 ready=ready,
                 stop=stop,
                 announce=announce,
+                others=others,
             )
         finally:
             waiter.cancel()

@@ -15,7 +15,7 @@ import os
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -540,9 +540,12 @@ def upload_limit_message(lang: str) -> str:
 
 @contextlib.asynccontextmanager
 async def open_sandbox(
-    settings: Settings, plan: Plan, *, start: datetime | None = None
+    settings: Settings, plan: Plan, *, start: datetime | None = None,
+    others: Sequence[Plan] = (),
 ) -> AsyncIterator[Sandbox]:
-    """Start both fake servers, a fresh database with the plan, and the real bot; stop them all."""
+    """Start both fake servers, a fresh database with the plan (and the `others`: one bot
+    serving several campaigns), and the real bot; stop them all. The personas and the clock
+    panel follow the first plan."""
     _loopback_without_proxy()
     clock = FixedClock(start or default_start(plan))
     # Fresh tokens per run: nothing outside this process can talk to a fake as the bot.
@@ -581,7 +584,7 @@ async def open_sandbox(
                 "public_url": "",
             }
         )
-        runtime = await stack.enter_async_context(Runtime.open(local, plan, clock))
+        runtime = await stack.enter_async_context(Runtime.open(local, plan, clock, others))
         await runtime.load_plan()
         running = await stack.enter_async_context(running_bot(runtime))
         sandbox = Sandbox(api, runtime, clock, plan, personas, zalo, running)

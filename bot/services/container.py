@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.plan import Plan
 from bot.services.access import AccessService
@@ -15,6 +15,7 @@ from bot.services.directory import DirectoryService
 from bot.services.inbox import InboxService
 from bot.services.menus import MenuService
 from bot.services.outbox import OutboxService
+from bot.services.participation import ParticipationService
 from bot.services.preferences import PreferenceService
 from bot.services.quota import QuotaService
 from bot.services.registration import RegistrationService
@@ -50,3 +51,11 @@ class Services:
     menus: MenuService | None = None
     # Who is forgotten once the campaigns they served in are past retention.
     retention: RetentionService | None = None
+    # Which campaign a person's message is about (set when several are served).
+    participation: ParticipationService | None = None
+    # Every campaign served, by id, the first plan first (each holds this same mapping).
+    campaigns: dict[str, Services] = field(default_factory=dict)
+
+    def of(self, campaign_id: str) -> Services:
+        """The services of one campaign served (KeyError for any other)."""
+        return self.campaigns[campaign_id] if self.campaigns else self

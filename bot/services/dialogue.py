@@ -48,6 +48,8 @@ def draft_reminder_due(draft: Conversation, due: datetime, now: datetime) -> boo
 LONG_TEXT = 120
 # Marks a draft whose next message must not be taken as an answer (a pause, another command).
 HELD = "_held"
+# With several campaigns served: the campaign whose flow a conversation belongs to.
+CAMPAIGN = "_campaign"
 
 
 @dataclass
@@ -121,6 +123,17 @@ class DialogueService:
         self._uow_factory = uow_factory
         self._flows: dict[str, Flow] = {}
         self._after_commit: list[Callable[[], None]] = []
+        # Set when the bot serves several campaigns: each conversation then names its own.
+        self.campaign_id: str | None = None
+        # The first campaign served also owns the conversations begun before (named by none).
+        self.first = True
+
+    def owns(self, conversation: Conversation) -> bool:
+        """Whether a conversation is this campaign's (always, when one campaign is served)."""
+        if self.campaign_id is None:
+            return True
+        stamp = conversation.data.get(CAMPAIGN)
+        return stamp == self.campaign_id if stamp else self.first
 
     def add_flow(self, flow: Flow) -> None:
         """Make a flow routable by its name; its step names must be new (no shared buttons)."""
@@ -179,6 +192,8 @@ class DialogueService:
             await uow.conversations.delete(actor.chat, actor.user)
         else:
             data = {k: v for k, v in step.data.items() if k != HELD}
+            if self.campaign_id is not None:
+                data[CAMPAIGN] = self.campaign_id
             await uow.conversations.put(
                 Conversation(
                     chat=actor.chat,

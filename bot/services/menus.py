@@ -8,6 +8,7 @@ ADMIN_IDS/HEAD_IDS even across restarts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.address import Address
@@ -32,8 +33,11 @@ class MenuService:
         uow_factory: UnitOfWorkFactory,
         preferences: PreferenceService,
         parent_units: frozenset[str] = frozenset(),
+        also: Sequence[str] = (),
     ) -> None:
         self._campaign_id = campaign_id
+        # The other campaigns served: a seat in any of them gives its holder a member's menu.
+        self._also = tuple(also)
         self._parent_units = parent_units
         self._admin_ids = admin_ids
         self._head_ids = head_ids
@@ -68,7 +72,8 @@ class MenuService:
         parents: set[Address] = set()
         async with self._uow_factory() as uow:
             self._built_from = await uow.focal_points.version()
-            seats = await uow.focal_points.active(self._campaign_id)
+            seats = [seat for campaign_id in (*self._also, self._campaign_id)
+                     for seat in await uow.focal_points.active(campaign_id)]
         # A person holding both seats of a unit acts as its focal point (as AccessService).
         for seat in sorted(seats, key=lambda seat: seat.role is FocalPointRole.FOCAL_POINT):
             is_focal = seat.role is FocalPointRole.FOCAL_POINT

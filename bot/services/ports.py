@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -399,7 +399,9 @@ class ProgressRepository(Protocol):
 class SummaryRepository(Protocol):
     """Aggregates over the latest version of each report, for the summary and the exports."""
 
-    async def status_counts(self, campaign_id: str, now: datetime) -> list[StatusCount]:
+    async def status_counts(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[StatusCount]:
         """Per unit, how many assigned tasks stand at each status (None: not reported)."""
         ...
 
@@ -407,15 +409,21 @@ class SummaryRepository(Protocol):
         """The time of each unit's most recent report."""
         ...
 
-    async def figure_totals(self, campaign_id: str, now: datetime) -> dict[str, int]:
+    async def figure_totals(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> dict[str, int]:
         """The sum of each figure over every unit's latest reports."""
         ...
 
-    async def unit_figures(self, campaign_id: str, now: datetime) -> list[UnitFigure]:
+    async def unit_figures(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[UnitFigure]:
         """The sum of each figure per unit."""
         ...
 
-    async def task_figures(self, campaign_id: str, now: datetime) -> list[TaskFigure]:
+    async def task_figures(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[TaskFigure]:
         """Every figure of every latest report, by unit and task."""
         ...
 
@@ -427,8 +435,10 @@ class SummaryRepository(Protocol):
         unit_id: str | None = None,
         status: ReportStatus | None = None,
         limit: int | None = None,
+        periods: Mapping[str, str] | None = None,
     ) -> list[ReportVersion]:
-        """The latest report per (unit, task), newest first."""
+        """The latest report per (unit, task), newest first (`periods`: task id -> the period
+        label whose reports alone count for a task on a recurring deadline)."""
         ...
 
     async def history(self, campaign_id: str, now: datetime) -> list[ReportVersion]:
@@ -493,6 +503,18 @@ class PreferenceRepository(Protocol):
 
     async def set_locale(self, address: Address, locale: str) -> None:
         """Remember a user's language."""
+        ...
+
+    async def campaigns(self) -> dict[Address, str]:
+        """Every user's current campaign (chosen with /kehoach)."""
+        ...
+
+    async def campaign(self, address: Address) -> str | None:
+        """The user's current campaign, if they chose one."""
+        ...
+
+    async def set_campaign(self, address: Address, campaign_id: str) -> None:
+        """Remember a user's current campaign."""
         ...
 
     async def forget(self, addresses: Collection[Address]) -> int:

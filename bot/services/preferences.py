@@ -1,4 +1,4 @@
-"""Users' chosen language, kept in the database and cached for every update."""
+"""Users' chosen language (cached for every update) and campaign, kept in the database."""
 
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ class PreferenceService:
         """Drop erased people's choices from the cache (the database rows are already gone)."""
         for address in addresses:
             self._locales.pop(address, None)
+
+    async def choose_campaign(self, user: Address, campaign_id: str) -> None:
+        """Store the campaign the user works in from now on (read afresh by every instance,
+        see bot/services/participation.py)."""
+        async with self._uow_factory() as uow:
+            await uow.prefs.set_campaign(user, campaign_id)
+            await uow.commit()
 
     async def choose(self, user: Address, locale: str) -> bool:
         """Store a user's language; False if the language is not offered."""

@@ -23,6 +23,8 @@ from bot.domain.records import (
     Invite,
     OutboxMessage,
 )
+from bot.services.continuity import FLOW as CARRY_ON
+from bot.services.continuity import pending_units
 from bot.services.dialogue import DialogueService, Step, draft_reminder, draft_reminder_due
 from bot.services.outbox import enqueue_new
 from bot.services.parsing import PhoneError, format_phone, parse_choice, parse_phone, parse_yes_no
@@ -184,6 +186,16 @@ class RegistrationService:
             issued.append(IssuedInvite(unit.id, unit.name, code, self.link(code), kind, expiry))
         return issued
 
+    async def needing_invites(self, now: datetime) -> list[str]:
+        """The units that must name a focal point and have none, nor a last campaign's focal
+        point being asked to carry on (see bot/services/continuity.py), in plan order."""
+        async with self._uow_factory(read_only=True) as uow:
+            served = {seat.unit_id for seat in await uow.focal_points.active(self._plan.id)
+                      if seat.role is FocalPointRole.FOCAL_POINT}
+            asked = pending_units(await uow.conversations.of_flow(CARRY_ON), self._plan.id, now)
+        return [unit.id for unit in self._plan.focal_point_units
+                if unit.id not in served and unit.id not in asked]
+
     async def revoke(self, unit_id: str, now: datetime, actor: Address | None = None) -> int:
         """Revoke every unused invite of a unit; return how many."""
         self._plan.unit(unit_id)
@@ -281,6 +293,8 @@ class RegistrationService:
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
+                if not self._dialogue.owns(draft):
+                    continue  # another campaign\'s flow reminds it
                 due = self.keep_until(draft.data, now)
                 if due == self._plan.end or not draft_reminder_due(draft, due, now):
                     continue  # no registration deadline ahead: nothing to be in time for

@@ -23,6 +23,8 @@ from bot.domain.address import Address
 from bot.domain.plan import Deadline, DeadlineKind, Phase, Plan
 from bot.domain.progress import UnitDeadline, in_view
 from bot.domain.records import FocalPoint, FocalPointRole, OutboxMessage, OutboxStatus
+from bot.services.continuity import FLOW as CARRY_ON
+from bot.services.continuity import pending_units
 from bot.services.outbox import DrainResult, OutboxService, line
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.schedule import ReminderPolicy
@@ -185,6 +187,8 @@ class _State:
     seats: list[FocalPoint]
     status: dict[str, list[UnitDeadline]]
     group: CoordinationGroup | None
+    # Units whose last campaign's focal point is being asked to carry on: no invite yet.
+    asked: set[str] = field(default_factory=set)
     _by_unit: dict[str, list[FocalPoint]] = field(default_factory=dict)
     _rows: dict[tuple[str, str], UnitDeadline] = field(default_factory=dict)
 
@@ -214,8 +218,11 @@ class _State:
         return self._rows.get((deadline_id, unit_id))
 
     def missing(self, deadline: Deadline) -> list[str]:
-        """The deadline's units that have not met it, in plan order."""
-        return [row.unit_id for row in self.status.get(deadline.id, []) if not row.met]
+        """The deadline's units that have not met it, in plan order (for a registration, not
+        those whose last focal point is still being asked to carry on)."""
+        waiting = self.asked if deadline.kind is DeadlineKind.REGISTRATION else set()
+        return [row.unit_id for row in self.status.get(deadline.id, [])
+                if not row.met and row.unit_id not in waiting]
 
 
 def _group_of(value: Any) -> CoordinationGroup | None:
@@ -225,6 +232,10 @@ def _group_of(value: Any) -> CoordinationGroup | None:
         Address.parse(str(value["address"])), str(value.get("title", "")),
         datetime.fromisoformat(value["set_at"]),
     )
+
+
+# A reminder of one campaign among several: its name, then the message itself.
+NAMED = "reminders.of_campaign"
 
 
 # --- the service ----------------------------------------------------------------------------
@@ -244,8 +255,15 @@ class ReminderService:
         head_ids: Collection[Address],
         default_locale: str = "vi",
         invites: InviteIssuer | None = None,
+        key_prefix: str = "",
     ) -> None:
         self.plan = plan
+        # Keys of campaigns other than the first one served carry its id: two campaigns'
+        # deadlines may share an id, and their nudges must never be taken for one another.
+        self.key_prefix = key_prefix
+        # With several campaigns served, every reminder says which one it is about.
+        self.named = False
+        self._peers: list[ReminderService] = []
         self.policy = policy
         self.outbox = outbox
         self._uow_factory = uow_factory
@@ -270,10 +288,19 @@ class ReminderService:
         """Run a periodic use case (pruning) on every tick, with the clock's time."""
         self._chores.append(chore)
 
+    def serve_also(self, other: ReminderService) -> None:
+        """Queue another campaign's reminders on this one's ticks (one ticker for all)."""
+        self._peers.append(other)
+
     async def tick(self) -> TickResult:
-        """Queue what is due at the clock's time, then send everything due; wait for it."""
+        """Queue what is due at the clock's time for every campaign served, then send
+        everything due; wait for it."""
         async with self._lock:
             result = await self.enqueue_due(self._clock.now())
+            for peer in self._peers:
+                more = await peer.enqueue_due(self._clock.now())
+                result.queued += more.queued
+                result.skipped += more.skipped
             result.drained = await self.outbox.drain()
         for chore in self._chores:
             try:
@@ -310,7 +337,7 @@ class ReminderService:
                             message, payload={**message.payload, "units": issued[item.invites_for]}
                         )
                     result.queued += 1
-                queue.append(message)
+                queue.append(self._named(message))
             await uow.outbox.enqueue_many(queue)
             await uow.commit()
         if result.queued:
@@ -366,8 +393,10 @@ class ReminderService:
 
     async def next_due(self, now: datetime) -> datetime | None:
         """The next moment after `now` at which something would be sent, or None."""
-        upcoming = await self.upcoming(now, limit=1)
-        candidates = [upcoming[0][0].at] if upcoming else []
+        candidates = []
+        for service in (self, *self._peers):
+            upcoming = await service.upcoming(now, limit=1)
+            candidates += [upcoming[0][0].at] if upcoming else []
         queued = await self.outbox.next_wake(now)
         if queued is not None:
             candidates.append(queued)
@@ -391,11 +420,11 @@ class ReminderService:
                 message = self._registration_list(deadline, missing, chat, timing, now)
                 message = replace(
                     message,
-                    key=f"remind:{deadline.id}:{stamp}:staff:{chat.key}",
+                    key=f"{self.key_prefix}remind:{deadline.id}:{stamp}:staff:{chat.key}",
                     payload={**message.payload,
                              "units": await self._invite_lines(uow, missing, now)},
                 )
-                await uow.outbox.enqueue(message)
+                await uow.outbox.enqueue(self._named(message))
                 await uow.commit()
                 return RemindResult(deadline, tuple(missing), registration_list=True,
                                     held_until=held)
@@ -407,10 +436,10 @@ class ReminderService:
                     continue
                 message = self._nudge(slot, deadline, unit_id, seat.chat,
                                       self._seat_locale(seat), state, timing)
-                await uow.outbox.enqueue(replace(
-                    message, key=f"remind:{deadline.id}:{stamp}:unit:{unit_id}",
+                await uow.outbox.enqueue(self._named(replace(
+                    message, key=f"{self.key_prefix}remind:{deadline.id}:{stamp}:unit:{unit_id}",
                     kind="deadline.manual",
-                ))
+                )))
                 nudged.append(unit_id)
             await uow.commit()
         if nudged:
@@ -451,7 +480,9 @@ class ReminderService:
             d.id: await uow.progress.deadline_status(self.plan.id, d, now)
             for d in self.plan.deadlines
         }
-        return _State(seats, status, _group_of(await uow.state.get(GROUP_KEY)))
+        asked = pending_units(await uow.conversations.of_flow(CARRY_ON), self.plan.id, now) \
+            if self.named else set()
+        return _State(seats, status, _group_of(await uow.state.get(GROUP_KEY)), asked)
 
     def _build(self, slot: Slot, state: _State) -> list[Planned]:
         if slot.kind is SlotKind.PHASE:
@@ -484,10 +515,18 @@ class ReminderService:
         locale: str, slot: Slot, unit_id: str | None = None,
     ) -> OutboxMessage:
         return OutboxMessage(
-            key=key, kind=kind, address=address, text_key=text_key, payload=payload,
-            locale=locale, due_at=slot.at, created_at=slot.at, recipient_unit_id=unit_id,
-            campaign_id=self.plan.id,
+            key=self.key_prefix + key, kind=kind, address=address, text_key=text_key,
+            payload=payload, locale=locale, due_at=slot.at, created_at=slot.at,
+            recipient_unit_id=unit_id, campaign_id=self.plan.id,
         )
+
+    def _named(self, message: OutboxMessage) -> OutboxMessage:
+        """The message under a line naming its campaign, when several are served."""
+        if not self.named:
+            return message
+        return replace(message, text_key=NAMED, payload={
+            "campaign": self.plan.title, "message": {"key": message.text_key,
+                                                     "values": message.payload}})
 
     def _phase(self, slot: Slot, state: _State) -> list[Planned]:
         phase = slot.phase

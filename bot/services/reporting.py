@@ -124,9 +124,9 @@ def period_reply(deadline: Deadline, timezone: str, now: datetime) -> Reply:
     assert period is not None
     due = deadline.due.astimezone(ZoneInfo(timezone))
     late = "_late" if deadline.due < now else ""
+    start, end = period.window_days()
     return Reply(f"reports.period_{period.every.value}{late}", {
-        "number": period.number, "year": period.year,
-        "start": period.start.strftime("%d/%m"), "end": period.end.strftime("%d/%m"),
+        "number": period.number, "year": period.year, "start": start, "end": end,
         "due": due.strftime("%H:%M %d/%m/%Y"),
     })
 
@@ -349,6 +349,8 @@ class ReportingService:
         async with self._uow_factory() as uow:
             planned: list[OutboxMessage] = []
             for draft in await uow.conversations.of_flow(FLOW):
+                if not self._dialogue.owns(draft):
+                    continue  # another campaign\'s flow reminds it
                 deadline = self._deadline(draft.data)
                 if deadline is None or not draft_reminder_due(draft, deadline.due, now):
                     continue

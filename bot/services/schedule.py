@@ -13,6 +13,8 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain import workdays
+
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:hH]([0-5]\d)\s*$")
 _OFFSET = re.compile(r"^\s*(\d{1,3})\s*([dh])\s*$")
 _OFF = {"", "off", "none", "no", "0", "false", "tắt", "khong", "không"}
@@ -100,7 +102,7 @@ class ReminderPolicy:
 
     def is_holiday(self, day: date) -> bool:
         """Whether the day is a Vietnamese public holiday (lunar holidays included)."""
-        return day in _vietnam_holidays(day.year)
+        return workdays.is_holiday(day)
 
     def is_working_day(self, day: date) -> bool:
         """Whether unattended messages may go on this day (Sundays and holidays if skipped)."""
@@ -154,25 +156,6 @@ class ReminderPolicy:
         while not self.is_working_day(local.date()):
             local = self.at(local.date() + timedelta(days=1), local.time())
         return local
-
-
-@dataclass(frozen=True)
-class _HolidayCache:
-    years: dict[int, frozenset[date]] = field(default_factory=dict)
-
-
-_HOLIDAYS = _HolidayCache()
-
-
-def _vietnam_holidays(year: int) -> frozenset[date]:
-    cached = _HOLIDAYS.years.get(year)
-    if cached is None:
-        # Imported on first use: the library builds its country tables lazily and is large.
-        import holidays
-
-        cached = frozenset(holidays.country_holidays("VN", years=year))
-        _HOLIDAYS.years[year] = cached
-    return cached
 
 
 def policy_from_settings(settings: Any, timezone: str) -> ReminderPolicy:

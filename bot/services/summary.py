@@ -7,17 +7,17 @@ late and missing. Wording is left to the presenters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
-from bot.domain.plan import Deadline, Metric, Plan, Task
-from bot.domain.progress import DeadlineState, UnitDeadline
+from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
+from bot.domain.progress import TREND_PERIODS, DeadlineState, UnitDeadline, in_view, task_periods
 from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -272,6 +272,22 @@ class UnitStatus:
 
 
 @dataclass(frozen=True)
+class PeriodResult:
+    """One period of a recurring report deadline: who met it, and the figures made for it
+    (against the targets, each period on its own)."""
+
+    deadline: DeadlineSummary
+    figures: tuple[FigureTotal, ...]
+    targets: tuple[TargetProgress, ...]
+    current: bool  # the period the status shows now (`in_view`)
+
+    @property
+    def met(self) -> int:
+        """Units that met the period, on time or late."""
+        return len(self.deadline.on_time) + len(self.deadline.late)
+
+
+@dataclass(frozen=True)
 class ExportData:
     """Everything the Word and Excel exports show, read in one transaction."""
 
@@ -281,6 +297,15 @@ class ExportData:
     task_figures: tuple[TaskFigure, ...]
     focal_points: tuple[FocalPoint, ...] = ()
     history: tuple[ReportVersion, ...] = field(default=())
+    # Each recurring report deadline's periods up to the current one, oldest first.
+    periods: tuple[PeriodResult, ...] = ()
+
+    def trend(self, count: int | None = None) -> tuple[tuple[PeriodResult, ...], ...]:
+        """The periods of each recurring deadline (its last `count` only, if given)."""
+        rules: dict[str, list[PeriodResult]] = {}
+        for result in self.periods:
+            rules.setdefault(result.deadline.deadline.rule, []).append(result)
+        return tuple(tuple(rows[-count:] if count else rows) for rows in rules.values())
 
 
 def unit_sums(task_figures: Iterable[TaskFigure]) -> list[UnitFigure]:
@@ -328,10 +353,25 @@ def _percent_means(
     return shown
 
 
-def target_progress(
+def figure_totals(
     plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure]
+) -> tuple[FigureTotal, ...]:
+    """The totals people read, in plan order: sums, and a percentage's mean over its units."""
+    metrics = plan_metrics(plan)
+    displayed = _percent_means(totals, unit_figures, metrics)
+    return tuple(
+        FigureTotal(metric, label, displayed[metric], metrics[metric].kind, metrics[metric].unit)
+        for metric, label in metric_labels(plan).items()
+        if metric in displayed
+    )
+
+
+def target_progress(
+    plan: Plan, totals: Mapping[str, int], unit_figures: Sequence[UnitFigure],
+    scope: Collection[str] | None = None,
 ) -> tuple[TargetProgress, ...]:
-    """Every metric with a target, measured on the units' latest reports (stored totals)."""
+    """Every metric with a target, measured on the units' latest reports (stored totals);
+    with `scope` (a parent's subtree), on those units only, against their own targets."""
     by_unit: dict[str, dict[str, int]] = {}
     for figure in unit_figures:
         by_unit.setdefault(figure.metric_id, {})[figure.unit_id] = figure.total
@@ -362,11 +402,29 @@ def target_progress(
         units = tuple(
             UnitTarget(unit_id, from_stored(kind, figures.get(unit_id, 0)), own)
             for unit_id in measured
-            if (own := target.for_unit(unit_id)) is not None
+            if (scope is None or unit_id in scope)
+            and (own := target.for_unit(unit_id)) is not None
         )
+        overall = target.total
+        if scope is not None:
+            if not units:
+                continue  # the plan's total says nothing of one district's share
+            # A parent owes what its own units owe: their targets added (a share: their mean).
+            owed = sum((unit.target for unit in units), Decimal(0))
+            overall = owed / len(units) if kind is MetricKind.PERCENT else owed
         progress.append(TargetProgress(metric_id, metric.label, kind, metric.unit, result,
-                                       target.total, units))
+                                       overall, units))
     return tuple(progress)
+
+
+def _unit_sums(rows: Iterable[TaskFigure]) -> list[UnitFigure]:
+    """Each unit's total of each figure over the given task figures (blanks skipped)."""
+    sums: dict[tuple[str, str], int] = {}
+    for row in rows:
+        if row.value is not None:
+            key = (row.unit_id, row.metric_id)
+            sums[key] = sums.get(key, 0) + row.value
+    return [UnitFigure(unit, metric, total) for (unit, metric), total in sums.items()]
 
 
 class SummaryService:
@@ -390,7 +448,9 @@ class SummaryService:
         """One unit's own tasks, deadlines and reminders as of `now`."""
         plan = self._plan
         async with self._uow_factory() as uow:
-            reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id)
+            periods = task_periods(plan, now)
+            reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id,
+                                                       periods=periods)
             by_task = {report.task_id: report for report in reports}
             deadlines = []
             for deadline in plan.deadlines:
@@ -420,7 +480,8 @@ class SummaryService:
         if not any(m.target is not None for task in plan.tasks_of(unit_id)
                    for m in task.metrics):
             return ()
-        figures = [f for f in await uow.summary.unit_figures(plan.id, now) if f.unit_id == unit_id]
+        figures = [f for f in await uow.summary.unit_figures(plan.id, now, task_periods(plan, now))
+                   if f.unit_id == unit_id]
         return tuple(
             (item, unit)
             for item in target_progress(plan, {}, figures)
@@ -434,17 +495,54 @@ class SummaryService:
         plan = self._plan
         async with self._uow_factory() as uow:
             summary = await self._summary(uow, now, scope)
-            latest = await uow.summary.latest_reports(plan.id, now)
-            task_figures = await uow.summary.task_figures(plan.id, now)
-        # The units' sums from the task figures just read: a second pass over every latest
-        # report in the database would cost as much as the first.
+            periods = task_periods(plan, now)
+            latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
+            task_figures = await uow.summary.task_figures(plan.id, now, periods)
+            results = await self._period_results(uow, summary, now, TREND_PERIODS)
+        # The units' sums from the task figures just read (the same periods' latest reports):
+        # a second pass over every latest report in the database would cost as much as the first.
         unit_figures = unit_sums(task_figures)
         if scope is not None:
             inside = set(plan.subtree(scope))
             latest = [row for row in latest if row.unit_id in inside]
             unit_figures = [row for row in unit_figures if row.unit_id in inside]
             task_figures = [row for row in task_figures if row.unit_id in inside]
-        return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures))
+        return ExportData(summary, tuple(latest), tuple(unit_figures), tuple(task_figures),
+                          periods=results)
+
+    async def _period_results(
+        self, uow: UnitOfWork, summary: Summary, now: datetime, count: int | None = None
+    ) -> tuple[PeriodResult, ...]:
+        """Each recurring report deadline shown, period by period up to the current one (its
+        last `count`): states from the summary, figures from each period's own reports."""
+        plan = self._plan
+        inside = set(plan.subtree(summary.scope)) if summary.scope is not None else None
+        every = {item.deadline.id: item for item in summary.deadlines}
+        results: list[PeriodResult] = []
+        for current in in_view([item.deadline for item in summary.deadlines], now):
+            if current.period is None or current.kind is not DeadlineKind.REPORT:
+                continue
+            periods = [d for d in plan.periods_of(current.rule)
+                       if (d.due <= now or d.id == current.id) and d.id in every]
+            tasks = {task.id for task in plan.tasks if task.deadline == current.rule}
+            asked = {m.id for task in plan.tasks if task.id in tasks for m in task.metrics}
+            for deadline in periods[-count:] if count else periods:
+                assert deadline.period is not None
+                labels = dict.fromkeys(tasks, deadline.period.label)
+                rows = await uow.summary.task_figures(plan.id, now, labels)
+                by_unit = _unit_sums(row for row in rows if row.task_id in tasks and (
+                    inside is None or row.unit_id in inside))
+                totals: dict[str, int] = {}
+                for figure in by_unit:
+                    totals[figure.metric_id] = totals.get(figure.metric_id, 0) + figure.total
+                results.append(PeriodResult(
+                    every[deadline.id],
+                    tuple(f for f in figure_totals(plan, totals, by_unit) if f.metric_id in asked),
+                    tuple(item for item in target_progress(plan, totals, by_unit, inside)
+                          if item.metric_id in asked),
+                    deadline.id == current.id,
+                ))
+        return tuple(results)
 
     def may_consolidate(self, unit_id: str) -> bool:
         """Whether the unit consolidates a level: the secretariat, or a unit with children."""
@@ -452,9 +550,10 @@ class SummaryService:
 
     async def issue_consolidated(
         self, unit_id: str, now: datetime, actor: Address | None
-    ) -> None:
+    ) -> tuple[tuple[Deadline, DeadlineState], ...]:
         """Mark the unit's consolidated report as issued: this, not an export, meets its
-        consolidation deadline (ValueError if the unit consolidates nothing)."""
+        consolidation deadline (ValueError if the unit consolidates nothing). Returns the
+        periods of recurring consolidation deadlines this issue met, on time or late."""
         if not self.may_consolidate(unit_id):
             raise ValueError(unit_id)
         async with self._uow_factory() as uow:
@@ -463,17 +562,32 @@ class SummaryService:
                            unit_id=unit_id)
             )
             await uow.commit()
+        met = []
+        async with self._uow_factory() as uow:
+            for deadline in self._plan.deadlines:
+                if (deadline.period is None or deadline.kind is not DeadlineKind.CONSOLIDATION
+                        or unit_id not in deadline.units):
+                    continue
+                met.extend(
+                    (deadline, row.state)
+                    for row in await uow.progress.deadline_status(self._plan.id, deadline, now)
+                    # Stored moments may lose sub-second digits: the issue of a second ago.
+                    if row.unit_id == unit_id and row.met_at is not None
+                    and abs(row.met_at - now) < timedelta(seconds=1)
+                )
+        return tuple(met)
 
     async def workbook(self, now: datetime) -> ExportData:
         """The data of the spreadsheet: every report version, figures, focal points."""
         plan = self._plan
         async with self._uow_factory() as uow:
             summary = await self._summary(uow, now)
-            task_figures = await uow.summary.task_figures(plan.id, now)
+            task_figures = await uow.summary.task_figures(plan.id, now, task_periods(plan, now))
             focal_points = await uow.focal_points.active(plan.id)
             history = await uow.summary.history(plan.id, now)
+            results = await self._period_results(uow, summary, now)
         return ExportData(summary, (), (), tuple(task_figures), tuple(focal_points),
-                          tuple(history))
+                          tuple(history), results)
 
     async def record_consolidated(
         self, now: datetime, actor: Address | None, detail: Mapping[str, Any],
@@ -510,6 +624,8 @@ class SummaryService:
         plan = self._plan
         repo = uow.summary
         inside = set(plan.subtree(scope)) if scope is not None else None
+        # A task on a recurring deadline counts the reports of the period shown only.
+        periods = task_periods(plan, now)
 
         def shown(unit_id: str) -> bool:
             return inside is None or unit_id in inside
@@ -530,7 +646,7 @@ class SummaryService:
             if states or inside is None:
                 deadlines.append(DeadlineSummary(deadline, tuple(states)))
         counts: dict[str, dict[str, int]] = {}
-        for row in await repo.status_counts(plan.id, now):
+        for row in await repo.status_counts(plan.id, now, periods):
             state = row.status.value if row.status is not None else NOT_REPORTED
             unit_counts = counts.setdefault(row.unit_id, dict.fromkeys(TASK_STATES, 0))
             unit_counts[state] += row.count
@@ -555,28 +671,22 @@ class SummaryService:
         wants_units = any(m.target is not None or m.kind is MetricKind.PERCENT
                           for m in metrics.values())
         if inside is not None or wants_units:
-            by_unit = await repo.unit_figures(plan.id, now)
+            by_unit = await repo.unit_figures(plan.id, now, periods)
         if inside is None:
-            totals = await repo.figure_totals(plan.id, now)
+            totals = await repo.figure_totals(plan.id, now, periods)
         else:  # a parent's subtree: its units' figures only
             by_unit = [row for row in by_unit if row.unit_id in inside]
             totals = {}
             for row in by_unit:
                 totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
-        displayed = _percent_means(totals, by_unit, metrics)
-        figures = tuple(
-            FigureTotal(metric, label, displayed[metric], metrics[metric].kind,
-                        metrics[metric].unit)
-            for metric, label in metric_labels(plan).items()
-            if metric in displayed
-        )
+        figures = figure_totals(plan, totals, by_unit)
         targets: tuple[TargetProgress, ...] = ()
         if any(metric.target is not None for metric in metrics.values()):
-            targets = target_progress(plan, totals, by_unit)
+            targets = target_progress(plan, totals, by_unit, inside)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
         problems = await repo.latest_reports(
             plan.id, now, status=ReportStatus.PROBLEM,
-            limit=PROBLEMS_SHOWN if inside is None else None,
+            limit=PROBLEMS_SHOWN if inside is None else None, periods=periods,
         )
         problems = [row for row in problems if shown(row.unit_id)][:PROBLEMS_SHOWN]
         return Summary(

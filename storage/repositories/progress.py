@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, type_coerce
@@ -15,6 +15,7 @@ from bot.domain.progress import (
     UnitDeadline,
     UnitTasks,
     consolidation_states,
+    issued_for,
     unit_states,
 )
 from storage.models import (
@@ -38,15 +39,6 @@ def _state(met_at: datetime | None, complete: bool, due: datetime) -> DeadlineSt
     return DeadlineState.ON_TIME if met_at <= due else DeadlineState.LATE
 
 
-def _since(deadline: Deadline) -> datetime | None:
-    """A period's consolidated report counts once its data is cut off (the day after its
-    window), so that last week's issue never meets this week's deadline."""
-    if deadline.period is None:
-        return None
-    day_after = deadline.period.end + timedelta(days=1)
-    return datetime.combine(day_after, time(0, 0), deadline.due.tzinfo)
-
-
 class SqlProgressRepository:
     """Reads of who met which deadline; never writes."""
 
@@ -66,7 +58,7 @@ class SqlProgressRepository:
             ]
         if deadline.kind is DeadlineKind.CONSOLIDATION:
             return consolidation_states(
-                deadline, await self._issued(campaign_id, deadline.units, now, _since(deadline))
+                deadline, await self._issued(campaign_id, deadline, now)
             )
         return await self._reports(campaign_id, deadline, now)
 
@@ -97,23 +89,31 @@ class SqlProgressRepository:
         return {unit: first for unit, first in (await self._session.execute(statement)).all()}
 
     async def _issued(
-        self, campaign_id: str, units: tuple[str, ...], now: datetime,
-        since: datetime | None = None,
+        self, campaign_id: str, deadline: Deadline, now: datetime
     ) -> dict[str, datetime]:
-        """When each unit first marked its consolidated report as issued (drafts never count),
-        counting from `since` (a period's cut-off) when given."""
+        """When each unit's issue of its consolidated report met the deadline (drafts never
+        count): its first issue, or for one period of a recurring deadline the first issue
+        counted for that period (`issued_for`)."""
         statement = (
-            select(AuditRow.unit_id, func.min(AuditRow.at))
+            select(AuditRow.unit_id, AuditRow.at)
             .where(
                 AuditRow.campaign_id == campaign_id,
                 AuditRow.action == ISSUED,
-                AuditRow.unit_id.in_(units),
+                AuditRow.unit_id.in_(deadline.units),
                 AuditRow.at <= now,
-                *((AuditRow.at >= since,) if since is not None else ()),
             )
-            .group_by(AuditRow.unit_id)
+            .order_by(AuditRow.at)
         )
-        return {unit: at for unit, at in (await self._session.execute(statement)).all()}
+        issues: dict[str, list[datetime]] = {}
+        for unit, at in (await self._session.execute(statement)).all():
+            issues.setdefault(unit, []).append(at)
+        period = deadline.period
+        if period is None or (deadline.due, period.end) not in period.schedule:
+            return {unit: moments[0] for unit, moments in issues.items()}
+        index = period.schedule.index((deadline.due, period.end))
+        met = {unit: issued_for(period.schedule, moments).get(index)
+               for unit, moments in issues.items()}
+        return {unit: at for unit, at in met.items() if at is not None}
 
     async def _reports(
         self, campaign_id: str, deadline: Deadline, now: datetime

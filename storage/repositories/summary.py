@@ -7,6 +7,7 @@ statuses, figures and reminders are counted and summed by the database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,15 +29,26 @@ from storage.repositories._sql import assigned_tasks, core_rows, core_stream
 REMINDER_KIND_PREFIX = "deadline"
 
 
-def _latest(campaign_id: str, now: datetime) -> Any:
-    """A subquery of the newest report version per (unit, task) stored by `now`."""
+def _in_periods(periods: Mapping[str, str] | None) -> tuple[Any, ...]:
+    """The condition keeping, of a task on a recurring deadline, its given period's reports."""
+    if not periods:
+        return ()
+    return (or_(ReportRow.task_id.not_in(list(periods)),
+                *(and_(ReportRow.task_id == task, ReportRow.period == label)
+                  for task, label in periods.items())),)
+
+
+def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None) -> Any:
+    """A subquery of the newest report version per (unit, task) stored by `now` (of a task in
+    `periods`, task id -> period label: the newest made for that period)."""
     newest = (
         select(
             ReportRow.unit_id,
             ReportRow.task_id,
             func.max(ReportRow.version).label("version"),
         )
-        .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
+        .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now,
+               *_in_periods(periods))
         .group_by(ReportRow.unit_id, ReportRow.task_id)
         .subquery("newest")
     )
@@ -102,9 +114,11 @@ class SqlSummaryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def status_counts(self, campaign_id: str, now: datetime) -> list[StatusCount]:
+    async def status_counts(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[StatusCount]:
         """Per unit, how many assigned tasks stand at each status of their latest report."""
-        latest = _latest(campaign_id, now)
+        latest = _latest(campaign_id, now, periods)
         statement = (
             assigned_tasks(select(TaskUnitRow.unit_id, latest.c.status, func.count()), campaign_id)
             .outerjoin(
@@ -130,9 +144,11 @@ class SqlSummaryRepository:
         )
         return {unit: last for unit, last in await core_rows(self._session, statement)}
 
-    async def figure_totals(self, campaign_id: str, now: datetime) -> dict[str, int]:
+    async def figure_totals(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> dict[str, int]:
         """The sum of each figure over every unit's latest reports (blank figures skipped)."""
-        latest = _latest(campaign_id, now)
+        latest = _latest(campaign_id, now, periods)
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(ReportFigureRow.metric_id, total)
@@ -145,9 +161,11 @@ class SqlSummaryRepository:
             for metric, value in await core_rows(self._session, statement)
         }
 
-    async def unit_figures(self, campaign_id: str, now: datetime) -> list[UnitFigure]:
+    async def unit_figures(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[UnitFigure]:
         """The sum of each figure per unit over the unit's latest reports."""
-        latest = _latest(campaign_id, now)
+        latest = _latest(campaign_id, now, periods)
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(latest.c.unit_id, ReportFigureRow.metric_id, total)
@@ -160,9 +178,11 @@ class SqlSummaryRepository:
             for unit, metric, value in await core_rows(self._session, statement)
         ]
 
-    async def task_figures(self, campaign_id: str, now: datetime) -> list[TaskFigure]:
+    async def task_figures(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[TaskFigure]:
         """Every figure of every latest report, by unit and task."""
-        latest = _latest(campaign_id, now)
+        latest = _latest(campaign_id, now, periods)
         statement = (
             select(
                 latest.c.unit_id,
@@ -187,9 +207,10 @@ class SqlSummaryRepository:
         unit_id: str | None = None,
         status: ReportStatus | None = None,
         limit: int | None = None,
+        periods: Mapping[str, str] | None = None,
     ) -> list[ReportVersion]:
         """The latest report per (unit, task), newest first; optionally of one unit or status."""
-        latest = _latest(campaign_id, now)
+        latest = _latest(campaign_id, now, periods)
         statement = (
             select(*_VERSION_COLUMNS)
             .join(latest, latest.c.id == ReportRow.id)

@@ -7,7 +7,7 @@ and counts it late for week 47, not early for week 48), and never week 48.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,9 +36,9 @@ async def runtime(settings, clock):
         yield opened
 
 
-async def report_week(person: Person) -> str:
-    """Report task 1 (the weekly one) as done; the text of the period line the bot showed."""
-    period = await person.say("/baocao 1")
+async def report_week(person: Person, task: int = 1) -> str:
+    """Report a task (1: the weekly one) as done; the text of the period line the bot showed."""
+    period = await person.say(f"/baocao {task}")
     await person.reply()  # the status question follows the period line
     await person.say("hoàn thành")
     await person.say("Đã làm xong việc của tuần.")
@@ -94,3 +94,29 @@ async def test_each_week_is_its_own_deadline_on_time_late_or_missing(
                                       PLAN, "vi"))
     assert "3 kỳ gần nhất: đúng hạn · muộn · chưa nộp" in own
     assert own.count("Báo cáo tuần") == 1
+
+
+async def test_a_monthly_report_on_the_due_minute_and_one_minute_after(
+    bot, fake_api, runtime, clock
+):
+    """The period /baocao names is the one the report then counts for, on time or late."""
+    hoa = Person(fake_api, fake_api.add_user("Hoa"))
+    await seat(runtime, hoa, "xa-2")
+    months = PLAN.periods_of("bao-cao-thang")  # due the 16th 10:00, figures the 15th to the 14th
+
+    clock.set(months[0].due)  # 16/11 10:00 sharp: still on time for November
+    said = await report_week(hoa, task=2)
+    assert said == plain("reports.period_month", number=11, year=2026, start="15/10",
+                         end="14/11", due="10:00 16/11/2026")
+
+    clock.set(months[1].due + timedelta(minutes=1))  # 16/12 10:01: December is late
+    said = await report_week(hoa, task=2)
+    assert said == plain("reports.period_month_late", number=12, year=2026, start="15/11",
+                         end="14/12", due="10:00 16/12/2026")
+
+    now = months[1].due + timedelta(hours=1)
+    async with runtime.uow_factory() as uow:
+        states = [{row.unit_id: row.state.value
+                   for row in await uow.progress.deadline_status(PLAN.id, month, now)}
+                  for month in months[:3]]
+    assert states == [{"xa-2": "on_time"}, {"xa-2": "late"}, {"xa-2": "missing"}]

@@ -118,7 +118,8 @@ async def test_nudges_of_a_month_go_to_that_months_missing_districts(uow_factory
 
 async def test_april_coverage_against_the_ninety_percent_target(uow_factory):
     summary = await _campaign(uow_factory)
-    result = await summary.summary(at("29/04/2017 09:00"))
+    # The morning of April's due day: April is the month shown, and its reports are counted.
+    result = await summary.summary(at("27/04/2017 09:00"))
     [coverage] = [item for item in result.targets if item.metric_id == "ty-le-bao-phu"]
     # The nine districts' mean: (90,5+92,1+88+90+87+93+91,5+89,9+94) / 9 = 90,666… %.
     assert round(coverage.result, 2) == Decimal("90.67") and coverage.target == 90
@@ -126,3 +127,12 @@ async def test_april_coverage_against_the_ninety_percent_target(uow_factory):
     # Below 90 %: 88 %, 87 %, 89,9 %, and the two that sent nothing (0 of 90).
     assert below == {DISTRICTS[2]: Decimal("88.0"), DISTRICTS[4]: Decimal("87.0"),
                      DISTRICTS[7]: Decimal("89.9"), DISTRICTS[9]: 0, DISTRICTS[10]: 0}
+
+
+async def test_once_april_is_due_the_targets_count_may_only(uow_factory):
+    summary = await _campaign(uow_factory)
+    # Two days later May is the month shown: no district has reported for it yet, so April's
+    # coverage no longer passes for May's.
+    result = await summary.summary(at("29/04/2017 09:00"))
+    [coverage] = [item for item in result.targets if item.metric_id == "ty-le-bao-phu"]
+    assert coverage.result == 0 and len(coverage.below) == len(DISTRICTS)

@@ -41,6 +41,14 @@ def plain_html(text: str) -> str:
 
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
+def reminder_service(plan, uow_factory) -> ReminderService:
+    """The reminders of a plan for one secretariat member and one head, as the CLI builds it."""
+    policy = ReminderPolicy(plan.timezone)
+    return ReminderService(plan, uow_factory, None, policy,
+                           OutboxService(plan, uow_factory, None, policy, [ADMIN]),
+                           [ADMIN], [HEAD])
+
+
 PLAN = load_plan(Path(__file__).parents[2] / "plans" / "phutho-bau-cu-2026.yaml")
 D1, D2, D3 = (next(d for d in PLAN.deadlines if d.id == i).due
               for i in ("bc-xa", "th-ban-bau-cu", "th-tinh"))
@@ -207,12 +215,7 @@ async def test_every_output_tells_the_same_counts(campaign, uow_factory):
     assert states == {c: plain(f"workbook.deadline_{expected_state(c)}") for c in COMMUNES}
 
     # Digest and nudges, as `reminders preview` at the same moment would print them.
-    reminders = ReminderService(
-        PLAN, uow_factory, None, ReminderPolicy(PLAN.timezone),
-        OutboxService(PLAN, uow_factory, None, ReminderPolicy(PLAN.timezone), [ADMIN]),
-        [ADMIN], [HEAD],
-    )
-    planned = await reminders.preview(NOW)
+    planned = await reminder_service(PLAN, uow_factory).preview(NOW)
     digest = next(p.message for p in planned if p.message.kind == "digest")
     rendered = plain_html(render_message(digest.text_key, "vi", digest.payload))
     met = everyone["on_time"] + everyone["late"]
