@@ -348,8 +348,11 @@ class Runtime:
             services.reminders.add_chore(services.retention.erase_if_due)
             menus = MenuService(plan.id, settings.admin_ids, settings.head_ids, uow_factory,
                                 services.preferences,
-                                frozenset(u.id for each in services.campaigns.values()
-                                          for u in each.plan.units if each.plan.is_parent(u.id)),
+                                # (one pass per plan: asking each unit `is_parent` is quadratic)
+                                frozenset().union(*(
+                                    {u.parent for u in each.plan.units if u.parent}
+                                    & {u.id for u in each.plan.units}
+                                    for each in services.campaigns.values())),
                                 also=[cid for cid in services.campaigns if cid != plan.id])
             services.menus = menus
             for each in services.campaigns.values():

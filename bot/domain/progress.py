@@ -135,21 +135,42 @@ def report_states(
         if label is not None and mark.period != label:
             continue  # a periodic deadline counts the reports made for its period only
         versions.setdefault((mark.unit_id, mark.task_id), []).append(mark)
+    folded = {}
+    for unit, tasks in due.items():
+        finished = [done_at(versions.get((unit, task), ())) for task in tasks]
+        done = [moment for moment in finished if moment is not None]
+        reported = sum(1 for task in tasks if (unit, task) in versions)
+        folded[unit] = UnitTasks(reported, len(done), max(done) if done else None)
+    return unit_states(deadline, {unit: len(tasks) for unit, tasks in due.items()}, folded)
+
+
+@dataclass(frozen=True)
+class UnitTasks:
+    """One unit's versions against a report deadline, folded per task as `done_at` folds
+    them: how many tasks due have a report, how many are done, and when the last was done."""
+
+    reported: int
+    done: int
+    last_done_at: datetime | None
+
+
+def unit_states(
+    deadline: Deadline, due: Mapping[str, int], folded: Mapping[str, UnitTasks]
+) -> list[UnitDeadline]:
+    """Each unit with something due (`due`: unit -> tasks due) against a report deadline,
+    from its folded versions (the same verdict as `report_states`, without every version)."""
     result = []
     for unit in deadline.units:
-        tasks = due.get(unit, ())
-        if not tasks:
+        total = due.get(unit, 0)
+        if not total:
             continue
-        finished = [done_at(versions.get((unit, task), ())) for task in tasks]
-        reported = sum(1 for task in tasks if (unit, task) in versions)
-        done = [moment for moment in finished if moment is not None]
-        met_at = max(done) if len(done) == len(tasks) else None
+        tasks = folded.get(unit, UnitTasks(0, 0, None))
+        met_at = tasks.last_done_at if tasks.done == total else None
         state = _state(met_at, deadline.due)
-        if state is DeadlineState.MISSING and reported:
+        if state is DeadlineState.MISSING and tasks.reported:
             state = DeadlineState.IN_PROGRESS
-        result.append(
-            UnitDeadline(deadline.id, unit, state, met_at, len(tasks), reported, len(done))
-        )
+        result.append(UnitDeadline(deadline.id, unit, state, met_at, total, tasks.reported,
+                                   tasks.done))
     return result
 
 

@@ -21,7 +21,7 @@ class StatusCount:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitFigure:
     """The total of one figure over a unit's latest reports."""
 
@@ -30,7 +30,7 @@ class UnitFigure:
     total: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskFigure:
     """One figure of the latest report of a unit on a task (None: left blank)."""
 
@@ -40,7 +40,7 @@ class TaskFigure:
     value: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportVersion:
     """One stored report version, without its figures."""
 

@@ -14,9 +14,11 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -285,6 +287,7 @@ class _Styles:
         return style
 
 
+TABLE_CLOSE = "</w:tbl>"  # the end of a table written as text by `_Body._new_table`
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -293,24 +296,57 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-_W = {name: qn(f"w:{name}") for name in ("p", "pPr", "pStyle", "r", "rPr", "b", "t", "val")}
-_PRESERVE = qn("xml:space")
+def _paragraph_xml(style_id: str, text: str, *, bold: bool = False) -> str:
+    """A w:p element as XML text: a national report has hundreds of thousands of paragraphs,
+    too many to build as elements (python-docx's calls, or even lxml's)."""
+    # The default style needs no mark (tens of thousands of them).
+    properties = f'<w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>' if style_id != "Normal" \
+        else ""
+    if not text:
+        return f"<w:p>{properties}</w:p>"
+    run = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return (f'<w:p>{properties}<w:r>{run}<w:t xml:space="preserve">{_xml_text(text)}</w:t>'
+            "</w:r></w:p>")
 
 
-def _paragraph_xml(style_id: str, text: str, *, bold: bool = False) -> Any:
-    """A w:p element built directly: python-docx's own calls are too slow for thousands."""
-    paragraph = OxmlElement("w:p")
-    if style_id != "Normal":  # the default style needs no mark (tens of thousands of them)
-        properties = etree.SubElement(paragraph, _W["pPr"])
-        etree.SubElement(properties, _W["pStyle"]).set(_W["val"], style_id)
-    if text:
-        run = etree.SubElement(paragraph, _W["r"])
-        if bold:
-            etree.SubElement(etree.SubElement(run, _W["rPr"]), _W["b"])
-        node = etree.SubElement(run, _W["t"])
-        node.set(_PRESERVE, "preserve")
-        node.text = _clean(text)
-    return paragraph
+def _xml_text(text: str) -> str:
+    if not text.isprintable():  # a rare control character someone typed (C-speed check)
+        text = _clean(text)
+    return escape(text)
+
+
+# Where the body written as text goes: a paragraph holding only this word, replaced at save.
+_SPLICE = "daumoi-body-0f6b"
+
+
+def _pattern(key: str, *names: str) -> str:
+    """A catalogue text with its placeholders left in, for `str.format` on many rows (its
+    fixed words, the plan's vocabulary included, filled once)."""
+    return t(key, LOCALE, **{name: "{" + name + "}" for name in names})
+
+
+def _save(document: Any, body: list[str]) -> bytes:
+    """The .docx bytes with the body text put where its marker paragraph stands."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                xml = content.decode("utf-8")
+                mark = xml.index(_SPLICE)
+                start = xml.rindex("<w:p>", 0, mark)
+                end = xml.index("</w:p>", mark) + len("</w:p>")
+                with target.open(item.filename, "w") as stream:
+                    stream.write(xml[:start].encode())
+                    for index in range(0, len(body), 2000):
+                        stream.write("".join(body[index:index + 2000]).encode())
+                    stream.write(xml[end:].encode())
+            else:
+                target.writestr(item, content)
+    return out.getvalue()
 
 
 def _text(container: Any, style: Any, text: str, **run: Any) -> Any:
@@ -346,6 +382,7 @@ def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     body = document._body
     _header(document, data, plan, styles)
     _title(document, plan, styles)
+    document.add_paragraph(_SPLICE)
     writer = _Body(document, data, plan, styles)
     writer.general()
     writer.units()
@@ -357,9 +394,7 @@ def consolidated_docx(data: ExportData, plan: Plan) -> bytes:
     first = body._body.find(qn("w:p"))
     if first is not None and not "".join(first.itertext()).strip():
         body._body.remove(first)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return _save(document, writer.chunks)
 
 
 def _level_plan(data: ExportData, plan: Plan) -> Plan:
@@ -479,8 +514,11 @@ class _Body:
         self.metrics = plan_metrics(plan)
         self.zone = plan.timezone
         self.index = plan_index(plan)
-        # New blocks go just before the body's final section properties.
-        self.end = document.element.body.sectPr
+        # The body as XML text, in order; spliced into the document when it is saved.
+        self.chunks: list[str] = []
+        self._amounts: dict[tuple[str, int], str] = {}
+        self._figure = _pattern("consolidated.figure", "label", "total")
+        self._order = {metric: index for index, metric in enumerate(self.labels)}
         # Of a recurring deadline, the current period only (its past ones: the trend table).
         shown = {d.id for d in in_view([i.deadline for i in self.summary.deadlines],
                                        self.summary.now)}
@@ -494,15 +532,19 @@ class _Body:
         unit = self.index.units.get(unit_id)
         return unit.name if unit is not None else unit_id
 
-    def para(self, style: Any, text: str, *, bold: bool = False) -> Any:
-        """Append a paragraph of text in a style (before the section properties, in O(1))."""
-        paragraph = _paragraph_xml(style.style_id, text, bold=bold)
-        self.end.addprevious(paragraph)
-        return paragraph
+    def para(self, style: Any, text: str, *, bold: bool = False) -> None:
+        """Append a paragraph of text in a style."""
+        self.chunks.append(_paragraph_xml(style.style_id, text, bold=bold))
 
     def amount(self, metric_id: str, stored: int) -> str:
         """A stored figure in its metric's terms: 1.200, 5,5 km, 80 %, 2.000.000 đồng."""
-        return format_metric_figure(self.metrics.get(metric_id), stored, LOCALE)
+        key = (metric_id, stored)
+        text = self._amounts.get(key)
+        if text is None:  # the same small counts recur thousands of times
+            text = format_metric_figure(self.metrics.get(metric_id), stored, LOCALE)
+            if len(self._amounts) < 100_000:
+                self._amounts[key] = text
+        return text
 
     def mean_note(self, metric_id: str) -> str:
         """A percentage's "total" is the units' mean, and says so."""
@@ -512,9 +554,9 @@ class _Body:
         return " " + t("consolidated.mean_note", LOCALE)
 
     def _figures(self, totals: Iterable[tuple[str, int]]) -> str:
+        figure = self._figure
         return "; ".join(
-            t("consolidated.figure", LOCALE, label=self.labels.get(metric, metric),
-              total=self.amount(metric, total))
+            figure.format(label=self.labels.get(metric, metric), total=self.amount(metric, total))
             for metric, total in totals
         )
 
@@ -581,10 +623,11 @@ class _Body:
         metrics = list(dict.fromkeys(f.metric_id for row in results for f in row.figures))
         widths = [32.0, 26.0, 30.0, 30.0]
         widths += [(TEXT_WIDTH_MM - sum(widths)) / len(metrics)] * len(metrics) if metrics else []
-        table, twips = self._new_table(widths)
+        twips = self._new_table(widths)
+        rows = self.chunks
         titles = [t(f"consolidated.trend_col_{name}", LOCALE)
                   for name in ("period", "due", "on_time", "met")]
-        table.append(self._row(twips, titles + [self.labels.get(m, m) for m in metrics],
+        rows.append(self._row(twips, titles + [self.labels.get(m, m) for m in metrics],
                                bold=True, header=True))
         for row in results:
             period = row.deadline.deadline.period
@@ -597,7 +640,8 @@ class _Body:
                 f"{len(row.deadline.on_time)}/{states}", f"{row.met}/{states}",
             ]
             texts += [self._trend_cell(row, metric) for metric in metrics]
-            table.append(self._row(twips, texts, bold=row.current))
+            rows.append(self._row(twips, texts, bold=row.current))
+        rows.append(TABLE_CLOSE)
         self.para(self.styles.table, "")
 
     def _trend_cell(self, row: PeriodResult, metric_id: str) -> str:
@@ -623,40 +667,51 @@ class _Body:
                 figures.setdefault((figure.unit_id, figure.task_id), []).append(
                     (figure.metric_id, figure.value)
                 )
+        # What every unit's points repeat, worked out once: task labels, letters, wordings.
+        labels: dict[str, str] = {}
+        for task in self.plan.tasks:
+            label = shorten(task.text, 160)
+            labels[task.id] = f"({task.section}) {label}" if task.section else label
+        states = {status: t(f"consolidated.state_{status.value}", LOCALE)
+                  for status in ReportStatus}
+        point = _pattern("consolidated.task_point", "letter", "task", "state")
+        unreported = _pattern("consolidated.task_point_unreported", "letter", "task")
+        with_figures = _pattern("consolidated.task_figures", "figures")
+        heading = _pattern("consolidated.unit_heading", "number", "unit")
+        no_report = t("consolidated.unit_no_report", LOCALE)
+        item, body, point_style = styles.item.style_id, styles.body.style_id, \
+            styles.point.style_id
+        out = self.chunks
         number = 0
         for unit in self.summary.units:
             tasks = self.index.tasks_of.get(unit.unit_id, ())
             if not tasks:
                 continue
             number += 1
-            self.para(styles.item, t("consolidated.unit_heading", LOCALE, number=number,
-                                     unit=self.name(unit.unit_id)))
+            out.append(_paragraph_xml(item, heading.format(number=number,
+                                                           unit=self.name(unit.unit_id))))
             if unit.tasks.get(NOT_REPORTED, 0) == unit.total:
-                self.para(styles.body, t("consolidated.unit_no_report", LOCALE))
+                out.append(_paragraph_xml(body, no_report))
                 continue
             for index, task in enumerate(tasks):
                 report = reports.get((unit.unit_id, task.id))
-                label = shorten(task.text, 160)
-                if task.section:
-                    label = f"({task.section}) {label}"
                 letter = _letter(index)
                 if report is None:
-                    self.para(styles.point, t("consolidated.task_point_unreported", LOCALE,
-                                              letter=letter, task=label))
+                    out.append(_paragraph_xml(point_style, unreported.format(
+                        letter=letter, task=labels[task.id])))
                     continue
-                state = t(f"consolidated.state_{ReportStatus(report.status).value}", LOCALE)
-                self.para(styles.point, t("consolidated.task_point", LOCALE, letter=letter,
-                                          task=label, state=state))
+                out.append(_paragraph_xml(point_style, point.format(
+                    letter=letter, task=labels[task.id], state=states[report.status])))
                 for text in report.narrative.splitlines():
                     if text.strip():
-                        self.para(styles.body, text.strip())
+                        out.append(_paragraph_xml(body, text.strip()))
                 task_figures = figures.get((unit.unit_id, task.id))
                 if task_figures:
-                    self.para(styles.body, t("consolidated.task_figures", LOCALE,
-                                             figures=self._figures(self._ordered(task_figures))))
+                    out.append(_paragraph_xml(body, with_figures.format(
+                        figures=self._figures(self._ordered(task_figures)))))
 
     def _ordered(self, figures: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        order = {metric: index for index, metric in enumerate(self.labels)}
+        order = self._order
         return sorted(figures, key=lambda item: order.get(item[0], len(order)))
 
     def table(self) -> None:
@@ -692,9 +747,10 @@ class _Body:
         unit_width = 50
         metric_width = (TEXT_WIDTH_MM - 10 - unit_width) / max(len(metrics), 1)
         widths = [10, unit_width] + [metric_width] * len(metrics)
-        rows, twips = self._new_table(widths)
+        twips = self._new_table(widths)
         titles = [t("consolidated.col_number", LOCALE), t("consolidated.col_unit", LOCALE)]
         titles += [self.labels.get(metric, metric) for metric in metrics]
+        rows = self.chunks
         rows.append(self._row(twips, titles, bold=True, header=True))
         for index, unit in enumerate(units, start=1):
             values = by_unit.get(unit, {})
@@ -717,10 +773,12 @@ class _Body:
             share_texts += [f"{plan_targets[m].percent} %" if m in plan_targets else ""
                             for m in metrics]
             rows.append(self._row(twips, share_texts, bold=True))
+        rows.append(TABLE_CLOSE)
         self.para(self.styles.table, "")
 
-    def _new_table(self, widths: Sequence[float]) -> tuple[Any, list[str]]:
-        """An empty bordered table of columns `widths` (mm): its w:tbl and cell widths."""
+    def _new_table(self, widths: Sequence[float]) -> list[str]:
+        """Open a bordered table of columns `widths` (mm) in the body; its cells' widths (the
+        caller appends its rows and then TABLE_CLOSE)."""
         table = self.document.add_table(rows=0, cols=len(widths))
         table.style = self.document.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -728,30 +786,27 @@ class _Body:
         for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths,
                                  strict=True):
             column.set(qn("w:w"), str(int(Mm(width).twips)))
-        return table._tbl, [str(int(Mm(width).twips)) for width in widths]
+        # Its properties made by python-docx, its rows written as text in the body's order.
+        element = table._tbl
+        element.getparent().remove(element)
+        head = etree.tostring(element, encoding="unicode")
+        assert head.endswith(TABLE_CLOSE)
+        self.chunks.append(head[:-len(TABLE_CLOSE)])
+        return [str(int(Mm(width).twips)) for width in widths]
 
     def _row(self, twips: list[str], texts: list[str], *, bold: bool,
-             header: bool = False) -> Any:
-        """A w:tr element: one paragraph per cell; never split across pages."""
-        row = OxmlElement("w:tr")
-        row_properties = OxmlElement("w:trPr")
-        row_properties.append(OxmlElement("w:cantSplit"))
-        if header:
-            row_properties.append(OxmlElement("w:tblHeader"))  # repeated on every page
-        row.append(row_properties)
+             header: bool = False) -> str:
+        """A w:tr element as text: one paragraph per cell; never split across pages."""
+        # The header row is repeated on every page.
+        properties = "<w:cantSplit/><w:tblHeader/>" if header else "<w:cantSplit/>"
         centred, left = self.styles.table.style_id, self.styles.table_text.style_id
-        for column, (width, text) in enumerate(zip(twips, texts, strict=True)):
-            cell = OxmlElement("w:tc")
-            cell_properties = OxmlElement("w:tcPr")
-            cell_width = OxmlElement("w:tcW")
-            cell_width.set(qn("w:w"), width)
-            cell_width.set(qn("w:type"), "dxa")
-            cell_properties.append(cell_width)
-            cell.append(cell_properties)
-            style = left if column == 1 and not header else centred
-            cell.append(_paragraph_xml(style, text, bold=bold))
-            row.append(cell)
-        return row
+        cells = "".join(
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+            f'{_paragraph_xml(left if column == 1 and not header else centred, text, bold=bold)}'
+            "</w:tc>"
+            for column, (width, text) in enumerate(zip(twips, texts, strict=True))
+        )
+        return f"<w:tr><w:trPr>{properties}</w:trPr>{cells}</w:tr>"
 
     def missing(self) -> None:
         """IV. Units that have not reported (and those that reported late)."""

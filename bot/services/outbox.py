@@ -286,8 +286,7 @@ async def enqueue_new(uow: UnitOfWork, messages: list[OutboxMessage]) -> int:
     """Queue the messages whose key was never queued before; return how many were new."""
     existing = await uow.outbox.existing_keys([message.key for message in messages])
     fresh = [message for message in messages if message.key not in existing]
-    for message in fresh:
-        await uow.outbox.enqueue(message)
+    await uow.outbox.enqueue_many(fresh)
     return len(fresh)
 
 
@@ -321,11 +320,22 @@ class _Marks:
             await self._sleep(self._linger)
             batch, self._waiting = self._waiting, []
             try:
-                results = []
+                results: dict[int, bool] = {}
                 async with self._uow_factory() as uow:
-                    for action, message_id, args, token, _done in batch:
-                        method = getattr(uow.outbox, action)
-                        results.append(bool(await method(message_id, *args, lease_token=token)))
+                    # Deliveries, nearly all of the batch, in two statements; the rest one by
+                    # one (failures, deferrals: few).
+                    sent = [(message_id, *args, token)
+                            for action, message_id, args, token, _done in batch
+                            if action == "mark_sent"]
+                    recorded = await uow.outbox.mark_sent_many(sent)
+                    results = {index: ok for index, ok in zip(
+                        (i for i, item in enumerate(batch) if item[0] == "mark_sent"),
+                        recorded, strict=True)}
+                    for index, (action, message_id, args, token, _done) in enumerate(batch):
+                        if action != "mark_sent":
+                            method = getattr(uow.outbox, action)
+                            results[index] = bool(await method(message_id, *args,
+                                                               lease_token=token))
                     await uow.commit()
             except BaseException as exc:
                 # Nothing of the batch is recorded: each row stays claimed and, after its
@@ -337,9 +347,9 @@ class _Marks:
                 if not isinstance(exc, Exception):
                     raise
                 continue
-            for (*_rest, done), result in zip(batch, results, strict=True):
+            for index, (*_rest, done) in enumerate(batch):
                 if not done.done():
-                    done.set_result(result)
+                    done.set_result(results[index])
 
 
 class OutboxService:

@@ -274,6 +274,17 @@ class OutboxRepository(Protocol):
         """Queue a message unless its key is already queued; True if it was new."""
         ...
 
+    async def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue the messages whose key is not queued yet, in as few statements as may be."""
+        ...
+
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[int, datetime, str | None, str | None]],
+    ) -> list[bool]:
+        """Record many delivered messages `(id, sent_at, channel_message_id, lease_token)`
+        at once; True for each row its claim still held (and so was recorded)."""
+        ...
+
     async def existing_keys(self, keys: Collection[str]) -> set[str]:
         """Which of these keys are already in the outbox (whatever their status)."""
         ...

@@ -333,6 +333,7 @@ class ReminderService:
             existing = await uow.outbox.existing_keys([p.message.key for p in planned])
             fresh = [p for p in planned if p.message.key not in existing]
             issued: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            queue = []
             for item in fresh:
                 message = replace(item.message, created_at=now)
                 if item.slot.at < cutoff:
@@ -348,7 +349,8 @@ class ReminderService:
                             message, payload={**message.payload, "units": issued[item.invites_for]}
                         )
                     result.queued += 1
-                await uow.outbox.enqueue(self._named(message))
+                queue.append(self._named(message))
+            await uow.outbox.enqueue_many(queue)
             await uow.commit()
         if result.queued:
             self.outbox.wake()

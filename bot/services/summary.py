@@ -308,6 +308,17 @@ class ExportData:
         return tuple(tuple(rows[-count:] if count else rows) for rows in rules.values())
 
 
+def unit_sums(task_figures: Iterable[TaskFigure]) -> list[UnitFigure]:
+    """Each unit's total of each figure over its tasks (blank figures skipped; a figure left
+    blank everywhere has no total), as `uow.summary.unit_figures` sums them."""
+    totals: dict[tuple[str, str], int] = {}
+    for figure in task_figures:
+        if figure.value is not None:
+            key = (figure.unit_id, figure.metric_id)
+            totals[key] = totals.get(key, 0) + figure.value
+    return [UnitFigure(unit, metric, total) for (unit, metric), total in totals.items()]
+
+
 def metric_labels(plan: Plan) -> dict[str, str]:
     """Each figure's label, as the plan first names it, in plan order."""
     labels: dict[str, str] = {}
@@ -486,9 +497,11 @@ class SummaryService:
             summary = await self._summary(uow, now, scope)
             periods = task_periods(plan, now)
             latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
-            unit_figures = await uow.summary.unit_figures(plan.id, now, periods)
             task_figures = await uow.summary.task_figures(plan.id, now, periods)
             results = await self._period_results(uow, summary, now, TREND_PERIODS)
+        # The units' sums from the task figures just read (the same periods' latest reports):
+        # a second pass over every latest report in the database would cost as much as the first.
+        unit_figures = unit_sums(task_figures)
         if scope is not None:
             inside = set(plan.subtree(scope))
             latest = [row for row in latest if row.unit_id in inside]

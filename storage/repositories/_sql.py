@@ -18,6 +18,22 @@ def upsert_insert(session: AsyncSession, table: Any) -> Any:
     raise NotImplementedError(f"no ON CONFLICT support for {name}")
 
 
+async def core_rows(session: AsyncSession, statement: Any) -> list[Any]:
+    """A select's rows as plain tuples through the session's Core connection: no ORM
+    bookkeeping per row (a national campaign's exports read hundreds of thousands)."""
+    connection = await session.connection()
+    return list(await connection.execute(statement))
+
+
+async def core_stream(session: AsyncSession, statement: Any, size: int = 5000) -> Any:
+    """A select's rows as plain tuples, fetched `size` at a time (never all at once)."""
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=size))
+    async for partition in result.partitions(size):
+        for row in partition:
+            yield row
+
+
 def assigned_tasks(statement: Any, campaign_id: str) -> Any:
     """Restrict a select on task_units to the campaign's active assignments of active tasks."""
     from sqlalchemy import and_

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.address import Address
@@ -47,6 +47,25 @@ def _outbox(row: OutboxRow) -> OutboxMessage:
     )
 
 
+def _row_values(message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "key": message.key,
+        "kind": message.kind,
+        "campaign_id": message.campaign_id,
+        "address": message.address,
+        "recipient_unit_id": message.recipient_unit_id,
+        "text_key": message.text_key,
+        "payload": dict(message.payload),
+        "locale": message.locale,
+        "due_at": message.due_at,
+        "status": message.status.value,
+        "attempts": 0,
+        "last_error": message.last_error,
+        "created_at": message.created_at,
+        "not_before": message.not_before,
+    }
+
+
 class SqlOutboxRepository:
     """Outbox rows in SQL; never commits."""
 
@@ -60,22 +79,7 @@ class SqlOutboxRepository:
         """Queue a message unless its key is already queued; True if it was new."""
         statement = (
             upsert_insert(self._session, OutboxRow)
-            .values(
-                key=message.key,
-                kind=message.kind,
-                campaign_id=message.campaign_id,
-                address=message.address,
-                recipient_unit_id=message.recipient_unit_id,
-                text_key=message.text_key,
-                payload=dict(message.payload),
-                locale=message.locale,
-                due_at=message.due_at,
-                status=message.status.value,
-                attempts=0,
-                last_error=message.last_error,
-                created_at=message.created_at,
-                not_before=message.not_before,
-            )
+            .values(**_row_values(message))
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(OutboxRow.id)
         )
@@ -83,6 +87,19 @@ class SqlOutboxRepository:
         new = result.scalar_one_or_none() is not None
         self.queued += new
         return new
+
+    async def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue the messages whose key is not queued yet, in one statement per thousand (a
+        nudge to thousands of units must not hold the write lock for one trip per row)."""
+        rows = [_row_values(message) for message in messages]
+        for start in range(0, len(rows), 1000):
+            await self._session.execute(
+                upsert_insert(self._session, OutboxRow.__table__).on_conflict_do_nothing(
+                    index_elements=["key"]),
+                rows[start:start + 1000],
+            )
+        # Rows whose key was taken count too: a spurious wake of the dispatcher is harmless.
+        self.queued += len(rows)
 
     async def existing_keys(self, keys: Collection[str]) -> set[str]:
         """Which of these keys are already in the outbox (whatever their status)."""
@@ -193,6 +210,41 @@ class SqlOutboxRepository:
             attempts=OutboxRow.attempts + 1,
             not_before=None,
         )
+
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[int, datetime, str | None, str | None]],
+    ) -> list[bool]:
+        """Record many delivered messages, each `(id, sent_at, channel_message_id,
+        lease_token)`, in two statements: which are still held by their claim (locked on
+        PostgreSQL), then one update of those; True for each row recorded."""
+        if not sent:
+            return []
+        held: set[int] = set()
+        ids = [message_id for message_id, *_rest in sent]
+        for start in range(0, len(ids), _CHUNK):
+            statement = (
+                select(OutboxRow.id, OutboxRow.status, OutboxRow.lease_token)
+                .where(OutboxRow.id.in_(ids[start:start + _CHUNK]))
+                .with_for_update()
+            )
+            tokens = {row_id: (status, token)
+                      for row_id, status, token in await self._session.execute(statement)}
+            for message_id, _at, _channel_id, token in sent[start:start + _CHUNK]:
+                found = tokens.get(message_id)
+                if found is not None and (token is None or found == (SENDING, token)):
+                    held.add(message_id)
+        rows = [{"row_id": message_id, "at": at, "channel_id": channel_id}
+                for message_id, at, channel_id, _token in sent if message_id in held]
+        if rows:
+            table = OutboxRow.__table__
+            await self._session.execute(
+                update(table).where(table.c.id == bindparam("row_id")).values(
+                    status=OutboxStatus.SENT.value, sent_at=bindparam("at"),
+                    channel_message_id=bindparam("channel_id"),
+                    attempts=table.c.attempts + 1, not_before=None, lease_token=None),
+                rows,
+            )
+        return [message_id in held for message_id, *_rest in sent]
 
     async def mark_failed(
         self, message_id: int, error: str, lease_token: str | None = None

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.plan import Deadline, DeadlineKind
 from bot.domain.progress import (
     DeadlineState,
-    ReportMark,
     UnitDeadline,
+    UnitTasks,
     consolidation_states,
     issued_for,
-    report_states,
+    unit_states,
 )
 from storage.models import (
     AuditRow,
@@ -22,8 +24,9 @@ from storage.models import (
     ReportRow,
     TaskRow,
     TaskUnitRow,
+    UtcDateTime,
 )
-from storage.repositories._sql import assigned_tasks
+from storage.repositories._sql import assigned_tasks, core_rows
 
 # The consolidating unit marked its consolidated report as issued (report.consolidated is a
 # draft export and meets nothing).
@@ -115,44 +118,69 @@ class SqlProgressRepository:
     async def _reports(
         self, campaign_id: str, deadline: Deadline, now: datetime
     ) -> list[UnitDeadline]:
-        # The stored assignments say what is due; the domain says what counts as met.
-        assigned = (
-            assigned_tasks(select(TaskUnitRow.unit_id, TaskUnitRow.task_id), campaign_id)
-            .where(
-                TaskUnitRow.unit_id.in_(deadline.units),
+        # The stored assignments say what is due; the domain says what counts as met. The
+        # database folds the versions into one row per unit (a national campaign has 180,000
+        # versions, too many to fetch for a summary), exactly as `done_at` folds them: a task
+        # was done at the first version of its last unbroken run of "done" versions. Units
+        # outside the deadline are left to `unit_states` to pass over (cheaper than a long IN).
+        def due_here(statement: Any) -> Any:
+            return assigned_tasks(statement, campaign_id).where(
                 or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
                     TaskRow.deadline_id.is_(None)),
             )
-            .order_by(TaskUnitRow.unit_id, TaskRow.sort_order)
+
+        assigned = due_here(select(TaskUnitRow.unit_id, func.count())).group_by(
+            TaskUnitRow.unit_id)
+        due = {unit: int(count) for unit, count in await self._rows(assigned)}
+        label = deadline.period.label if deadline.period else None
+        # A periodic deadline counts the reports made for its period only.
+        in_period = (ReportRow.period == label,) if label is not None else ()
+        folded = (
+            select(
+                ReportRow.unit_id,
+                ReportRow.task_id,
+                func.max(ReportRow.version).label("latest"),
+                # The last version that is not "done" (None: every one is).
+                func.max(case((ReportRow.status != "done", ReportRow.version))).label("broken"),
+            )
+            .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now,
+                   *in_period)
+            .group_by(ReportRow.unit_id, ReportRow.task_id)
+            .cte("folded")
         )
-        due: dict[str, list[str]] = {}
-        for unit, task in (await self._session.execute(assigned)).all():
-            due.setdefault(unit, []).append(task)
-        versions = (
-            assigned_tasks(
-                select(ReportRow.unit_id, ReportRow.task_id, ReportRow.version,
-                       ReportRow.status, ReportRow.created_at, ReportRow.period)
-                .select_from(TaskUnitRow),
-                campaign_id,
-            )
-            .join(
-                ReportRow,
-                and_(
-                    ReportRow.campaign_id == TaskUnitRow.campaign_id,
-                    ReportRow.unit_id == TaskUnitRow.unit_id,
-                    ReportRow.task_id == TaskUnitRow.task_id,
-                ),
-            )
+        run = aliased(ReportRow)
+        run_start = (
+            select(run.created_at)
             .where(
-                TaskUnitRow.unit_id.in_(deadline.units),
-                or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
-                    TaskRow.deadline_id.is_(None)),
-                ReportRow.created_at <= now,
+                run.campaign_id == campaign_id,
+                run.unit_id == folded.c.unit_id,
+                run.task_id == folded.c.task_id,
+                run.version > func.coalesce(folded.c.broken, -1),
+                run.created_at <= now,
+                *((run.period == label,) if label is not None else ()),
             )
+            .order_by(run.version)
+            .limit(1)
+            .scalar_subquery()
         )
-        marks = [
-            ReportMark(unit, task, version, status, at, period)
-            for unit, task, version, status, at, period
-            in (await self._session.execute(versions)).all()
-        ]
-        return report_states(deadline, due, marks)
+        done_at = case(
+            (or_(folded.c.broken.is_(None), folded.c.broken < folded.c.latest), run_start)
+        ).label("done_at")
+        tasks = (
+            due_here(select(folded.c.unit_id, done_at).select_from(TaskUnitRow))
+            .join(folded, and_(folded.c.unit_id == TaskUnitRow.unit_id,
+                               folded.c.task_id == TaskUnitRow.task_id))
+            .subquery("tasks")
+        )
+        per_unit = select(
+            tasks.c.unit_id, func.count(), func.count(tasks.c.done_at),
+            type_coerce(func.max(tasks.c.done_at), UtcDateTime()),
+        ).group_by(tasks.c.unit_id)
+        states = {
+            unit: UnitTasks(int(reported), int(done), met_at)
+            for unit, reported, done, met_at in await self._rows(per_unit)
+        }
+        return unit_states(deadline, due, states)
+
+    async def _rows(self, statement: Any) -> list[Any]:
+        return await core_rows(self._session, statement)

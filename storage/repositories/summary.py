@@ -23,7 +23,7 @@ from bot.domain.summary import (
     UnitFigure,
 )
 from storage.models import OutboxRow, ReportFigureRow, ReportRow, TaskUnitRow
-from storage.repositories._sql import assigned_tasks
+from storage.repositories._sql import assigned_tasks, core_rows, core_stream
 
 # Reminder kinds start with this (deadline nudges of the reminders dispatcher).
 REMINDER_KIND_PREFIX = "deadline"
@@ -86,17 +86,26 @@ _VERSION_COLUMNS = (
 )
 
 
-def _version(row: Any) -> ReportVersion:
-    return ReportVersion(
-        id=row.id,
-        unit_id=row.unit_id,
-        task_id=row.task_id,
-        version=row.version,
-        status=ReportStatus(row.status),
-        narrative=row.narrative,
-        submitted_by_name=row.submitted_by_name,
-        created_at=row.created_at,
-    )
+def _interned() -> Any:
+    """`same(text)`: one string object per distinct id or name (every row of a large read
+    brings its own copy of the same unit and task ids otherwise)."""
+    seen: dict[str, str] = {}
+    setdefault = seen.setdefault
+    return lambda text: setdefault(text, text)
+
+
+_STATUSES = {status.value: status for status in ReportStatus}
+
+
+async def _versions(rows: Any) -> list[ReportVersion]:
+    """Report versions from streamed rows (of `_VERSION_COLUMNS`)."""
+    same = _interned()
+    return [
+        ReportVersion(report_id, same(unit_id), same(task_id), version, _STATUSES[status],
+                      narrative, same(name), created_at)
+        async for report_id, unit_id, task_id, version, status, narrative, name, created_at
+        in rows
+    ]
 
 
 class SqlSummaryRepository:
@@ -122,8 +131,8 @@ class SqlSummaryRepository:
             .group_by(TaskUnitRow.unit_id, latest.c.status)
         )
         return [
-            StatusCount(unit, ReportStatus(status) if status else None, int(count))
-            for unit, status, count in (await self._session.execute(statement)).all()
+            StatusCount(unit, _STATUSES[status] if status else None, int(count))
+            for unit, status, count in await core_rows(self._session, statement)
         ]
 
     async def last_reported(self, campaign_id: str, now: datetime) -> dict[str, datetime]:
@@ -133,7 +142,7 @@ class SqlSummaryRepository:
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .group_by(ReportRow.unit_id)
         )
-        return {unit: last for unit, last in (await self._session.execute(statement)).all()}
+        return {unit: last for unit, last in await core_rows(self._session, statement)}
 
     async def figure_totals(
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
@@ -149,7 +158,7 @@ class SqlSummaryRepository:
         )
         return {
             metric: int(value)
-            for metric, value in (await self._session.execute(statement)).all()
+            for metric, value in await core_rows(self._session, statement)
         }
 
     async def unit_figures(
@@ -166,7 +175,7 @@ class SqlSummaryRepository:
         )
         return [
             UnitFigure(unit, metric, int(value))
-            for unit, metric, value in (await self._session.execute(statement)).all()
+            for unit, metric, value in await core_rows(self._session, statement)
         ]
 
     async def task_figures(
@@ -184,9 +193,10 @@ class SqlSummaryRepository:
             .join(latest, latest.c.id == ReportFigureRow.report_id)
             .order_by(latest.c.unit_id, latest.c.task_id, ReportFigureRow.metric_id)
         )
+        same = _interned()
         return [
-            TaskFigure(unit, task, metric, None if value is None else int(value))
-            for unit, task, metric, value in (await self._session.execute(statement)).all()
+            TaskFigure(same(unit), same(task), same(metric), None if value is None else int(value))
+            async for unit, task, metric, value in core_stream(self._session, statement)
         ]
 
     async def latest_reports(
@@ -212,7 +222,7 @@ class SqlSummaryRepository:
             statement = statement.where(ReportRow.status == status.value)
         if limit is not None:
             statement = statement.limit(limit)
-        return [_version(row) for row in (await self._session.execute(statement)).all()]
+        return await _versions(core_stream(self._session, statement))
 
     async def history(self, campaign_id: str, now: datetime) -> list[ReportVersion]:
         """Every stored report version, by unit, task and version."""
@@ -221,7 +231,7 @@ class SqlSummaryRepository:
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .order_by(ReportRow.unit_id, ReportRow.task_id, ReportRow.version)
         )
-        return [_version(row) for row in (await self._session.execute(statement)).all()]
+        return await _versions(core_stream(self._session, statement))
 
     async def reminders(self, campaign_id: str, now: datetime) -> list[ReminderCount]:
         """Per unit, the deadline reminders delivered so far and when the last one went."""
@@ -238,5 +248,5 @@ class SqlSummaryRepository:
         )
         return [
             ReminderCount(unit, int(count), last)
-            for unit, count, last in (await self._session.execute(statement)).all()
+            for unit, count, last in await core_rows(self._session, statement)
         ]

@@ -146,3 +146,21 @@ async def test_a_dispatcher_dying_mid_batch_loses_nothing_and_its_lease_is_respe
     twice = [n for n, count in total.items() if count > 1]
     assert all(total[n] == 2 for n in twice)
     assert len(twice) <= ROWS // 2 - recorded[OutboxStatus.SENT]
+
+
+async def test_many_rows_queued_at_once_keep_a_key_already_queued_and_go_out_once(uow_factory):
+    clock = FixedClock(at(20, 11, 10))
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue(broadcast_row("batch:3", 503, 3, clock.now()))
+        await uow.commit()
+    # A nudge to thousands of units queues in one go: 3 is already there and stays as it was.
+    rows = [broadcast_row(f"batch:{n}", 500 + n, 100 + n, clock.now()) for n in range(ROWS)]
+    async with uow_factory() as uow:
+        await uow.outbox.enqueue_many(rows)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.outbox.get("batch:3")).payload["n"] == 3
+    delivered: Counter[int] = Counter()
+    result = await _service(uow_factory, clock, Recorder(delivered)).drain()
+    assert result.sent == ROWS
+    assert delivered == Counter({3: 1} | {100 + n: 1 for n in range(ROWS) if n != 3})

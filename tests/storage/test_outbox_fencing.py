@@ -139,3 +139,37 @@ async def test_a_lost_lease_cannot_settle_the_row(uow_factory):
     async with uow_factory() as uow:
         row = await uow.outbox.get("k")
     assert row.status is OutboxStatus.SENT and row.channel_message_id == "2"
+
+
+async def test_a_lost_lease_cannot_settle_the_row_in_a_batch_of_deliveries(uow_factory):
+    clock = FixedClock(at(20, 11, 10))
+    now = clock.now()
+    async with uow_factory() as uow:
+        for key in ("lost", "kept"):
+            await uow.outbox.enqueue(OutboxMessage(
+                key=key, kind="broadcast", address=Address("telegram", key),
+                text_key="reminders.unit_line", payload={}, locale="vi", due_at=now,
+                created_at=now))
+        await uow.commit()
+    async with uow_factory() as uow:
+        mine = {row.key: row for row in await uow.outbox.claim(now, 10, now + LEASE)}
+        await uow.commit()
+    # The claim on "lost" runs out and another dispatcher takes it.
+    later = now + LEASE + timedelta(seconds=1)
+    async with uow_factory() as uow:
+        await uow.outbox.renew(mine["kept"].id, mine["kept"].lease_token, later + LEASE)
+        [theirs] = await uow.outbox.claim(later, 10, later + LEASE)
+        await uow.commit()
+    assert theirs.key == "lost"
+    async with uow_factory() as uow:
+        recorded = await uow.outbox.mark_sent_many([
+            (mine["lost"].id, later, "1", mine["lost"].lease_token),
+            (mine["kept"].id, later, "2", mine["kept"].lease_token),
+        ])
+        await uow.commit()
+    assert recorded == [False, True]
+    async with uow_factory() as uow:
+        lost, kept = await uow.outbox.get("lost"), await uow.outbox.get("kept")
+    assert lost.status is OutboxStatus.SENDING and lost.channel_message_id is None
+    assert kept.status is OutboxStatus.SENT and kept.channel_message_id == "2"
+    assert kept.sent_at == later and kept.attempts == 1

@@ -382,3 +382,20 @@ def test_a_plan_titled_ke_hoach_is_not_named_twice():
     assert subject_of(replace(PLAN, title="Kế hoạch tuyên truyền Tết")) == "tuyên truyền Tết"
     assert subject_of(replace(PLAN, title="Thông tin, tuyên truyền")) == "thông tin, tuyên truyền"
     assert subject_of(replace(PLAN, title="UBND giao việc")) == "UBND giao việc"
+
+
+def test_typed_control_characters_and_markup_survive_both_exports():
+    # A narrative pasted from another program may carry a backspace; one written by hand
+    # may hold "<", "&" and quotes. Both files still open and read as the person wrote it.
+    data = sample()
+    typed = "Tin \x08bài <số 1> & \"Báo\" Kon Tum"
+    history = tuple(replace(r, narrative=typed) if r.id == 2 else r for r in data.history)
+    latest = tuple(replace(r, narrative=typed) if r.id == 2 else r for r in data.latest)
+    data = replace(data, history=history, latest=latest)
+    book = load_workbook(io.BytesIO(workbook_xlsx(data, PLAN, "vi", with_phones=False)))
+    rows = list(book[plain("workbook.sheet_reports")].iter_rows(min_row=2, values_only=True))
+    shown = "Tin bài <số 1> & \"Báo\" Kon Tum"
+    assert [row[10] for row in rows if row[0] == "BC-0002"] == [shown]
+    assert sum(row[2] == "Bộ Chỉ huy Bộ đội Biên phòng tỉnh" for row in rows) == 2
+    texts = [p.text for p in Document(io.BytesIO(consolidated_docx(data, PLAN))).paragraphs]
+    assert shown in texts
