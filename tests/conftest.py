@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import Runtime, running_bot
+from bot.app import Runtime
 from bot.domain.plan import Plan
 from bot.fakeserver import FakeBotApi
 from bot.plan import load_plan
 from bot.services.clock import FixedClock
 from bot.settings import Settings
-from tests.support import Person, Talk
+from tests.support import Person, Talk, running_without_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 KONTUM = ROOT / "plans" / "kontum-2023.yaml"
@@ -130,15 +130,8 @@ async def runtime(
 @pytest.fixture
 async def bot(runtime: Runtime, fake_api: FakeBotApi) -> AsyncIterator[Talk]:
     """The real python-telegram-bot Application polling the fake server."""
-    async with running_bot(runtime) as application:
-        errors: list[BaseException] = []
-
-        async def record(update: object, context: object) -> None:
-            errors.append(context.error)  # type: ignore[attr-defined]
-
-        application.add_error_handler(record)
+    async with running_without_errors(runtime):
         yield Talk(fake_api, runtime)
-        assert errors == [], errors
 
 
 @pytest.fixture

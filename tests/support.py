@@ -83,6 +83,22 @@ async def open_runtime(settings: Any, plan: Any, clock: Any) -> AsyncIterator[An
     use_vocabulary()  # the next runtime says its own plan's words
 
 
+@contextlib.asynccontextmanager
+async def running_without_errors(runtime: Any) -> AsyncIterator[Any]:
+    """The real bot running on `runtime`; on leaving, asserts that no handler raised."""
+    from bot.app import running_bot
+
+    async with running_bot(runtime) as application:
+        errors: list[BaseException] = []
+
+        async def record(update: object, context: object) -> None:
+            errors.append(context.error)  # type: ignore[attr-defined]
+
+        application.add_error_handler(record)
+        yield application
+        assert errors == [], errors
+
+
 def broadcast_row(key: str, chat: int, n: int, now: Any) -> Any:
     """Queued broadcast line number `n` to a Telegram chat, due now (outbox tests)."""
     from bot.domain.records import OutboxMessage

@@ -417,16 +417,6 @@ def target_progress(
     return tuple(progress)
 
 
-def _unit_sums(rows: Iterable[TaskFigure]) -> list[UnitFigure]:
-    """Each unit's total of each figure over the given task figures (blanks skipped)."""
-    sums: dict[tuple[str, str], int] = {}
-    for row in rows:
-        if row.value is not None:
-            key = (row.unit_id, row.metric_id)
-            sums[key] = sums.get(key, 0) + row.value
-    return [UnitFigure(unit, metric, total) for (unit, metric), total in sums.items()]
-
-
 class SummaryService:
     """Reads the campaign's state for /summary, the chart and the exports."""
 
@@ -530,7 +520,7 @@ class SummaryService:
                 assert deadline.period is not None
                 labels = dict.fromkeys(tasks, deadline.period.label)
                 rows = await uow.summary.task_figures(plan.id, now, labels)
-                by_unit = _unit_sums(row for row in rows if row.task_id in tasks and (
+                by_unit = unit_sums(row for row in rows if row.task_id in tasks and (
                     inside is None or row.unit_id in inside))
                 totals: dict[str, int] = {}
                 for figure in by_unit:

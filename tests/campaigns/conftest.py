@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, running_bot
+from bot.app import Runtime
 from bot.domain.plan import Plan
 from bot.domain.records import FocalPoint, FocalPointRole
 from bot.plan import load_plan
 from bot.services.clock import FixedClock
 from bot.settings import Settings
 from tests.conftest import ROOT, VN
-from tests.support import Talk, tg
+from tests.support import Talk, running_without_errors, tg
 
 TET = ROOT / "plans" / "kontum-tet-2024.yaml"
 # Tết rehearsed alongside the border exchange: its report deadline (also "bao-cao-don-vi")
@@ -66,15 +66,8 @@ async def serving(settings: Settings, plans: list[Plan], clock: FixedClock
 
     async with Runtime.open(settings, plans[0], clock, plans[1:]) as runtime:
         await runtime.load_plan()
-        async with running_bot(runtime) as running:
-            errors: list[BaseException] = []
-
-            async def record(update: object, context: object) -> None:
-                errors.append(context.error)  # type: ignore[attr-defined]
-
-            running.add_error_handler(record)
+        async with running_without_errors(runtime):
             yield runtime
-            assert errors == [], errors
     use_vocabulary()
 
 

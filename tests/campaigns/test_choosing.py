@@ -138,14 +138,20 @@ async def test_the_menu_of_someone_in_both_campaigns_offers_kehoach(
     await menu_becomes(fake_api, person.id, expected)
 
 
+async def _answer_which_campaign(two_campaigns, fake_api, unit: str, ident: int, command: str):
+    """A focal point of `unit` in both campaigns sends `command`, then answers "2" (Tết)."""
+    person = Person(fake_api, fake_api.add_user(f"Đầu mối {unit}", id=ident))
+    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
+        await seat(two_campaigns.runtime, campaign, unit, tg(person.id))
+    await person.say(command)
+    answer = fake_api.send_text(person.user, "2")
+    return person, answer, await person.reply()
+
+
 async def test_the_answer_to_which_campaign_delivered_twice_is_replayed_not_read_again(
         two_campaigns, fake_api) -> None:
-    person = Person(fake_api, fake_api.add_user("Đầu mối Báo Kon Tum", id=5008))
-    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
-        await seat(two_campaigns.runtime, campaign, "bao-kon-tum", tg(person.id))
-    await person.say("/tonghop")
-    answer = fake_api.send_text(person.user, "2")
-    switched = await person.reply()
+    person, answer, switched = await _answer_which_campaign(
+        two_campaigns, fake_api, "bao-kon-tum", 5008, "/tonghop")
     assert f"Đã chuyển sang kế hoạch «{TET_TITLE}»" in switched.text
     summary = await person.reply()
     assert summary.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
@@ -163,12 +169,8 @@ async def test_the_answer_to_which_campaign_delivered_twice_is_replayed_not_read
 
 async def test_a_redelivered_answer_that_released_a_report_replays_the_reports_question(
         two_campaigns, fake_api) -> None:
-    person = Person(fake_api, fake_api.add_user("Đầu mối Đài", id=5009))
-    for campaign in (TET_ID, KONTUM_ID):  # Tết first: no carry-on question races in
-        await seat(two_campaigns.runtime, campaign, "dai-ptth", tg(person.id))
-    await person.say("/baocao")
-    answer = fake_api.send_text(person.user, "2")
-    switched = await person.reply()
+    person, answer, switched = await _answer_which_campaign(
+        two_campaigns, fake_api, "dai-ptth", 5009, "/baocao")
     first_step = await person.reply()
     assert first_step.text.startswith(f"🗂 Kế hoạch: {TET_TITLE}")
     await person.silence()
