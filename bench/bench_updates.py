@@ -5,9 +5,12 @@ Run from the repository root::
     python bench/bench_updates.py [-n 1000] [--rounds 5] [--users 50]
         [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_test]
 
-Both bots poll the same kind of fake Bot API server over HTTP, in interleaved rounds (echo,
-daumoi, echo, daumoi…), so both see the same machine load; the medians of the rounds and their
-ratio are printed. daumoi runs as deployed (`bot.app.running_bot`): updates stored in the
+The bots poll the same kind of fake Bot API server over HTTP, in interleaved rounds, so all see
+the same machine load; the medians of the rounds and the ratio to the bare echo bot are printed.
+The bare echo bot runs PTB as shipped (httpx). daumoi carries PTB's calls over aiohttp
+(`bot.channels.telegram.transport`), so the same echo bot on aiohttp is measured too, to show
+what the transport alone is worth and what daumoi's own work costs beside it.
+daumoi runs as deployed (`bot.app.running_bot`): updates stored in the
 durable inbox before they are confirmed, the outbox worker and the ticker running, PTB's
 AIORateLimiter in place (its overall rate raised so that the limiter never waits: the bench
 measures the bot, not Telegram's 30 msg/s). Each daumoi round starts on a freshly migrated
@@ -55,10 +58,23 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
+def echo_bot(api: FakeBotApi) -> contextlib.AbstractAsyncContextManager[None]:
+    """The bare echo bot: PTB's own Updater and transport (httpx); every /start, /help and
+    text gets one reply."""
+    return _echo_app(ApplicationBuilder().token(TOKEN).base_url(api.base_url))
+
+
+def echo_bot_aiohttp(api: FakeBotApi) -> contextlib.AbstractAsyncContextManager[None]:
+    """The same echo bot on daumoi's transport (aiohttp): what the transport alone is worth."""
+    from bot.channels.telegram.transport import AiohttpRequest
+
+    return _echo_app(ApplicationBuilder().token(TOKEN).base_url(api.base_url)
+                     .request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1)))
+
+
 @contextlib.asynccontextmanager
-async def echo_bot(api: FakeBotApi) -> AsyncIterator[None]:
-    """The bare echo bot: PTB's own Updater; every /start, /help and text gets one reply."""
-    app = ApplicationBuilder().token(TOKEN).base_url(api.base_url).build()
+async def _echo_app(builder: Any) -> AsyncIterator[None]:
+    app = builder.build()
     app.add_handler(CommandHandler(["start", "help"], _echo))
     app.add_handler(MessageHandler(None, _echo))
     async with app:
@@ -129,9 +145,8 @@ async def measure(runner: Runner, n: int, *, users: int = 50, timeout: float = 3
             started = time.perf_counter()
             for i in range(n):
                 api.send_text(people[i % users], next(texts))
-            await api.activity.wait_for(
-                lambda: True if len(api.sent_messages()) >= n else None, timeout
-            )
+            # new_seq(): how many messages were sent, without listing them at every check.
+            await api.activity.wait_for(lambda: True if api.new_seq() >= n else None, timeout)
             elapsed = time.perf_counter() - started
         return n / elapsed
 
@@ -180,12 +195,15 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"mix: {', '.join(MESSAGES)}; {args.n} updates per round from {args.users} users, "
           f"{args.rounds} interleaved rounds; sniffio installed: {_installed('sniffio')}")
     with tempfile.TemporaryDirectory() as folder:
-        runners = {"echo": echo_bot, "daumoi": daumoi_bot(args.database_url, Path(folder))}
+        runners = {"echo": echo_bot, "echo-aio": echo_bot_aiohttp,
+                   "daumoi": daumoi_bot(args.database_url, Path(folder))}
         medians = await compare(runners, args.n, args.rounds, args.users)
     ratio = medians["daumoi"] / medians["echo"]
-    print(f"median echo bot: {medians['echo']:.0f} updates/s")
-    print(f"median daumoi:   {medians['daumoi']:.0f} updates/s")
-    print(f"ratio daumoi / echo: {ratio:.2f} ({backend})")
+    print(f"median echo bot (PTB as shipped, httpx): {medians['echo']:.0f} updates/s")
+    print(f"median echo bot on aiohttp (daumoi's transport): {medians['echo-aio']:.0f} updates/s")
+    print(f"median daumoi (aiohttp):  {medians['daumoi']:.0f} updates/s")
+    print(f"ratio daumoi / echo: {ratio:.2f} ({backend}); daumoi / echo on aiohttp: "
+          f"{medians['daumoi'] / medians['echo-aio']:.2f}")
     return {**medians, "ratio": ratio}
 
 

@@ -16,7 +16,6 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.errors import ErrorHandler, is_too_old
 from bot.channels.telegram.files import TelegramFileFetcher
@@ -26,6 +25,7 @@ from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
 from bot.channels.telegram.ratelimit import SharedRateLimiter
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
+from bot.channels.telegram.transport import AiohttpRequest
 from bot.channels.telegram.webhook import PATH as WEBHOOK_PATH
 from bot.channels.telegram.webhook import TelegramWebhook
 from bot.domain.records import InboxEntry
@@ -39,6 +39,8 @@ __all__ = ["CHANNEL", "TelegramChannel"]
 
 #: Connections the outbox may send on at once.
 OUTBOX_CONNECTIONS = 16
+#: Connections for answers, menus and files (PTB's default pool for them).
+ANSWER_CONNECTIONS = 256
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -97,6 +99,8 @@ class TelegramChannel:
             .token(settings.bot_token.get_secret_value())
             .base_url(settings.bot_base_url)
             .base_file_url(settings.bot_file_url)
+            .request(AiohttpRequest(ANSWER_CONNECTIONS))
+            .get_updates_request(AiohttpRequest(1))
         )
         if rate_limited:
             # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
@@ -113,7 +117,7 @@ class TelegramChannel:
         self._outbox_bot = Bot(settings.bot_token.get_secret_value(),
                                base_url=settings.bot_base_url,
                                base_file_url=settings.bot_file_url,
-                               request=HTTPXRequest(connection_pool_size=OUTBOX_CONNECTIONS))
+                               request=AiohttpRequest(OUTBOX_CONNECTIONS))
         self.application.bot_data["services"] = services
         self._menus: TelegramMenus | None = None
         if services.menus is not None:
