@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import READ_ONLY, SINGLE_STATEMENT
 from storage.repositories import (
@@ -65,7 +65,7 @@ class SqlUnitOfWork:
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False,
-        bookkeeping: bool = False, snapshot: bool = True,
+        bookkeeping: bool = False, snapshot: bool = True, engine: AsyncEngine | None = None,
         directory_listeners: Sequence[Callable[[int], None]] = (),
         outbox_listeners: Sequence[Callable[[], None]] = (),
         conversation_listeners: Sequence[Callable[[], None]] = (),
@@ -78,11 +78,29 @@ class SqlUnitOfWork:
         self._outbox_listeners = outbox_listeners
         self._conversation_listeners = conversation_listeners
         self._session: AsyncSession | None = None
+        # Bookkeeping runs on a bare connection: its statements are Core statements that commit
+        # themselves, and an ORM session around each costs more than the statement.
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
         self._repositories: dict[str, Any] = {}
 
     async def __aenter__(self) -> Self:
-        if self._session is not None:
+        if self._session is not None or self._connection is not None:
             raise RuntimeError("this unit of work is already open")
+        if self._bookkeeping and self._engine is not None:
+            connection = await self._engine.connect()
+            try:
+                # No BEGIN and no COMMIT trip: each statement commits by itself (on PostgreSQL
+                # it does not wait for the WAL to reach the disk either: see
+                # SqlInboxRepository.attempt_settling).
+                options: dict[str, object] = (
+                    {SINGLE_STATEMENT: True} if connection.dialect.name == "sqlite"
+                    else {"isolation_level": "AUTOCOMMIT"})
+                self._connection = await connection.execution_options(**options)
+            except BaseException:
+                await connection.close()
+                raise
+            return self
         session = self._session_factory()
         if self._bookkeeping:
             if self._on_sqlite(session):
@@ -112,7 +130,10 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        connection, self._connection = self._connection, None
         self._repositories.clear()
+        if connection is not None:
+            await connection.close()
         if session is None:
             return
         try:
@@ -127,7 +148,8 @@ class SqlUnitOfWork:
             raise AttributeError(name)
         made = self._repositories.get(name)
         if made is None:
-            made = self._repositories[name] = repository(self.session)
+            bound = self._connection if self._connection is not None else self.session
+            made = self._repositories[name] = repository(bound)
         return made
 
     @staticmethod
@@ -145,6 +167,8 @@ class SqlUnitOfWork:
         """Make everything done so far permanent (then tell who caches roles, if seats changed,
         the outbox, if a row was queued, and who assumes people quiet, if a conversation or a
         handled update was written)."""
+        if self._connection is not None:
+            return  # each bookkeeping statement committed by itself
         await self.session.commit()
         repositories = self._repositories
         focal_points, outbox = repositories.get("focal_points"), repositories.get("outbox")
@@ -173,6 +197,8 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
+        if self._connection is not None:
+            return  # nothing is held back: each bookkeeping statement is committed
         await self.session.rollback()
         repositories = self._repositories
         if "focal_points" in repositories:
@@ -188,6 +214,7 @@ class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per use case (`read_only=True`: it never writes)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self.session_factory = async_sessionmaker(engine, expire_on_commit=False)
         self._directory_listeners: list[Callable[[int], None]] = []
         self._outbox_listeners: list[Callable[[], None]] = []
@@ -210,7 +237,7 @@ class SqlUnitOfWorkFactory:
                  snapshot: bool = True) -> SqlUnitOfWork:
         """A new, not yet opened unit of work (see `UnitOfWorkFactory`)."""
         return SqlUnitOfWork(self.session_factory, read_only=read_only, bookkeeping=bookkeeping,
-                             snapshot=snapshot,
+                             snapshot=snapshot, engine=self._engine,
                              directory_listeners=self._directory_listeners,
                              outbox_listeners=self._outbox_listeners,
                              conversation_listeners=self._conversation_listeners)

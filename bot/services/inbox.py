@@ -26,7 +26,7 @@ from typing import Any
 from bot.domain.address import Address
 from bot.domain.records import InboxEntry
 from bot.services.clock import Clock
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +133,14 @@ class InboxService:
             await uow.commit()
         return claimed
 
+    def ledger(self) -> UnitOfWork:
+        """A unit of work for a run of `attempt`s (a burst of updates): opened once, each of
+        its statements committing by itself."""
+        return self._uow_factory(bookkeeping=True)
+
     async def attempt(self, entry_id: int, done_id: int | None = None,
-                      sender: Subject | None = None) -> Attempt | None:
+                      sender: Subject | None = None,
+                      ledger: UnitOfWork | None = None) -> Attempt | None:
         """Count an attempt before processing (an update that kills the process is given up),
         with the previous update's done mark in the same commit; return what was read with it
         (the directory version; with `sender`, whether that sender is quiet), or None when
@@ -143,10 +149,15 @@ class InboxService:
         # One statement of bookkeeping (it runs for every update, most of which change nothing
         # else): lost in a database crash, the update is only handled once more.
         now = self._clock.now()
-        async with self._uow_factory(bookkeeping=True) as uow:
-            settled = await uow.inbox.attempt_settling(entry_id, done_id, now, self.owner,
-                                                       now + self.lease, sender)
-            await uow.commit()
+        if ledger is not None:
+            settled = await ledger.inbox.attempt_settling(entry_id, done_id, now, self.owner,
+                                                          now + self.lease, sender)
+            await ledger.commit()
+        else:
+            async with self.ledger() as uow:
+                settled = await uow.inbox.attempt_settling(entry_id, done_id, now, self.owner,
+                                                           now + self.lease, sender)
+                await uow.commit()
         if settled is None:
             return None
         quiet = sender if settled.quiet else None
@@ -288,24 +299,27 @@ class InboxWorker:
         count = 0
         finished: int | None = None  # processed, its done mark not yet committed
         try:
-            while not self._stopping:
-                batch = await self._inbox.settle_and_fetch(self.channel, finished)
-                finished = None
-                if not batch:
-                    return count
-                for entry in batch:
-                    if self._stopping:
+            # One connection for the burst's attempts, not one per update.
+            async with self._inbox.ledger() as ledger:
+                while not self._stopping:
+                    batch = await self._inbox.settle_and_fetch(self.channel, finished)
+                    finished = None
+                    if not batch:
                         return count
-                    finished, done = None, finished
-                    if await self._process(entry, done):
-                        finished = entry.id
-                    count += 1
-            return count
+                    for entry in batch:
+                        if self._stopping:
+                            return count
+                        finished, done = None, finished
+                        if await self._process(entry, done, ledger):
+                            finished = entry.id
+                        count += 1
+                return count
         finally:
             if finished is not None:
                 await self._inbox.done(finished)
 
-    async def _process(self, entry: InboxEntry, done_id: int | None) -> bool:
+    async def _process(self, entry: InboxEntry, done_id: int | None,
+                       ledger: UnitOfWork | None = None) -> bool:
         """Handle one update; True when it is to be recorded done (by the caller)."""
         inbox = self._inbox
         if entry.attempts >= inbox.max_attempts:
@@ -316,7 +330,7 @@ class InboxWorker:
                                "processing it", done_id)
             return False
         sender = self._sender(entry) if self._sender is not None else None
-        attempt = await inbox.attempt(entry.id, done_id, sender)
+        attempt = await inbox.attempt(entry.id, done_id, sender, ledger)
         if attempt is None:
             logger.info("inbox %s: update %d taken over by another instance", self.channel,
                         entry.id)

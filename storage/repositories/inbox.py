@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.domain.address import Address
 from bot.domain.privacy import PersonTraces
@@ -78,7 +78,7 @@ def _entry(row: InboxRow) -> InboxEntry:
 class SqlInboxRepository:
     """Inbox rows in SQL; never commits."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession | AsyncConnection) -> None:
         self._session = session
 
     async def add(
@@ -198,8 +198,10 @@ class SqlInboxRepository:
         is quiet (the sender has no conversation in the chat, the key was never handled);
         None if `owner` no longer holds the update. On PostgreSQL its transaction's commit
         does not wait for the disk (bookkeeping only)."""
-        bind = self._session.bind
-        statement = _ATTEMPT_SETTLING if bind is None or bind.dialect.name == "sqlite" else (
+        # A session (bound to the engine) or, for bookkeeping, a bare connection.
+        dialect = getattr(self._session, "dialect", None) or getattr(
+            self._session.bind, "dialect", None)
+        statement = _ATTEMPT_SETTLING if dialect is None or dialect.name == "sqlite" else (
             _ATTEMPT_SETTLING_PG)
         chat, user, key = subject if subject is not None else (None, None, None)
         rows = (await self._session.execute(
