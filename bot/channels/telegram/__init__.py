@@ -25,7 +25,7 @@ from bot.channels.telegram.notifier import CHANNEL, TelegramNotifier
 from bot.channels.telegram.polling import TelegramPoller
 from bot.channels.telegram.ratelimit import SharedRateLimiter
 from bot.channels.telegram.responder import CAPABILITIES, TelegramResponder
-from bot.channels.telegram.transport import AiohttpRequest
+from bot.channels.telegram.transport import AiohttpRequest, UpdatesRequest
 from bot.channels.telegram.webhook import PATH as WEBHOOK_PATH
 from bot.channels.telegram.webhook import TelegramWebhook
 from bot.domain.records import InboxEntry
@@ -94,13 +94,14 @@ class TelegramChannel:
     def __init__(self, settings: Any, services: Services, *, rate_limited: bool = True,
                  web: WebServer | None = None,
                  shared_rate: Callable[[], Awaitable[None]] | None = None) -> None:
+        self._updates_request = UpdatesRequest()
         builder = (
             ApplicationBuilder()
             .token(settings.bot_token.get_secret_value())
             .base_url(settings.bot_base_url)
             .base_file_url(settings.bot_file_url)
             .request(AiohttpRequest(ANSWER_CONNECTIONS))
-            .get_updates_request(AiohttpRequest(1))
+            .get_updates_request(self._updates_request)
         )
         if rate_limited:
             # Telegram's limits: ~30 messages/s overall, 20/min per group; retry after a 429.
@@ -144,7 +145,8 @@ class TelegramChannel:
                 web.add("POST", WEBHOOK_PATH, route.handle)
             else:
                 self._poller = TelegramPoller(self.application.bot, services.inbox,
-                                              self._worker, services.clock)
+                                              self._worker, services.clock,
+                                              raw=self._updates_request.take_updates)
         self._started = False
 
     async def _process(self, entry: InboxEntry) -> None:

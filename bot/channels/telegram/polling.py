@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, Update
@@ -34,8 +35,11 @@ class TelegramPoller:
     """getUpdates in a loop: store each batch, then ask for the next (which confirms it)."""
 
     def __init__(self, bot: Bot, inbox: InboxService, worker: InboxWorker, clock: Any,
-                 *, timeout: int = 10, channel: str = "telegram") -> None:
+                 *, timeout: int = 10, channel: str = "telegram",
+                 raw: Callable[[], list[Any] | None] | None = None) -> None:
         self._bot = bot
+        # The updates of the last getUpdates as Telegram sent them (see UpdatesRequest).
+        self._raw = raw
         self._inbox = inbox
         self._worker = worker
         self._clock = clock
@@ -95,8 +99,13 @@ class TelegramPoller:
         updates = await self._bot.get_updates(offset=self._offset, timeout=self._timeout)
         if not updates:
             return
-        received = [Received(update_key(u.update_id), u.to_dict(), u.update_id)
-                    for u in updates]
+        raw = self._raw() if self._raw is not None else None
+        if raw is None or len(raw) != len(updates) or any(
+                not isinstance(item, dict) or item.get("update_id") != u.update_id
+                for item, u in zip(raw, updates, strict=True)):
+            raw = [u.to_dict() for u in updates]
+        received = [Received(update_key(u.update_id), item, u.update_id)
+                    for item, u in zip(raw, updates, strict=True)]
         if len(self._fresh) > FRESH_MAX:
             self._fresh.clear()  # updates given up without being handled
         self._fresh.update((item.key, u) for item, u in zip(received, updates, strict=True))

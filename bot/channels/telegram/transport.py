@@ -126,3 +126,24 @@ def _body(request_data: RequestData | None) -> Any:
         filename, content, mimetype = part
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The transport of getUpdates, which keeps the updates of each answer as they came, so
+    that the inbox stores what Telegram sent (not PTB's objects turned back into JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self._last: list[Any] | None = None
+
+    def parse_json_payload(self, payload: bytes) -> Any:
+        """Parse as PTB does, keeping the answer's list of updates."""
+        parsed = super().parse_json_payload(payload)
+        result = parsed.get("result") if isinstance(parsed, dict) else None
+        self._last = result if isinstance(result, list) else None
+        return parsed
+
+    def take_updates(self) -> list[Any] | None:
+        """The updates of the last answer, once (None if it held none)."""
+        last, self._last = self._last, None
+        return last
