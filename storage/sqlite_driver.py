@@ -160,6 +160,17 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         lock is sent to the thread instead, where it waits up to `busy_timeout_ms`."""
         self.inline_busy_timeout_ms = busy_timeout_ms
 
+    async def run(self, operation: str, parameters: Sequence[Any],
+                  busy_timeout_ms: int) -> list[Any]:
+        """Run one statement outside any transaction (it commits by itself), inline when the
+        database is free (see `run_inline`); return its rows."""
+        if self.in_transaction or self.pending_begin is not None:
+            raise RuntimeError("a statement that commits by itself, inside a transaction")
+        self.run_inline(busy_timeout_ms)
+        cursor = self.cursor()
+        await cursor._trip(operation, parameters, False)
+        return list(cursor._rows)
+
     def begin_with_next(self, statement: str) -> None:
         """Open the transaction with `statement` (BEGIN, BEGIN IMMEDIATE) together with the
         next statement: one trip for both; a transaction that runs nothing costs no trip."""

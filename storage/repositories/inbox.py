@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from bot.domain.address import Address
 from bot.domain.privacy import PersonTraces
 from bot.domain.records import InboxEntry, InboxStatus, Settled
+from storage.driver_statement import DriverStatement
 from storage.models import ConversationRow, DirectoryVersionRow, InboxRow, ProcessedUpdateRow
 from storage.repositories._sql import upsert_insert
 
@@ -58,6 +59,8 @@ _ATTEMPT_SETTLING = (
 # An uncorrelated scalar subquery: PostgreSQL evaluates it once, before the rows.
 _NO_SYNC = select(func.set_config("synchronous_commit", "off", True)).scalar_subquery()
 _ATTEMPT_SETTLING_PG = _ATTEMPT_SETTLING.where(_NO_SYNC.is_not(None))
+_DRIVER_SETTLING = DriverStatement(_ATTEMPT_SETTLING)
+_DRIVER_SETTLING_PG = DriverStatement(_ATTEMPT_SETTLING_PG)
 
 
 def _entry(row: InboxRow) -> InboxEntry:
@@ -198,17 +201,19 @@ class SqlInboxRepository:
         is quiet (the sender has no conversation in the chat, the key was never handled);
         None if `owner` no longer holds the update. On PostgreSQL its transaction's commit
         does not wait for the disk (bookkeeping only)."""
-        # A session (bound to the engine) or, for bookkeeping, a bare connection.
-        dialect = getattr(self._session, "dialect", None) or getattr(
-            self._session.bind, "dialect", None)
-        statement = _ATTEMPT_SETTLING if dialect is None or dialect.name == "sqlite" else (
-            _ATTEMPT_SETTLING_PG)
         chat, user, key = subject if subject is not None else (None, None, None)
-        rows = (await self._session.execute(
-            statement,
-            {"entry": entry_id, "done": done_id, "now": now, "owner": owner, "until": until,
-             "chat": chat, "user": user, "key": key},
-        )).all()
+        values = {"entry": entry_id, "done": done_id, "now": now, "owner": owner,
+                  "until": until, "chat": chat, "user": user, "key": key}
+        if isinstance(self._session, AsyncConnection):
+            # Bookkeeping's bare connection: straight to the driver (see DriverStatement).
+            sqlite = self._session.dialect.name == "sqlite"
+            rows = await (_DRIVER_SETTLING if sqlite else _DRIVER_SETTLING_PG).rows(
+                self._session, values)
+        else:
+            bind = self._session.bind
+            statement = _ATTEMPT_SETTLING if bind is None or bind.dialect.name == "sqlite" else (
+                _ATTEMPT_SETTLING_PG)
+            rows = (await self._session.execute(statement, values)).all()
         for row_id, version, quiet in rows:
             if row_id == entry_id:
                 # Without a subject nothing was looked up: never quiet.

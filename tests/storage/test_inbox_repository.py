@@ -151,3 +151,29 @@ async def test_the_bookkeeping_commit_leaves_later_transactions_durable(uow_fact
             return
         setting = (await uow.session.execute(text("SHOW synchronous_commit"))).scalar()
     assert setting == "on"
+
+
+async def test_a_burst_of_attempts_on_one_ledger_stores_what_single_attempts_store(uow_factory):
+    """The worker's ledger runs the bookkeeping statement on the driver: same rows, same times,
+    the hold renewed until now + lease (which the next claim compares with its own clock)."""
+    clock = FixedClock(NOW)
+    inbox = InboxService(uow_factory, clock, owner="container-1")
+    await inbox.store_many("telegram", [Received(f"telegram:update:{n}", {}, n)
+                                        for n in range(1, 5)], NOW)
+    first, second, third, fourth = await inbox.settle_and_fetch("telegram", None)
+    lan = Address("telegram", "1")
+    assert (await inbox.attempt(first.id)).quiet is None
+    async with inbox.ledger() as ledger:
+        on_ledger = await inbox.attempt(second.id, first.id, (lan, lan, "k2"), ledger)
+        assert on_ledger.quiet == (lan, lan, "k2")
+        assert await inbox.attempt(third.id, second.id, None, ledger) is not None
+    entries = {e.seq: e for e in await inbox.entries("telegram")}
+    assert [(entries[n].status, entries[n].attempts, entries[n].processed_at)
+            for n in (1, 2, 3)] == [(InboxStatus.DONE, 1, NOW), (InboxStatus.DONE, 1, NOW),
+                                    (InboxStatus.PENDING, 1, None)]
+    # Held until now + lease: another instance cannot claim it before, and can after.
+    other = InboxService(uow_factory, clock, owner="container-2")
+    assert [e.seq for e in await other.settle_and_fetch("telegram", None)] == []
+    clock.set(NOW + inbox.lease + timedelta(seconds=1))
+    assert [e.seq for e in await other.settle_and_fetch("telegram", None)] == [3, 4]
+    assert await inbox.attempt(fourth.id) is None, "taken over: not attempted here"
