@@ -120,17 +120,19 @@ class SqlInboxRepository:
         of updates costs one round trip, not one per update."""
         if not items:
             return []
+        # One cached statement for any batch size (executemany: SQLAlchemy sends it as one
+        # multi-row INSERT), on the table: no ORM rows are built for it.
         statement = (
-            upsert_insert(self._session, InboxRow)
-            .values([
-                {"channel": channel, "message_key": key, "seq": seq, "payload": payload,
-                 "received_at": now, "status": PENDING, "attempts": 0}
-                for key, payload, seq in items
-            ])
+            upsert_insert(self._session, InboxRow.__table__)
             .on_conflict_do_nothing(index_elements=["message_key"])
-            .returning(InboxRow.message_key)
+            .returning(_INBOX.message_key, sort_by_parameter_order=True)
         )
-        stored = set((await self._session.scalars(statement)).all())
+        connection = await self._session.connection()
+        stored = set((await connection.execute(statement, [
+            {"channel": channel, "message_key": key, "seq": seq, "payload": payload,
+             "received_at": now, "status": PENDING, "attempts": 0}
+            for key, payload, seq in items
+        ])).scalars().all())
         known = [key for key, _payload, _seq in items if key not in stored]
         if replay and known:
             requeued = await self._session.scalars(
@@ -167,12 +169,12 @@ class SqlInboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)  # SQLite: one writer at a time anyway
         )
-        rows = await self._session.scalars(
-            update(InboxRow)
-            .where(InboxRow.id.in_(candidates.scalar_subquery()))
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            update(InboxRow.__table__)
+            .where(_INBOX.id.in_(candidates.scalar_subquery()))
             .values(claimed_by=owner, claimed_until=until)
-            .returning(InboxRow)
-            .execution_options(synchronize_session=False)
+            .returning(*_INBOX)
         )
         return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
 
