@@ -28,6 +28,7 @@ import datetime as dtm
 import itertools
 import logging
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -132,36 +133,50 @@ def daumoi_bot(database_url: str | None, folder: Path) -> Runner:
     return run
 
 
-async def measure(runner: Runner, n: int, *, users: int = 50, timeout: float = 300.0) -> float:
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def measure(runner: Runner, n: int, *, users: int = 50, timeout: float = 300.0,
+                  cpu: list[float] | None = None) -> float:
     """Push ``n`` updates to the bot started by ``runner``; return updates per second.
 
-    The clock runs from the first update enqueued to the last of the ``n`` replies seen.
+    The clock runs from the first update enqueued to the last of the ``n`` replies seen; the
+    process's CPU milliseconds per update over the same span are appended to ``cpu``.
     """
     async with FakeBotApi(token=TOKEN, check_results=False) as api:
         people = [api.add_user(f"Người {i}") for i in range(users)]
         async with runner(api):
             await api.wait_for_poll()
             texts = itertools.cycle(MESSAGES)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu_seconds()
             for i in range(n):
                 api.send_text(people[i % users], next(texts))
             # new_seq(): how many messages were sent, without listing them at every check.
             await api.activity.wait_for(lambda: True if api.new_seq() >= n else None, timeout)
             elapsed = time.perf_counter() - started
+            if cpu is not None:
+                cpu.append((_cpu_seconds() - cpu_started) * 1000 / n)
         return n / elapsed
 
 
-async def compare(runners: dict[str, Runner], n: int, rounds: int, users: int) -> dict[str, float]:
-    """Interleaved rounds of every runner; the median rate of each, printed as it goes."""
+async def compare(runners: dict[str, Runner], n: int, rounds: int, users: int
+                  ) -> tuple[dict[str, float], dict[str, float]]:
+    """Interleaved rounds of every runner, printed as they go; the median rate of each, and
+    the median CPU milliseconds per update (steadier than rates on a busy machine)."""
     rates: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
     for round_no in range(1, rounds + 1):
         # Alternate who goes first, so neither bot always runs on a warmer machine.
         order = list(runners) if round_no % 2 else list(reversed(runners))
         for name in order:
-            rate = await measure(runners[name], n, users=users)
+            rate = await measure(runners[name], n, users=users, cpu=cpu[name])
             rates[name].append(rate)
-            print(f"  round {round_no}: {name:8} {rate:7.0f} updates/s", flush=True)
-    return {name: statistics.median(values) for name, values in rates.items()}
+            print(f"  round {round_no}: {name:8} {rate:7.0f} updates/s, "
+                  f"{cpu[name][-1]:.2f} ms CPU each", flush=True)
+    return ({name: statistics.median(values) for name, values in rates.items()},
+            {name: statistics.median(values) for name, values in cpu.items()})
 
 
 def _installed(module: str) -> str:
@@ -197,14 +212,17 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         runners = {"echo": echo_bot, "echo-aio": echo_bot_aiohttp,
                    "daumoi": daumoi_bot(args.database_url, Path(folder))}
-        medians = await compare(runners, args.n, args.rounds, args.users)
+        medians, cpu = await compare(runners, args.n, args.rounds, args.users)
     ratio = medians["daumoi"] / medians["echo"]
-    print(f"median echo bot (PTB as shipped, httpx): {medians['echo']:.0f} updates/s")
-    print(f"median echo bot on aiohttp (daumoi's transport): {medians['echo-aio']:.0f} updates/s")
-    print(f"median daumoi (aiohttp):  {medians['daumoi']:.0f} updates/s")
-    print(f"ratio daumoi / echo: {ratio:.2f} ({backend}); daumoi / echo on aiohttp: "
+    print("medians (CPU: the whole process, the fake server's share included, per update):")
+    for name, label in (("echo", "echo bot (PTB as shipped, httpx)"),
+                        ("echo-aio", "echo bot on aiohttp (daumoi's transport)"),
+                        ("daumoi", "daumoi (aiohttp)")):
+        print(f"  {label:42} {medians[name]:6.0f} updates/s  {cpu[name]:.2f} ms CPU")
+    print(f"ratio daumoi / echo: {ratio:.2f} ({backend}); by CPU: "
+          f"{cpu['echo'] / cpu['daumoi']:.2f}; daumoi / echo on aiohttp: "
           f"{medians['daumoi'] / medians['echo-aio']:.2f}")
-    return {**medians, "ratio": ratio}
+    return {**medians, "ratio": ratio, "cpu": cpu}
 
 
 if __name__ == "__main__":
