@@ -170,12 +170,18 @@ class SqlInboxRepository:
             .with_for_update(skip_locked=True)  # SQLite: one writer at a time anyway
         )
         connection = await self._session.connection()
-        rows = await connection.execute(
+        statement = (
             update(InboxRow.__table__)
             .where(_INBOX.id.in_(candidates.scalar_subquery()))
             .values(claimed_by=owner, claimed_until=until)
             .returning(*_INBOX)
         )
+        if connection.dialect.name == "postgresql":
+            # Bookkeeping, like the attempts: the commit of a claim (and of the done mark that
+            # goes with it) does not wait for the disk; lost in a crash of the database
+            # server, the updates are claimed and handled once more.
+            statement = statement.where(_NO_SYNC.is_not(None))
+        rows = await connection.execute(statement)
         return sorted((_entry(row) for row in rows), key=lambda entry: entry.id)
 
     async def attempt(self, entry_id: int, owner: str | None = None,
