@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Each is imported where it is used: web routes (aiohttp), migrations (alembic), exports
+# Each is imported where it is used: web routes and Telegram's connection (aiohttp),
+# migrations (alembic), exports
 # (docx, openpyxl/xlsxwriter), the chart (matplotlib), working days (holidays).
 LATER = ("aiohttp", "alembic", "docx", "openpyxl", "xlsxwriter", "matplotlib", "holidays")
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+if TYPE_CHECKING:
+    import aiohttp
 
 #: As PTB's HTTPXRequest: seconds to connect, to read an answer, to wait for a free connection.
 CONNECT_TIMEOUT = 5.0
@@ -58,6 +60,9 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         """Open the session (again, after a shutdown)."""
+        # Imported when the bot connects: the CLI's other commands never need it.
+        import aiohttp
+
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._size),
@@ -79,6 +84,8 @@ class AiohttpRequest(BaseRequest):
         """Make one call; PTB reads the status and the body."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        import aiohttp  # loaded by initialize()
+
         connect = _seconds(connect_timeout, self._connect_timeout)
         pool = _seconds(pool_timeout, self._pool_timeout)
         # aiohttp's `connect` covers waiting for a free connection and opening one.
@@ -119,6 +126,8 @@ def _body(request_data: RequestData | None) -> Any:
     fields = request_data.json_parameters
     if not request_data.contains_files:
         return fields
+    import aiohttp  # loaded by AiohttpRequest.initialize()
+
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)
