@@ -104,11 +104,11 @@ _VERSION_COLUMNS = (
 
 
 def _interned() -> Any:
-    """`same(text)`: one string object per distinct id or name (every row of a large read
-    brings its own copy of the same unit and task ids otherwise)."""
+    """`same(text, text)`: one string object per distinct id or name (every row of a large
+    read brings its own copy of the same unit and task ids otherwise); the dict's own method,
+    called with the text twice, costs no Python frame per value."""
     seen: dict[str, str] = {}
-    setdefault = seen.setdefault
-    return lambda text: setdefault(text, text)
+    return seen.setdefault
 
 
 _STATUSES = {status.value: status for status in ReportStatus}
@@ -118,8 +118,8 @@ async def _versions(rows: Any) -> list[ReportVersion]:
     """Report versions from streamed rows (of `_VERSION_COLUMNS`)."""
     same = _interned()
     return [
-        ReportVersion(report_id, same(unit_id), same(task_id), version, _STATUSES[status],
-                      narrative, same(name), created_at)
+        ReportVersion(report_id, same(unit_id, unit_id), same(task_id, task_id), version,
+                      _STATUSES[status], narrative, same(name, name), created_at)
         async for report_id, unit_id, task_id, version, status, narrative, name, created_at
         in rows
     ]
@@ -215,7 +215,8 @@ class SqlSummaryRepository:
         )
         same = _interned()
         return [
-            TaskFigure(same(unit), same(task), same(metric), None if value is None else int(value))
+            TaskFigure(same(unit, unit), same(task, task), same(metric, metric),
+                       None if value is None else int(value))
             async for unit, task, metric, value in core_stream(self._session, statement)
             if metric is not None  # a latest report without figures
         ]
