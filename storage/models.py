@@ -75,6 +75,34 @@ class UtcDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, the stored text read straight as UTC (see `_sqlite_utc`)."""
+        processor = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or processor is None:
+            return processor
+        return _sqlite_utc(processor)
+
+
+def _sqlite_utc(fallback: Any) -> Any:
+    """A reader of SQLite's stored timestamps: the text with "+00:00" appended, parsed by
+    `datetime.fromisoformat` (in C, giving the UTC singleton), is ten times cheaper than the
+    generic parse followed by `replace(tzinfo=UTC)`; the exports read hundreds of thousands.
+    Any other text (an offset already there, another layout) takes the generic path."""
+    parse = datetime.fromisoformat
+
+    def process(value: Any) -> datetime | None:
+        if type(value) is str and value[10:11] == " ":
+            try:
+                moment = parse(value + "+00:00")
+            except ValueError:
+                pass
+            else:
+                if moment.tzinfo is UTC:
+                    return moment
+        return fallback(value)  # type: ignore[no-any-return]
+
+    return process
+
 
 class AddressType(TypeDecorator[Address]):
     """A person or chat address stored as `channel:id` text (e.g. `zalo:6ede…`, `telegram:42`)."""

@@ -75,7 +75,8 @@ def _text(value: object) -> str:
 
 
 # Texts of the plan and its people (unit and task names, ids, states) repeat on thousands of
-# rows: each is escaped once. Columns of unique texts (references, narratives) skip the memo.
+# rows: each one's cell is built once. Columns of unique texts (references, narratives) skip
+# the memo.
 MEMO_SIZE = 100_000
 
 
@@ -118,40 +119,49 @@ class _Sheet:
         self._append(values)
 
     def _append(self, values: Iterable[Any], style: int = 0) -> None:
-        # The hot loop of the export (millions of cells): dispatch on the exact type, escape
-        # each short text once, build the row as one string.
+        # The hot loop of the export (millions of cells): dispatch on the exact type, build
+        # each cell of a repeated text once (whole), build the row as one string. A cell
+        # names its column ("r") only after an empty one: otherwise it is the next column, as
+        # SpreadsheetML reads it (and the file is half the size: every "A123" differs).
         self.rows += 1
         number = str(self.rows)
         styled = f' s="{style}"' if style else ""
-        memo = self._memo
+        memo = self._memo if not style else {}
         cells = []
         add = cells.append
+        skipped = False
         for (letter, repeats), value in zip(self._columns, values, strict=False):
             kind = type(value)
             if kind is str:
                 if not value:
+                    skipped = True
                     continue
-                escaped = memo.get(value) if repeats else None
-                if escaped is None:
-                    escaped = _text(value)
+                cell = memo.get(value) if repeats else None
+                if cell is None:
+                    cell = (f'<c{styled} t="inlineStr"><is><t xml:space="preserve">'
+                            f'{_text(value)}</t></is></c>')
                     if repeats and len(memo) < MEMO_SIZE:
-                        memo[value] = escaped
-                add(f'<c r="{letter}{number}"{styled} t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{escaped}</t></is></c>')
+                        memo[value] = cell
             elif kind is int or kind is float:
-                add(f'<c r="{letter}{number}"{styled}><v>{value}</v></c>')
+                cell = f'<c{styled}><v>{value}</v></c>'
             elif value is None:
+                skipped = True
                 continue
             elif isinstance(value, datetime):
                 serial = (value - EPOCH).total_seconds() / 86400
-                add(f'<c r="{letter}{number}" s="{DATE_STYLE}"><v>{serial!r}</v></c>')
+                cell = f'<c s="{DATE_STYLE}"><v>{serial!r}</v></c>'
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                add(f'<c r="{letter}{number}"{styled}><v>{value}</v></c>')
+                cell = f'<c{styled}><v>{value}</v></c>'
             elif value == "":
+                skipped = True
                 continue
             else:
-                add(f'<c r="{letter}{number}"{styled} t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{_text(value)}</t></is></c>')
+                cell = (f'<c{styled} t="inlineStr"><is><t xml:space="preserve">'
+                        f'{_text(value)}</t></is></c>')
+            if skipped:  # after an empty cell: this one says where it is
+                cell = f'<c r="{letter}{number}"{cell[2:]}'
+                skipped = False
+            add(cell)
         self.cells += len(cells)
         self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(self._pending) >= self.FLUSH_ROWS:

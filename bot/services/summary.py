@@ -484,14 +484,14 @@ class SummaryService:
         (of the subtree of `scope` only, for a parent's report)."""
         plan = self._plan
         async with self._uow_factory() as uow:
-            summary = await self._summary(uow, now, scope)
             periods = task_periods(plan, now)
             latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
             task_figures = await uow.summary.task_figures(plan.id, now, periods)
+            # The units' sums from the task figures just read (the same periods' latest
+            # reports): another pass over every latest report would cost as much as the first.
+            unit_figures = unit_sums(task_figures)
+            summary = await self._summary(uow, now, scope, unit_figures, latest)
             results = await self._period_results(uow, summary, now, TREND_PERIODS)
-        # The units' sums from the task figures just read (the same periods' latest reports):
-        # a second pass over every latest report in the database would cost as much as the first.
-        unit_figures = unit_sums(task_figures)
         if scope is not None:
             inside = set(plan.subtree(scope))
             latest = [row for row in latest if row.unit_id in inside]
@@ -571,8 +571,8 @@ class SummaryService:
         """The data of the spreadsheet: every report version, figures, focal points."""
         plan = self._plan
         async with self._uow_factory() as uow:
-            summary = await self._summary(uow, now)
             task_figures = await uow.summary.task_figures(plan.id, now, task_periods(plan, now))
+            summary = await self._summary(uow, now, unit_figures=unit_sums(task_figures))
             focal_points = await uow.focal_points.active(plan.id)
             history = await uow.summary.history(plan.id, now)
             results = await self._period_results(uow, summary, now)
@@ -609,8 +609,14 @@ class SummaryService:
             await uow.commit()
 
     async def _summary(
-        self, uow: UnitOfWork, now: datetime, scope: str | None = None
+        self, uow: UnitOfWork, now: datetime, scope: str | None = None,
+        unit_figures: Sequence[UnitFigure] | None = None,
+        latest: Sequence[ReportVersion] | None = None,
     ) -> Summary:
+        """The summary; an export that already read the latest reports' figures (summed by
+        `unit_sums`) or the latest reports themselves, of the same periods, passes them: the
+        totals and the problems are then taken from them instead of reading every latest
+        report again."""
         plan = self._plan
         repo = uow.summary
         inside = set(plan.subtree(scope)) if scope is not None else None
@@ -660,9 +666,15 @@ class SummaryService:
         by_unit: list[UnitFigure] = []
         wants_units = any(m.target is not None or m.kind is MetricKind.PERCENT
                           for m in metrics.values())
-        if inside is not None or wants_units:
+        if unit_figures is not None:
+            by_unit = list(unit_figures)  # what `repo.unit_figures` sums, from the same rows
+        elif inside is not None or wants_units:
             by_unit = await repo.unit_figures(plan.id, now, periods)
-        if inside is None:
+        if inside is None and unit_figures is not None:
+            totals = {}
+            for row in by_unit:
+                totals[row.metric_id] = totals.get(row.metric_id, 0) + row.total
+        elif inside is None:
             totals = await repo.figure_totals(plan.id, now, periods)
         else:  # a parent's subtree: its units' figures only
             by_unit = [row for row in by_unit if row.unit_id in inside]
@@ -674,10 +686,14 @@ class SummaryService:
         if any(metric.target is not None for metric in metrics.values()):
             targets = target_progress(plan, totals, by_unit, inside)
         problem_count = sum(unit.tasks[ReportStatus.PROBLEM.value] for unit in units)
-        problems = await repo.latest_reports(
-            plan.id, now, status=ReportStatus.PROBLEM,
-            limit=PROBLEMS_SHOWN if inside is None else None, periods=periods,
-        )
+        if latest is not None:  # newest first, as `latest_reports` orders them
+            problems = sorted((row for row in latest if row.status is ReportStatus.PROBLEM),
+                              key=lambda row: (row.created_at, row.id), reverse=True)
+        else:
+            problems = await repo.latest_reports(
+                plan.id, now, status=ReportStatus.PROBLEM,
+                limit=PROBLEMS_SHOWN if inside is None else None, periods=periods,
+            )
         problems = [row for row in problems if shown(row.unit_id)][:PROBLEMS_SHOWN]
         return Summary(
             campaign_id=plan.id,

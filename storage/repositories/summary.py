@@ -7,7 +7,7 @@ statuses, figures and reminders are counted and summed by the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,9 +38,12 @@ def _in_periods(periods: Mapping[str, str] | None) -> tuple[Any, ...]:
                   for task, label in periods.items())),)
 
 
-def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None) -> Any:
+def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None,
+            columns: Sequence[Any] = (), *, subquery: bool = True) -> Any:
     """A subquery of the newest report version per (unit, task) stored by `now` (of a task in
-    `periods`, task id -> period label: the newest made for that period)."""
+    `periods`, task id -> period label: the newest made for that period); with `columns`, those
+    of its report instead of the id, unit, task, version, status and time; `subquery=False`:
+    the select itself."""
     newest = (
         select(
             ReportRow.unit_id,
@@ -52,26 +55,40 @@ def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None =
         .group_by(ReportRow.unit_id, ReportRow.task_id)
         .subquery("newest")
     )
-    return (
-        select(
+    # Driven by the grouped versions (a left join keeps SQLite from reordering it): each one
+    # finds its report through the unique index, where starting from the reports looked the
+    # group up again for every version (half the time at 180,000 versions). Every group has
+    # its report, so no row is left empty.
+    statement = (
+        select(*(columns or (
             ReportRow.id,
             ReportRow.unit_id,
             ReportRow.task_id,
             ReportRow.version,
             ReportRow.status,
             ReportRow.created_at,
-        )
+        )))
+        .select_from(newest)
         .join(
-            newest,
+            ReportRow,
             and_(
                 ReportRow.campaign_id == campaign_id,
                 ReportRow.unit_id == newest.c.unit_id,
                 ReportRow.task_id == newest.c.task_id,
                 ReportRow.version == newest.c.version,
             ),
+            isouter=True,
         )
-        .subquery("latest")
     )
+    return statement.subquery("latest") if subquery else statement
+
+
+def _figures_of(latest: Any) -> Any:
+    """The latest reports' figures, for a left join from the reports: SQLite
+    then walks the latest reports and looks their figures up by key, instead of taking every
+    figure row and looking its report up among the latest (twice the time). A report without
+    figures gives one row of None (skipped, or a None sum that HAVING drops)."""
+    return latest.c.id == ReportFigureRow.report_id
 
 
 _VERSION_COLUMNS = (
@@ -87,11 +104,11 @@ _VERSION_COLUMNS = (
 
 
 def _interned() -> Any:
-    """`same(text)`: one string object per distinct id or name (every row of a large read
-    brings its own copy of the same unit and task ids otherwise)."""
+    """`same(text, text)`: one string object per distinct id or name (every row of a large
+    read brings its own copy of the same unit and task ids otherwise); the dict's own method,
+    called with the text twice, costs no Python frame per value."""
     seen: dict[str, str] = {}
-    setdefault = seen.setdefault
-    return lambda text: setdefault(text, text)
+    return seen.setdefault
 
 
 _STATUSES = {status.value: status for status in ReportStatus}
@@ -101,8 +118,8 @@ async def _versions(rows: Any) -> list[ReportVersion]:
     """Report versions from streamed rows (of `_VERSION_COLUMNS`)."""
     same = _interned()
     return [
-        ReportVersion(report_id, same(unit_id), same(task_id), version, _STATUSES[status],
-                      narrative, same(name), created_at)
+        ReportVersion(report_id, same(unit_id, unit_id), same(task_id, task_id), version,
+                      _STATUSES[status], narrative, same(name, name), created_at)
         async for report_id, unit_id, task_id, version, status, narrative, name, created_at
         in rows
     ]
@@ -152,7 +169,8 @@ class SqlSummaryRepository:
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(ReportFigureRow.metric_id, total)
-            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .select_from(latest)
+            .outerjoin(ReportFigureRow, _figures_of(latest))
             .group_by(ReportFigureRow.metric_id)
             .having(total.is_not(None))
         )
@@ -169,7 +187,8 @@ class SqlSummaryRepository:
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(latest.c.unit_id, ReportFigureRow.metric_id, total)
-            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .select_from(latest)
+            .outerjoin(ReportFigureRow, _figures_of(latest))
             .group_by(latest.c.unit_id, ReportFigureRow.metric_id)
             .having(total.is_not(None))
         )
@@ -190,13 +209,16 @@ class SqlSummaryRepository:
                 ReportFigureRow.metric_id,
                 ReportFigureRow.value,
             )
-            .join(latest, latest.c.id == ReportFigureRow.report_id)
+            .select_from(latest)
+            .outerjoin(ReportFigureRow, _figures_of(latest))
             .order_by(latest.c.unit_id, latest.c.task_id, ReportFigureRow.metric_id)
         )
         same = _interned()
         return [
-            TaskFigure(same(unit), same(task), same(metric), None if value is None else int(value))
+            TaskFigure(same(unit, unit), same(task, task), same(metric, metric),
+                       None if value is None else int(value))
             async for unit, task, metric, value in core_stream(self._session, statement)
+            if metric is not None  # a latest report without figures
         ]
 
     async def latest_reports(
@@ -210,10 +232,8 @@ class SqlSummaryRepository:
         periods: Mapping[str, str] | None = None,
     ) -> list[ReportVersion]:
         """The latest report per (unit, task), newest first; optionally of one unit or status."""
-        latest = _latest(campaign_id, now, periods)
         statement = (
-            select(*_VERSION_COLUMNS)
-            .join(latest, latest.c.id == ReportRow.id)
+            _latest(campaign_id, now, periods, _VERSION_COLUMNS, subquery=False)
             .order_by(ReportRow.created_at.desc(), ReportRow.id.desc())
         )
         if unit_id is not None:

@@ -163,3 +163,19 @@ async def test_a_draft_export_never_meets_the_consolidation_deadline(uow_factory
 
 def test_the_fixture_due_time_is_local():
     assert DUE.tzinfo == VN and (DUE.hour, DUE.minute) == (17, 0)
+
+
+async def test_the_exports_summary_is_the_summary(uow_factory, service):
+    # The exports take the totals and the problems from the rows they read anyway: the same
+    # summary as /tonghop's, problems newest first (the same moment: the later one stored).
+    seed = Seed(PLAN.id)
+    seed.report("sotttt", "t3", DUE + timedelta(hours=1), "problem", version=2)
+    seed.report("bdbp", "t1", DUE + timedelta(hours=1), "problem")
+    seed.report("bdbp", "t3", DUE + timedelta(hours=3), "problem", figures={"banners": 2})
+    await seed.store(uow_factory)
+    summary = await service.summary(LATER)
+
+    assert [(row.unit_id, row.task_id) for row in summary.problems] == [
+        ("bdbp", "t3"), ("bdbp", "t1"), ("sotttt", "t3"), ("baokontum", "t2")]
+    assert (await service.consolidated(LATER)).summary == summary
+    assert (await service.workbook(LATER)).summary == summary

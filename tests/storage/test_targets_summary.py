@@ -85,3 +85,10 @@ async def test_a_district_is_measured_against_its_own_communes_only(uow_factory)
     whole = await service.summary(WEEK48)
     lines = plain_html("\n".join(summary_lines(whole, LEVELS, "vi")))
     assert plain("summary.target_line_units", label="Số cờ đã treo", met=3, count=6) in lines
+
+
+async def test_the_exports_measure_targets_as_the_summary_does(uow_factory, summary):
+    service = SummaryService(PLAN, uow_factory)
+
+    assert (await service.consolidated(NOW)).summary == summary
+    assert (await service.workbook(NOW)).summary == summary
