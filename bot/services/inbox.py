@@ -121,10 +121,19 @@ class InboxService:
         self._observe = observe
 
     async def settle_and_fetch(self, channel: str, done_id: int | None,
-                               limit: int = CLAIM_BATCH) -> list[InboxEntry]:
+                               limit: int = CLAIM_BATCH,
+                               ledger: UnitOfWork | None = None) -> list[InboxEntry]:
         """Record `done_id` processed (if any) and claim the next pending updates, in one
-        commit: what another instance holds is left to it."""
+        commit (on a `ledger`, one after the other, each committing by itself): what another
+        instance holds is left to it."""
         now = self._clock.now()
+        if ledger is not None:
+            if done_id is not None:
+                await ledger.inbox.done(done_id, now)
+            claimed = await ledger.inbox.claim(channel, self.owner, now, now + self.lease,
+                                               limit, everything=self.exclusive)
+            await ledger.commit()
+            return claimed
         async with self._uow_factory() as uow:
             if done_id is not None:
                 await uow.inbox.done(done_id, now)
@@ -302,7 +311,8 @@ class InboxWorker:
             # One connection for the burst's attempts, not one per update.
             async with self._inbox.ledger() as ledger:
                 while not self._stopping:
-                    batch = await self._inbox.settle_and_fetch(self.channel, finished)
+                    batch = await self._inbox.settle_and_fetch(self.channel, finished,
+                                                               ledger=ledger)
                     finished = None
                     if not batch:
                         return count

@@ -169,7 +169,7 @@ class SqlInboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)  # SQLite: one writer at a time anyway
         )
-        connection = await self._session.connection()
+        connection = await self._connection()
         statement = (
             update(InboxRow.__table__)
             .where(_INBOX.id.in_(candidates.scalar_subquery()))
@@ -229,11 +229,20 @@ class SqlInboxRepository:
         return None
 
     async def done(self, entry_id: int, now: datetime) -> None:
-        """Record an update as processed."""
-        await self._session.execute(
-            update(InboxRow).where(InboxRow.id == entry_id)
-            .values(status=InboxStatus.DONE.value, processed_at=now)
-        )
+        """Record an update as processed (bookkeeping: on PostgreSQL its commit does not wait
+        for the disk; lost in a crash of the database server, the update is handled again)."""
+        statement = (update(InboxRow.__table__).where(_INBOX.id == entry_id)
+                     .values(status=InboxStatus.DONE.value, processed_at=now))
+        connection = await self._connection()
+        if connection.dialect.name == "postgresql":
+            statement = statement.where(_NO_SYNC.is_not(None))
+        await connection.execute(statement)
+
+    async def _connection(self) -> AsyncConnection:
+        """The Core connection under the session (or the bare connection bookkeeping has)."""
+        if isinstance(self._session, AsyncConnection):
+            return self._session
+        return await self._session.connection()
 
     async def failed(self, entry_id: int, now: datetime, error: str) -> None:
         """Give up on an update that failed every attempt, and say why."""
