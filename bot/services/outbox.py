@@ -151,11 +151,6 @@ class Pacing:
 
 #: Overall slots a late sender may still use (Telegram's overall burst is about 30).
 CATCH_UP_SLOTS = 5
-#: The share of the overall rate actually used. The platform counts by its own clock: sent
-#: exactly at the limit, the jitter of the network and of both ends adds up until a burst
-#: crosses it, and each 429 stops all sending for a whole second (retry_after is at least 1).
-#: A little under the limit the platform's bucket refills and absorbs that jitter.
-OVERALL_HEADROOM = 0.97
 #: Sends a channel has on the wire at once (the Telegram outbox's connections are 16).
 IN_FLIGHT = 16
 
@@ -220,7 +215,7 @@ class Pacer:
         """Wait for the next overall sending slot (slots are evenly spaced)."""
         async with self._slot_lock:
             now = self._monotonic()
-            interval = 1 / (self.pacing.overall_per_second * OVERALL_HEADROOM)
+            interval = 1 / self.pacing.overall_per_second
             # A slot missed by a few intervals (the loop was busy, a sleep woke late) is still
             # used: a short catch-up, well within the platform's burst, instead of losing it.
             # Further behind, the sender was idle: no credit, the next slot is now.
