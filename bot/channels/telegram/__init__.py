@@ -225,6 +225,12 @@ class TelegramChannel:
             if self._services.menus is not None:
                 self._services.menus.mark_changed()
             log.warning("command menus not published at the start: %s", type(exc).__name__)
+        except Exception:
+            # A task of its own: nothing would hear its failure but this log (and the stop,
+            # which must still close the connections).
+            if self._services.menus is not None:
+                self._services.menus.mark_changed()
+            log.exception("command menus not published at the start")
 
     async def menus_published(self) -> None:
         """Wait until the menus published at the start are out (or given up)."""
