@@ -36,7 +36,7 @@ if __package__ in (None, ""):
     # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import Runtime, running_bot  # noqa: E402
+from bot.app import FIRST_TICK_AFTER_S, Runtime, running_bot  # noqa: E402
 from bot.domain.address import Address  # noqa: E402
 from bot.domain.plan import Deadline, DeadlineKind, Plan, Task, Unit  # noqa: E402
 from bot.domain.records import FocalPoint, FocalPointRole  # noqa: E402
@@ -150,7 +150,12 @@ async def run(units: int, scale: float, same_process: bool = False) -> dict[str,
                             "Nguyễn Văn A", "Chuyên viên", None, "vi", clock.now(), clock.now()))
                     await uow.commit()
                 setup = time.perf_counter() - started
-                async with running_bot(runtime):
+                async with running_bot(runtime) as running:
+                    # Startup work settled first: the seeded people's menus (published once,
+                    # then remembered in bot_state) and the ticker's first tick, before T-1d.
+                    assert running.telegram is not None
+                    await running.telegram.menus_published()
+                    await asyncio.sleep(FIRST_TICK_AFTER_S + 0.5)
                     # The bot's side scaled as the fake's: Telegram's published rates (30/s
                     # overall, 1/s per chat, 20/min per group) times `scale`.
                     pacer = runtime.services.outbox.pacer("telegram")

@@ -489,6 +489,12 @@ def channels_for(runtime: Runtime, web: WebServer, links: FileLinks,
     return channels
 
 
+#: The first reminder tick waits this long after the start: it loads the holiday tables
+#: (~0.2 s of CPU holding the GIL from its thread), which would otherwise delay the answers
+#: to the updates waiting at a restart; a reminder goes out a second late at most.
+FIRST_TICK_AFTER_S = 1.0
+
+
 @contextlib.asynccontextmanager
 async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
     """Start every configured channel, the outbox and the ticker; stop them cleanly on exit."""
@@ -507,7 +513,7 @@ async def running_bot(runtime: Runtime) -> AsyncIterator[RunningBot]:
             archive.wake()  # attachments left over from before a restart
         ticker = Ticker(runtime.services.reminders.tick, runtime.settings.reminder_tick_seconds)
         tickers.append(ticker)
-        ticker.start()
+        ticker.start(first_after=FIRST_TICK_AFTER_S)
 
     async def step_down() -> None:
         # The outbox first (it stops claiming rows), then the tick in progress, if any.

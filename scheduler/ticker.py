@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,14 +33,14 @@ class Ticker:
         self._current: asyncio.Future[Any] | None = None
         self._stopping = False
 
-    def start(self) -> None:
-        """Schedule the ticks (the first one right away)."""
+    def start(self, first_after: float = 0.0) -> None:
+        """Schedule the ticks, the first one `first_after` seconds from now."""
         self._scheduler.add_job(
             self._run,
             IntervalTrigger(seconds=self._every, timezone=UTC),
             id=TICK_JOB,
             replace_existing=True,
-            next_run_time=datetime.now(UTC),
+            next_run_time=datetime.now(UTC) + timedelta(seconds=first_after),
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,

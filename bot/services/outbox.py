@@ -151,6 +151,8 @@ class Pacing:
 
 #: Overall slots a late sender may still use (Telegram's overall burst is about 30).
 CATCH_UP_SLOTS = 5
+#: Sends a channel has on the wire at once (the Telegram outbox's connections are 16).
+IN_FLIGHT = 16
 
 
 @dataclass
@@ -183,6 +185,10 @@ class Pacer:
         self._buckets: dict[tuple[str, Address], _Bucket] = {}
         self._next_slot = 0.0
         self._slot_lock = asyncio.Lock()
+        #: Sends between their slot and their answer. A slot is taken only with a place here:
+        #: when answers come late, the senders whose slots passed meanwhile would otherwise
+        #: all go at once as the connections free up, a burst over the platform's limit.
+        self.in_flight = asyncio.Semaphore(IN_FLIGHT)
         #: With several instances: waits for this instance's turn in the rate they all share.
         self.shared: Callable[[], Awaitable[None]] | None = None
 
@@ -228,6 +234,9 @@ class Pacer:
 
 
 # --- the dispatcher -------------------------------------------------------------------------
+
+#: What `_attempt` returns when the row's lease was lost before sending.
+_LEASE_LOST = object()
 
 
 @dataclass
@@ -599,6 +608,15 @@ class OutboxService:
             if quota is not None:
                 quota.give_back(channel)
 
+    async def _attempt(self, row: OutboxMessage, notifier: Notifier, pacer: Pacer,
+                       locale: str) -> Any:
+        """One send in its slot, or _LEASE_LOST if another dispatcher took the row."""
+        async with pacer.in_flight:
+            await pacer.wait_for_slot()
+            if not await self._keep_lease(row):
+                return _LEASE_LOST
+            return await notifier.send(row.address, row.text_key, row.payload, locale)
+
     async def _send(self, row: OutboxMessage, notifier: Notifier, pacer: Pacer,
                     result: DrainResult) -> None:
         assert row.id is not None
@@ -607,11 +625,10 @@ class OutboxService:
         await pacer.wait_for_chat(row.address, notifier.is_group(row.address))
         transient = retries = 0
         while True:
-            await pacer.wait_for_slot()
-            if not await self._keep_lease(row):
-                return
             try:
-                message_id = await notifier.send(row.address, row.text_key, row.payload, locale)
+                message_id = await self._attempt(row, notifier, pacer, locale)
+                if message_id is _LEASE_LOST:
+                    return
             except RenderError as exc:
                 logger.error("outbox %s: cannot render %s: %s", row.key, row.text_key, exc)
                 await self._write(row.id, "mark_failed", f"render: {exc}")

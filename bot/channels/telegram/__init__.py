@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Message, Update
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,16 +33,21 @@ from bot.channels.telegram.webhook import TelegramWebhook
 from bot.domain.records import InboxEntry
 from bot.errors import StartupError
 from bot.services.container import Services
+from bot.tasks import cancel_and_wait
 from bot.texts import pick_locale, t
 from bot.web import WebServer
 from handlers import dispatch
 
 __all__ = ["CHANNEL", "TelegramChannel"]
 
+log = logging.getLogger(__name__)
+
 #: Connections the outbox may send on at once.
 OUTBOX_CONNECTIONS = 16
 #: Connections for answers, menus and files (PTB's default pool for them).
 ANSWER_CONNECTIONS = 256
+#: How long the menus published at the start wait for the first poll to be answered.
+MENUS_WAIT_S = 1.0
 
 
 async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -148,6 +155,7 @@ class TelegramChannel:
                                               self._worker, services.clock,
                                               raw=self._updates_request.take_updates)
         self._started = False
+        self._menu_task: asyncio.Task[None] | None = None
 
     async def _process(self, entry: InboxEntry) -> None:
         """Hand one stored update to the Application, as the Updater would have."""
@@ -180,26 +188,54 @@ class TelegramChannel:
         await self.application.initialize()
         self._started = True
         await self._outbox_bot.initialize()
-        if self._menus is not None:
-            await self._menus.start()
-        else:
-            await set_command_menus(self.application.bot, self._services.default_locale)
+        # The default and group menus before the first update (a stranger's app shows them);
+        # each person's own menu follows in a task (`_publish_menus`).
+        await set_command_menus(self.application.bot, self._services.default_locale)
         if self._webhook_url and self._worker is not None:
             await self.application.start()
             self._worker.start()
             # Telegram keeps what it could not deliver while the bot was down, and sends it now.
             await self.application.bot.set_webhook(
                 self._webhook_url, secret_token=self._webhook_secret, drop_pending_updates=False)
-            return
-        if self._poller is None or self._worker is None:
+        elif self._poller is None or self._worker is None:
             assert self.application.updater is not None
             await self.application.updater.start_polling(poll_interval=0.0, timeout=10)
             await self.application.start()
+        else:
+            await self.application.start()
+            # Updates stored before a crash are processed first, in order, then the new ones.
+            self._worker.start()
+            await self._poller.start()
+        # The menus go out while the first updates are answered, not before: at a restart
+        # with new people that is thousands of calls nobody's first answer needs.
+        self._menu_task = asyncio.create_task(self._publish_menus(), name="telegram-menus")
+
+    async def _publish_menus(self) -> None:
+        if self._poller is not None:
+            # After the answers to what was waiting (or a second, on a quiet start).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MENUS_WAIT_S):
+                    await self._poller.first_poll_done.wait()
+        if self._menus is None:
             return
-        await self.application.start()
-        # Updates stored before a crash are processed first, in order, then the new ones.
-        self._worker.start()
-        await self._poller.start()
+        try:
+            await self._menus.sync()
+        except TelegramError as exc:
+            # Tried again after the next message (TelegramMenus.after_turn).
+            if self._services.menus is not None:
+                self._services.menus.mark_changed()
+            log.warning("command menus not published at the start: %s", type(exc).__name__)
+        except Exception:
+            # A task of its own: nothing would hear its failure but this log (and the stop,
+            # which must still close the connections).
+            if self._services.menus is not None:
+                self._services.menus.mark_changed()
+            log.exception("command menus not published at the start")
+
+    async def menus_published(self) -> None:
+        """Wait until the menus published at the start are out (or given up)."""
+        if self._menu_task is not None:
+            await asyncio.shield(self._menu_task)
 
     def notifier(self) -> TelegramNotifier:
         """The outbox's sender on Telegram."""
@@ -213,6 +249,11 @@ class TelegramChannel:
         """Stop polling and close the connection."""
         if not self._started:
             return
+        task, self._menu_task = self._menu_task, None
+        if task is not None and self._menus is not None and self._menus.syncing:
+            # Menus half published are recorded when the sync ends: wait for it.
+            await asyncio.shield(task)
+        await cancel_and_wait(task)
         if self._poller is not None:
             await self._poller.stop()
         if self._worker is not None:

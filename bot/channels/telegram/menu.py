@@ -56,11 +56,15 @@ def menu_commands(
 async def set_command_menus(bot: Bot, default_locale: str = "vi") -> None:
     """The strangers' menu as the default scope and the group menu for every group."""
     scopes = ((BotCommandScopeDefault(), False), (BotCommandScopeAllGroupChats(), True))
+    calls = []
     for scope, group in scopes:
         role = None if group else Role.STRANGER
-        await bot.set_my_commands(menu_commands(default_locale, role, group=group), scope=scope)
-        await bot.set_my_commands(menu_commands("en", role, group=group), scope=scope,
-                                  language_code="en")
+        calls.append(bot.set_my_commands(menu_commands(default_locale, role, group=group),
+                                         scope=scope))
+        calls.append(bot.set_my_commands(menu_commands("en", role, group=group), scope=scope,
+                                         language_code="en"))
+    # Four independent calls at once: the start waits for one round trip, not four.
+    await asyncio.gather(*calls)
 
 
 class TelegramMenus:
@@ -77,6 +81,11 @@ class TelegramMenus:
         """Publish the default and group menus, then every person's own."""
         await set_command_menus(self._bot, self._default_locale)
         await self.sync()
+
+    @property
+    def syncing(self) -> bool:
+        """Whether a sync is under way (a stop waits for it, so that it is recorded)."""
+        return self._lock.locked()
 
     async def after_turn(self, sender: Address) -> None:
         """After a message: publish what changed (a registration, an erasure, a language), or
@@ -100,15 +109,19 @@ class TelegramMenus:
             if self._published is None:
                 self._published = await self._menus.published(CHANNEL)
             published = dict(self._published)
-            for ident, want in wanted.items():
-                if published.get(ident) != want and await self._set(ident, want):
-                    published[ident] = want
-            for ident in [ident for ident in published if ident not in wanted]:
-                await self._delete(ident)
-                del published[ident]
-            if published != self._published:
-                await self._menus.record(CHANNEL, published)
-            self._published = published
+            try:
+                for ident, want in wanted.items():
+                    if published.get(ident) != want and await self._set(ident, want):
+                        published[ident] = want
+                for ident in [ident for ident in published if ident not in wanted]:
+                    await self._delete(ident)
+                    del published[ident]
+            finally:
+                # Also when stopped or failing half-way (the start publishes in a task the
+                # stop cancels): what was published is remembered, to be taken back later.
+                if published != self._published:
+                    await self._menus.record(CHANNEL, published)
+                self._published = published
 
     async def _set(self, ident: str, want: Wanted) -> bool:
         role, chosen, parent, several = Role(want[0]), want[1], want[2], want[3]

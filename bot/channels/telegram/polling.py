@@ -51,6 +51,8 @@ class TelegramPoller:
         # The updates just polled, by inbox key: the worker takes them instead of parsing the
         # stored payload again (what it would do after a restart).
         self._fresh: dict[str, Update] = {}
+        #: Set once the first getUpdates was answered and its updates handled.
+        self.first_poll_done = asyncio.Event()
 
     def take(self, key: str) -> Update | None:
         """The update polled under this inbox key in this run, if it is still at hand."""
@@ -78,6 +80,7 @@ class TelegramPoller:
         while True:
             try:
                 await self._poll_once()
+                self.first_poll_done.set()
             except InvalidToken as exc:
                 self.failed = exc
                 logger.error("Telegram polling stopped: the token was rejected")
