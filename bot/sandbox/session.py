@@ -630,6 +630,9 @@ async def open_sandbox(
         runtime = await stack.enter_async_context(Runtime.open(local, plan, clock, others))
         await runtime.load_plan()
         running = await stack.enter_async_context(running_bot(runtime))
+        if running.telegram is not None:
+            # The personas' menus go out in a task after the start: the page shows them.
+            await running.telegram.menus_published()
         sandbox = Sandbox(api, runtime, clock, plan, personas, zalo, running)
         stack.push_async_callback(sandbox.close)
         await sandbox.start()
