@@ -97,6 +97,10 @@ def done_at(marks: Iterable[ReportMark]) -> datetime | None:
     return since
 
 
+# The chain of every version of a (unit, task), whatever period each was made for.
+ALL_PERIODS = "*"
+
+
 def tasks_due(plan: Plan, deadline: Deadline, unit_id: str) -> tuple[Task, ...]:
     """The tasks the unit must report by a report deadline: those it leads or cooperates on
     that name this deadline, or name none."""

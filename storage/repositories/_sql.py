@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +33,20 @@ async def core_stream(session: AsyncSession, statement: Any, size: int = 5000) -
     async for partition in result.partitions(size):
         for row in partition:
             yield row
+
+
+async def heads_answer(session: AsyncSession, campaign_id: str, now: datetime) -> bool:
+    """Whether the report heads answer for `now`: no version of the campaign was stored
+    after it (a clock set back, as the sandbox and tests may, needs the versions folded)."""
+    from sqlalchemy import func, select
+
+    from storage.models import ReportRow
+
+    connection = await session.connection()
+    newest = (await connection.execute(
+        select(func.max(ReportRow.created_at)).where(ReportRow.campaign_id == campaign_id)
+    )).scalar()
+    return newest is None or newest <= now
 
 
 def assigned_tasks(statement: Any, campaign_id: str) -> Any:

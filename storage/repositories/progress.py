@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain.plan import Deadline, DeadlineKind
 from bot.domain.progress import (
+    ALL_PERIODS,
     DeadlineState,
     UnitDeadline,
     UnitTasks,
@@ -21,12 +22,13 @@ from bot.domain.progress import (
 from storage.models import (
     AuditRow,
     FocalPointRow,
+    ReportHeadRow,
     ReportRow,
     TaskRow,
     TaskUnitRow,
     UtcDateTime,
 )
-from storage.repositories._sql import assigned_tasks, core_rows
+from storage.repositories._sql import assigned_tasks, core_rows, heads_answer
 
 # The consolidating unit marked its consolidated report as issued (report.consolidated is a
 # draft export and meets nothing).
@@ -133,6 +135,21 @@ class SqlProgressRepository:
             TaskUnitRow.unit_id)
         due = {unit: int(count) for unit, count in await self._rows(assigned)}
         label = deadline.period.label if deadline.period else None
+        if await heads_answer(self._session, campaign_id, now):
+            # The heads keep `done_at` folded as each version is stored.
+            head = ReportHeadRow
+            heads = (
+                select(head.unit_id, head.task_id, head.done_since.label("done_at"))
+                .where(head.campaign_id == campaign_id, head.chain == (label or ALL_PERIODS))
+                .subquery("heads")
+            )
+            tasks = (
+                due_here(select(heads.c.unit_id, heads.c.done_at).select_from(TaskUnitRow))
+                .join(heads, and_(heads.c.unit_id == TaskUnitRow.unit_id,
+                                  heads.c.task_id == TaskUnitRow.task_id))
+                .subquery("tasks")
+            )
+            return unit_states(deadline, due, await self._per_unit(tasks))
         # A periodic deadline counts the reports made for its period only.
         in_period = (ReportRow.period == label,) if label is not None else ()
         folded = (
@@ -172,15 +189,18 @@ class SqlProgressRepository:
                                folded.c.task_id == TaskUnitRow.task_id))
             .subquery("tasks")
         )
+        return unit_states(deadline, due, await self._per_unit(tasks))
+
+    async def _per_unit(self, tasks: Any) -> dict[str, UnitTasks]:
+        """Per unit, its tasks reported, those done and when the last of them was."""
         per_unit = select(
             tasks.c.unit_id, func.count(), func.count(tasks.c.done_at),
             type_coerce(func.max(tasks.c.done_at), UtcDateTime()),
         ).group_by(tasks.c.unit_id)
-        states = {
+        return {
             unit: UnitTasks(int(reported), int(done), met_at)
             for unit, reported, done, met_at in await self._rows(per_unit)
         }
-        return unit_states(deadline, due, states)
 
     async def _rows(self, statement: Any) -> list[Any]:
         return await core_rows(self._session, statement)

@@ -1,8 +1,10 @@
 """The campaign summary as SQL aggregates over the latest version of each report.
 
-Nothing here loads every report to count in Python: the newest version per (unit, task) is picked
-with a max(version) subquery (served by the unique index on campaign, unit, task, version), and
-statuses, figures and reminders are counted and summed by the database.
+Nothing here loads every report to count in Python. The newest version per (unit, task) comes
+from the report heads, kept as each version is stored (one row per unit and task); asked about a
+moment before the newest version, as a clock set back may ask, it is picked with a max(version)
+subquery instead (served by the unique index on campaign, unit, task, version). Statuses, figures
+and reminders are counted and summed by the database.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.progress import ALL_PERIODS
 from bot.domain.records import OutboxStatus, ReportStatus
 from bot.domain.summary import (
     ReminderCount,
@@ -22,8 +25,8 @@ from bot.domain.summary import (
     TaskFigure,
     UnitFigure,
 )
-from storage.models import OutboxRow, ReportFigureRow, ReportRow, TaskUnitRow
-from storage.repositories._sql import assigned_tasks, core_rows, core_stream
+from storage.models import OutboxRow, ReportFigureRow, ReportHeadRow, ReportRow, TaskUnitRow
+from storage.repositories._sql import assigned_tasks, core_rows, core_stream, heads_answer
 
 # Reminder kinds start with this (deadline nudges of the reminders dispatcher).
 REMINDER_KIND_PREFIX = "deadline"
@@ -83,6 +86,29 @@ def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None =
     return statement.subquery("latest") if subquery else statement
 
 
+def _chains(periods: Mapping[str, str] | None) -> Any:
+    """Of the report heads, those `_latest` picks: a task in `periods` (task id -> period
+    label) by its period's chain, every other task by the chain of all its versions."""
+    head = ReportHeadRow
+    if not periods:
+        return head.chain == ALL_PERIODS
+    return or_(and_(head.task_id.not_in(list(periods)), head.chain == ALL_PERIODS),
+               *(and_(head.task_id == task, head.chain == label)
+                 for task, label in periods.items()))
+
+
+def _heads(campaign_id: str, periods: Mapping[str, str] | None = None) -> Any:
+    """What `_latest` gives, read from the heads kept as reports are stored: one row per
+    (unit, task) instead of a fold over every version (valid while none is newer than now)."""
+    head = ReportHeadRow
+    return (
+        select(head.report_id.label("id"), head.unit_id, head.task_id, head.version,
+               head.status, head.created_at)
+        .where(head.campaign_id == campaign_id, _chains(periods))
+        .subquery("latest")
+    )
+
+
 def _figures_of(latest: Any) -> Any:
     """The latest reports' figures, for a left join from the reports: SQLite
     then walks the latest reports and looks their figures up by key, instead of taking every
@@ -131,11 +157,19 @@ class SqlSummaryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _latest(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None
+    ) -> Any:
+        """The latest reports' subquery: from the heads when they answer for `now`."""
+        if await heads_answer(self._session, campaign_id, now):
+            return _heads(campaign_id, periods)
+        return _latest(campaign_id, now, periods)
+
     async def status_counts(
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
     ) -> list[StatusCount]:
         """Per unit, how many assigned tasks stand at each status of their latest report."""
-        latest = _latest(campaign_id, now, periods)
+        latest = await self._latest(campaign_id, now, periods)
         statement = (
             assigned_tasks(select(TaskUnitRow.unit_id, latest.c.status, func.count()), campaign_id)
             .outerjoin(
@@ -154,7 +188,12 @@ class SqlSummaryRepository:
 
     async def last_reported(self, campaign_id: str, now: datetime) -> dict[str, datetime]:
         """The time of each unit's most recent report (any task, any version)."""
+        head = ReportHeadRow
         statement = (
+            select(head.unit_id, func.max(head.last_at))
+            .where(head.campaign_id == campaign_id, head.chain == ALL_PERIODS)
+            .group_by(head.unit_id)
+        ) if await heads_answer(self._session, campaign_id, now) else (
             select(ReportRow.unit_id, func.max(ReportRow.created_at))
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .group_by(ReportRow.unit_id)
@@ -165,7 +204,7 @@ class SqlSummaryRepository:
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
     ) -> dict[str, int]:
         """The sum of each figure over every unit's latest reports (blank figures skipped)."""
-        latest = _latest(campaign_id, now, periods)
+        latest = await self._latest(campaign_id, now, periods)
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(ReportFigureRow.metric_id, total)
@@ -183,7 +222,7 @@ class SqlSummaryRepository:
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
     ) -> list[UnitFigure]:
         """The sum of each figure per unit over the unit's latest reports."""
-        latest = _latest(campaign_id, now, periods)
+        latest = await self._latest(campaign_id, now, periods)
         total = func.sum(ReportFigureRow.value)
         statement = (
             select(latest.c.unit_id, ReportFigureRow.metric_id, total)
@@ -201,7 +240,7 @@ class SqlSummaryRepository:
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
     ) -> list[TaskFigure]:
         """Every figure of every latest report, by unit and task."""
-        latest = _latest(campaign_id, now, periods)
+        latest = await self._latest(campaign_id, now, periods)
         statement = (
             select(
                 latest.c.unit_id,
@@ -232,14 +271,23 @@ class SqlSummaryRepository:
         periods: Mapping[str, str] | None = None,
     ) -> list[ReportVersion]:
         """The latest report per (unit, task), newest first; optionally of one unit or status."""
-        statement = (
-            _latest(campaign_id, now, periods, _VERSION_COLUMNS, subquery=False)
-            .order_by(ReportRow.created_at.desc(), ReportRow.id.desc())
-        )
+        if await heads_answer(self._session, campaign_id, now):
+            head = ReportHeadRow
+            statement = (
+                select(*_VERSION_COLUMNS)
+                .select_from(head)
+                .join(ReportRow, ReportRow.id == head.report_id)
+                .where(head.campaign_id == campaign_id, _chains(periods))
+            )
+            unit_column, status_column = head.unit_id, head.status
+        else:
+            statement = _latest(campaign_id, now, periods, _VERSION_COLUMNS, subquery=False)
+            unit_column, status_column = ReportRow.unit_id, ReportRow.status
+        statement = statement.order_by(ReportRow.created_at.desc(), ReportRow.id.desc())
         if unit_id is not None:
-            statement = statement.where(ReportRow.unit_id == unit_id)
+            statement = statement.where(unit_column == unit_id)
         if status is not None:
-            statement = statement.where(ReportRow.status == status.value)
+            statement = statement.where(status_column == status.value)
         if limit is not None:
             statement = statement.limit(limit)
         return await _versions(core_stream(self._session, statement))

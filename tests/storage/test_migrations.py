@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "focal_points",
     "invites",
     "reports",
+    "report_heads",
     "report_figures",
     "attachments",
     "outbox",
@@ -38,7 +39,7 @@ async def test_upgrade_creates_every_table_on_an_empty_database(database_url):
 
     await upgrade_async(database_url)
 
-    assert await current_async(database_url) == head() == "0008"
+    assert await current_async(database_url) == head() == "0009"
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
