@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -248,7 +249,10 @@ class TaskUnitRow(Base):
         ForeignKeyConstraint(["campaign_id", "task_id"], ["tasks.campaign_id", "tasks.id"]),
         ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
         CheckConstraint(_one_of("role", TaskRole), name="role"),
-        Index("ix_task_units_campaign_id_unit_id", "campaign_id", "unit_id"),
+        # Covering: the summary reads a unit's assignments from the index alone, in the
+        # order of the report heads it looks up.
+        Index("ix_task_units_campaign_id_unit_id_task_id_active", "campaign_id", "unit_id",
+              "task_id", "active"),
     )
 
     campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
@@ -363,8 +367,9 @@ class ReportRow(Base):
         UniqueConstraint("campaign_id", "unit_id", "task_id", "version"),
         CheckConstraint(_one_of("status", ReportStatus), name="status"),
         Index("ix_reports_campaign_id_task_id", "campaign_id", "task_id"),
-        # The summary's check that no version is newer than the moment it is asked about.
-        Index("ix_reports_campaign_id_created_at", "campaign_id", "created_at"),
+        # The summary's check that no version is newer than the moment it is asked about (by
+        # time alone: with the campaign first, SQLite would fold the versions through it).
+        Index("ix_reports_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -385,18 +390,21 @@ class ReportHeadRow(Base):
     """The newest version of a (unit, task) in one chain: every version of it (chain "*") or
     those made for one period (chain = the period's label). Written with each version, so the
     summary reads one row per (unit, task) where folding 180,000 versions took most of its time.
-    Without rowid on SQLite: a campaign's heads lie together, in key order."""
+    Without rowid on SQLite: the rows are the primary key's own index, in key order."""
 
     __tablename__ = "report_heads"
     __table_args__ = (
+        # A chain's heads lie together, in unit and task order: a period's deadline reads its
+        # own and none of the other periods'.
+        PrimaryKeyConstraint("campaign_id", "chain", "unit_id", "task_id"),
         ForeignKeyConstraint(["campaign_id", "unit_id"], ["units.campaign_id", "units.id"]),
         {"sqlite_with_rowid": False},
     )
 
-    campaign_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    unit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    chain: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(ID))
+    chain: Mapped[str] = mapped_column(String(ID))
+    unit_id: Mapped[str] = mapped_column(String(ID))
+    task_id: Mapped[str] = mapped_column(String(ID))
     report_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("reports.id", ondelete="CASCADE")
     )
@@ -412,6 +420,10 @@ class ReportFigureRow(Base):
     """One figure of a report."""
 
     __tablename__ = "report_figures"
+    __table_args__ = (
+        # Covering: the summary sums the latest reports' figures from the index alone.
+        Index("ix_report_figures_report_id_metric_id_value", "report_id", "metric_id", "value"),
+    )
 
     report_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True

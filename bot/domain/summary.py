@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.domain.records import ReportStatus
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusCount:
     """How many of a unit's assigned tasks stand at a status (None: never reported)."""
 

@@ -35,22 +35,21 @@ async def core_stream(session: AsyncSession, statement: Any, size: int = 5000) -
             yield row
 
 
-async def heads_answer(session: AsyncSession, campaign_id: str, now: datetime) -> bool:
-    """Whether the report heads answer for `now`: no version of the campaign was stored
-    after it (a clock set back, as the sandbox and tests may, needs the versions folded)."""
+async def heads_answer(session: AsyncSession, now: datetime) -> bool:
+    """Whether the report heads answer for `now`: no version was stored after it (a clock set
+    back, as the sandbox and tests may set it, needs the versions folded)."""
     from sqlalchemy import func, select
 
     from storage.models import ReportRow
 
     connection = await session.connection()
-    newest = (await connection.execute(
-        select(func.max(ReportRow.created_at)).where(ReportRow.campaign_id == campaign_id)
-    )).scalar()
+    newest = (await connection.execute(select(func.max(ReportRow.created_at)))).scalar()
     return newest is None or newest <= now
 
 
-def assigned_tasks(statement: Any, campaign_id: str) -> Any:
-    """Restrict a select on task_units to the campaign's active assignments of active tasks."""
+def assigned_tasks(statement: Any, campaign_id: str, *task_conditions: Any) -> Any:
+    """Restrict a select on task_units to the campaign's active assignments of active tasks
+    (of those meeting `task_conditions`, on tasks)."""
     from sqlalchemy import and_
 
     from storage.models import TaskRow, TaskUnitRow
@@ -62,4 +61,5 @@ def assigned_tasks(statement: Any, campaign_id: str) -> Any:
         TaskUnitRow.campaign_id == campaign_id,
         TaskUnitRow.active.is_(True),
         TaskRow.active.is_(True),
+        *task_conditions,
     )

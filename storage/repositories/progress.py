@@ -126,7 +126,8 @@ class SqlProgressRepository:
         # was done at the first version of its last unbroken run of "done" versions. Units
         # outside the deadline are left to `unit_states` to pass over (cheaper than a long IN).
         def due_here(statement: Any) -> Any:
-            return assigned_tasks(statement, campaign_id).where(
+            return assigned_tasks(
+                statement, campaign_id,
                 or_(TaskRow.deadline_id.in_({deadline.id, deadline.rule}),
                     TaskRow.deadline_id.is_(None)),
             )
@@ -135,7 +136,7 @@ class SqlProgressRepository:
             TaskUnitRow.unit_id)
         due = {unit: int(count) for unit, count in await self._rows(assigned)}
         label = deadline.period.label if deadline.period else None
-        if await heads_answer(self._session, campaign_id, now):
+        if await heads_answer(self._session, now):
             # The heads keep `done_at` folded as each version is stored.
             head = ReportHeadRow
             heads = (

@@ -161,7 +161,7 @@ class SqlSummaryRepository:
         self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None
     ) -> Any:
         """The latest reports' subquery: from the heads when they answer for `now`."""
-        if await heads_answer(self._session, campaign_id, now):
+        if await heads_answer(self._session, now):
             return _heads(campaign_id, periods)
         return _latest(campaign_id, now, periods)
 
@@ -193,7 +193,7 @@ class SqlSummaryRepository:
             select(head.unit_id, func.max(head.last_at))
             .where(head.campaign_id == campaign_id, head.chain == ALL_PERIODS)
             .group_by(head.unit_id)
-        ) if await heads_answer(self._session, campaign_id, now) else (
+        ) if await heads_answer(self._session, now) else (
             select(ReportRow.unit_id, func.max(ReportRow.created_at))
             .where(ReportRow.campaign_id == campaign_id, ReportRow.created_at <= now)
             .group_by(ReportRow.unit_id)
@@ -271,7 +271,7 @@ class SqlSummaryRepository:
         periods: Mapping[str, str] | None = None,
     ) -> list[ReportVersion]:
         """The latest report per (unit, task), newest first; optionally of one unit or status."""
-        if await heads_answer(self._session, campaign_id, now):
+        if await heads_answer(self._session, now):
             head = ReportHeadRow
             statement = (
                 select(*_VERSION_COLUMNS)

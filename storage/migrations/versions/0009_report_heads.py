@@ -10,8 +10,10 @@ deadlines count as done) and the latest time any version of the chain was stored
 The database keeps the heads itself: a trigger after each insert into `reports` moves its
 chains' heads on (whatever writes the version: the bot, an import, a test's seed), in the
 inserting transaction. The upgrade fills the table from the stored reports, folding each
-chain's versions in order; nothing else changes. An index on (campaign, created_at) lets the summary check in one step that no
-version is newer than the moment asked about (the heads answer only for "now").
+chain's versions in order; nothing else changes. An index on the reports' time lets the summary check in one step that no version
+is newer than the moment asked about (the heads answer only for "now"), and the index
+of the assignments by unit now covers their task and state too, and one of the figures their
+values (the summary's sums then read no table rows).
 
 Revision ID: 0009
 Revises: 0008
@@ -54,12 +56,17 @@ def upgrade() -> None:
                                 name=op.f("fk_report_heads_campaign_id_unit_id_units")),
         sa.ForeignKeyConstraint(["report_id"], ["reports.id"], ondelete="CASCADE",
                                 name=op.f("fk_report_heads_report_id_reports")),
-        sa.PrimaryKeyConstraint("campaign_id", "unit_id", "task_id", "chain",
+        sa.PrimaryKeyConstraint("campaign_id", "chain", "unit_id", "task_id",
                                 name=op.f("pk_report_heads")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_reports_campaign_id_created_at", "reports",
-                    ["campaign_id", "created_at"])
+    op.create_index("ix_reports_created_at", "reports", ["created_at"])
+    # The assignments' index covers what the summary reads of them (unit, task, active).
+    op.create_index("ix_task_units_campaign_id_unit_id_task_id_active", "task_units",
+                    ["campaign_id", "unit_id", "task_id", "active"])
+    op.drop_index("ix_task_units_campaign_id_unit_id", table_name="task_units")
+    op.create_index("ix_report_figures_report_id_metric_id_value", "report_figures",
+                    ["report_id", "metric_id", "value"])
     _fill(op.get_bind())
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_POSTGRESQL_FUNCTION)
@@ -79,7 +86,7 @@ def _advance(chain: str, max_function: str) -> str:
     SELECT NEW.campaign_id, NEW.unit_id, NEW.task_id, {chain}, NEW.id, NEW.version, NEW.status,
         NEW.created_at, CASE WHEN NEW.status = 'done' THEN NEW.created_at END, NEW.created_at
     WHERE {chain} IS NOT NULL
-    ON CONFLICT (campaign_id, unit_id, task_id, chain) DO UPDATE SET
+    ON CONFLICT (campaign_id, chain, unit_id, task_id) DO UPDATE SET
         report_id = excluded.report_id, version = excluded.version, status = excluded.status,
         created_at = excluded.created_at,
         done_since = CASE WHEN excluded.status = 'done'
@@ -145,5 +152,9 @@ def downgrade() -> None:
         " ON reports" if op.get_bind().dialect.name == "postgresql" else ""))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION report_heads_advance()")
-    op.drop_index("ix_reports_campaign_id_created_at", table_name="reports")
+    op.drop_index("ix_report_figures_report_id_metric_id_value", table_name="report_figures")
+    op.create_index("ix_task_units_campaign_id_unit_id", "task_units",
+                    ["campaign_id", "unit_id"])
+    op.drop_index("ix_task_units_campaign_id_unit_id_task_id_active", table_name="task_units")
+    op.drop_index("ix_reports_created_at", table_name="reports")
     op.drop_table("report_heads")
