@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from bot.domain.figures import MetricKind, Target
 
@@ -220,36 +221,54 @@ class Plan:
                 return group
         raise KeyError(group_id)
 
+    # Lookups by unit, built on first use: a national plan has 3,000 units, each on tasks
+    # that list thousands of cooperating units, and a scan per lookup made loading and
+    # checking such a plan take seconds. (A frozen dataclass still has an instance dict.)
+    @cached_property
+    def _tasks_by_unit(self) -> dict[str, tuple[Task, ...]]:
+        by_unit: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            for unit_id in dict.fromkeys((*task.lead_units, *task.cooperating)):
+                by_unit.setdefault(unit_id, []).append(task)
+        return {unit_id: tuple(tasks) for unit_id, tasks in by_unit.items()}
+
+    @cached_property
+    def _units_by_id(self) -> dict[str, Unit]:
+        return {unit.id: unit for unit in self.units}
+
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        children: dict[str, list[str]] = {}
+        for unit in self.units:
+            if unit.parent is not None:
+                children.setdefault(unit.parent, []).append(unit.id)
+        return {parent: tuple(ids) for parent, ids in children.items()}
+
     def children_of(self, unit_id: str) -> tuple[str, ...]:
         """The units whose parent is this unit, in plan order."""
-        return tuple(unit.id for unit in self.units if unit.parent == unit_id)
+        return self._children.get(unit_id, ())
 
     def subtree(self, unit_id: str) -> tuple[str, ...]:
         """The unit and every unit below it (children, their children…), in plan order."""
-        below = {unit_id}
-        grew = True
-        while grew:
-            grew = False
-            for unit in self.units:
-                if unit.parent in below and unit.id not in below:
-                    below.add(unit.id)
-                    grew = True
+        below, waiting = {unit_id}, [unit_id]
+        while waiting:
+            for child in self._children.get(waiting.pop(), ()):
+                if child not in below:
+                    below.add(child)
+                    waiting.append(child)
         return tuple(unit.id for unit in self.units if unit.id in below)
 
     def is_parent(self, unit_id: str) -> bool:
         """Whether some unit reports to this one."""
-        return any(unit.parent == unit_id for unit in self.units)
+        return unit_id in self._children
 
     def unit(self, unit_id: str) -> Unit:
         """The unit with this id (KeyError if none)."""
-        for unit in self.units:
-            if unit.id == unit_id:
-                return unit
-        raise KeyError(unit_id)
+        return self._units_by_id[unit_id]
 
     def tasks_of(self, unit_id: str) -> tuple[Task, ...]:
         """The tasks the unit leads or cooperates on, in plan order."""
-        return tuple(task for task in self.tasks if task.involves(unit_id))
+        return self._tasks_by_unit.get(unit_id, ())
 
     @property
     def focal_point_units(self) -> tuple[Unit, ...]:

@@ -210,6 +210,10 @@ class FocalPointRepository(Protocol):
         """Every current seat holder of the campaign."""
         ...
 
+    async def units_with_focal_point(self, campaign_id: str) -> set[str]:
+        """The units whose focal-point seat (not a deputy's) is held now."""
+        ...
+
     async def active_for_user(self, campaign_id: str, user: Address) -> list[FocalPoint]:
         """The seats a person (by address) currently holds."""
         ...

@@ -18,7 +18,7 @@ from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
 from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
 from bot.domain.progress import TREND_PERIODS, DeadlineState, UnitDeadline, in_view, task_periods
-from bot.domain.records import AuditEntry, FocalPoint, FocalPointRole, ReportStatus
+from bot.domain.records import AuditEntry, FocalPoint, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -626,10 +626,7 @@ class SummaryService:
         def shown(unit_id: str) -> bool:
             return inside is None or unit_id in inside
 
-        seats = await uow.focal_points.active(plan.id)
-        with_focal_point = {
-            seat.unit_id for seat in seats if seat.role is FocalPointRole.FOCAL_POINT
-        }
+        with_focal_point = await uow.focal_points.units_with_focal_point(plan.id)
         required = tuple(unit.id for unit in plan.focal_point_units if shown(unit.id))
         focal_points = FocalPointCount(
             required=required,

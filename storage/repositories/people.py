@@ -81,6 +81,15 @@ class SqlFocalPointRepository:
         """Every current focal point and deputy of the campaign."""
         return await self._active(FocalPointRow.campaign_id == campaign_id)
 
+    async def units_with_focal_point(self, campaign_id: str) -> set[str]:
+        """The units whose focal-point seat (not a deputy's) is held now: ids only, for a
+        summary that counts them (no person is read)."""
+        statement = select(FocalPointRow.unit_id).where(
+            FocalPointRow.campaign_id == campaign_id, FocalPointRow.ended_at.is_(None),
+            FocalPointRow.role == FocalPointRole.FOCAL_POINT.value,
+        )
+        return set((await self._session.scalars(statement)).all())
+
     async def active_for_user(self, campaign_id: str, user: Address) -> list[FocalPoint]:
         """The seats a person currently holds."""
         return await self._active(
