@@ -431,13 +431,13 @@ class SummaryService:
 
     async def summary(self, now: datetime, scope: str | None = None) -> Summary:
         """The whole campaign as of `now`, or the subtree of the unit `scope` (a parent)."""
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             return await self._summary(uow, now, scope)
 
     async def unit_status(self, unit_id: str, now: datetime) -> UnitStatus:
         """One unit's own tasks, deadlines and reminders as of `now`."""
         plan = self._plan
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             periods = task_periods(plan, now)
             reports = await uow.summary.latest_reports(plan.id, now, unit_id=unit_id,
                                                        periods=periods)
@@ -483,7 +483,7 @@ class SummaryService:
         """The data of the consolidated report: latest reports and figures by unit and task
         (of the subtree of `scope` only, for a parent's report)."""
         plan = self._plan
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             periods = task_periods(plan, now)
             latest = await uow.summary.latest_reports(plan.id, now, periods=periods)
             task_figures = await uow.summary.task_figures(plan.id, now, periods)
@@ -553,7 +553,7 @@ class SummaryService:
             )
             await uow.commit()
         met = []
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             for deadline in self._plan.deadlines:
                 if (deadline.period is None or deadline.kind is not DeadlineKind.CONSOLIDATION
                         or unit_id not in deadline.units):
@@ -570,7 +570,7 @@ class SummaryService:
     async def workbook(self, now: datetime) -> ExportData:
         """The data of the spreadsheet: every report version, figures, focal points."""
         plan = self._plan
-        async with self._uow_factory() as uow:
+        async with self._uow_factory(read_only=True) as uow:
             task_figures = await uow.summary.task_figures(plan.id, now, task_periods(plan, now))
             summary = await self._summary(uow, now, unit_figures=unit_sums(task_figures))
             focal_points = await uow.focal_points.active(plan.id)

@@ -11,12 +11,13 @@ The fixture (small plan of tests/storage/plans.py, report deadline 15/12/2023 17
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from bot.domain.address import Address
-from bot.domain.records import FocalPointRole, ReportStatus
+from bot.domain.records import AuditEntry, FocalPointRole, ReportStatus
 from bot.services.summary import SummaryService
 from tests.storage.plans import NOW, VN, at, build_plan
 from tests.summary_support import Seed
@@ -179,3 +180,16 @@ async def test_the_exports_summary_is_the_summary(uow_factory, service):
         ("bdbp", "t3"), ("bdbp", "t1"), ("sotttt", "t3"), ("baokontum", "t2")]
     assert (await service.consolidated(LATER)).summary == summary
     assert (await service.workbook(LATER)).summary == summary
+
+
+async def test_the_summary_and_exports_are_read_while_a_report_is_being_written(
+        uow_factory, service):
+    # A national campaign's export reads for seconds: it must never hold the write lock that
+    # every report, registration and reminder needs (SQLite has one), nor wait for it.
+    async with uow_factory() as writing:
+        await writing.audit.append(AuditEntry(at=LATER, action="report.test", actor=None,
+                                              campaign_id=PLAN.id, unit_id="bdbp"))
+        await writing.session.flush()  # the write lock is held from here until the rollback
+        for read in (service.summary, service.consolidated, service.workbook):
+            await asyncio.wait_for(read(LATER), timeout=2)  # a lock: 5 s, then "locked"
+        await asyncio.wait_for(service.unit_status("bdbp", LATER), timeout=2)
