@@ -178,6 +178,41 @@ def unit_states(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A unit's active assignments of one task deadline (None: tasks naming none) whose latest
+    report stands at one status (None: never reported), as `done_at` folds them: how many, how
+    many are done and when the last of those was."""
+
+    unit_id: str
+    deadline_id: str | None
+    status: str | None
+    count: int
+    done: int
+    last_done_at: datetime | None
+
+
+def tallied_states(deadline: Deadline, tallies: Iterable[Tally]) -> list[UnitDeadline]:
+    """`unit_states` of a one-off report deadline from the tallies of the chain of all
+    versions (what the summary reads anyway for its status counts)."""
+    due: dict[str, int] = {}
+    folded: dict[str, UnitTasks] = {}
+    names = (deadline.id, deadline.rule, None)
+    for tally in tallies:
+        if tally.deadline_id not in names:
+            continue
+        unit = tally.unit_id
+        due[unit] = due.get(unit, 0) + tally.count
+        if tally.status is None:
+            continue
+        before = folded.get(unit, UnitTasks(0, 0, None))
+        last = before.last_done_at
+        if tally.last_done_at is not None and (last is None or tally.last_done_at > last):
+            last = tally.last_done_at
+        folded[unit] = UnitTasks(before.reported + tally.count, before.done + tally.done, last)
+    return unit_states(deadline, due, folded)
+
+
 def consolidation_states(
     deadline: Deadline, issued: Mapping[str, datetime]
 ) -> list[UnitDeadline]:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, Self
 from bot.domain.address import Address
 from bot.domain.plan import Deadline, Plan
 from bot.domain.privacy import PersonTraces
-from bot.domain.progress import UnitDeadline
+from bot.domain.progress import Tally, UnitDeadline
 from bot.domain.records import (
     AuditEntry,
     Campaign,
@@ -396,6 +396,13 @@ class BotStateRepository(Protocol):
 
 class ProgressRepository(Protocol):
     """Who met which deadline (see `bot.domain.progress.UnitDeadline` for the rules)."""
+
+    async def tallies(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[Tally] | None:
+        """Per unit, task deadline and latest status: assignments, done, last done; None when
+        only folding the versions answers for `now`."""
+        ...
 
     async def deadline_status(
         self, campaign_id: str, deadline: Deadline, now: datetime

@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from bot.domain.address import Address
 from bot.domain.figures import MetricKind, achieved, from_stored
 from bot.domain.plan import Deadline, DeadlineKind, Metric, Plan, Task
-from bot.domain.progress import TREND_PERIODS, DeadlineState, UnitDeadline, in_view, task_periods
+from bot.domain.progress import (
+    TREND_PERIODS,
+    DeadlineState,
+    UnitDeadline,
+    in_view,
+    tallied_states,
+    task_periods,
+)
 from bot.domain.records import AuditEntry, FocalPoint, ReportStatus
 from bot.domain.summary import ReportVersion, TaskFigure, UnitFigure
 from bot.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -632,17 +639,28 @@ class SummaryService:
             required=required,
             registered=tuple(unit for unit in required if unit in with_focal_point),
         )
+        # One pass over the assignments gives the status counts and the one-off report
+        # deadlines' states (None: the versions are folded, each asked for apart).
+        tallies = await uow.progress.tallies(plan.id, now, periods)
         deadlines = []
         for deadline in plan.deadlines:
-            states = await uow.progress.deadline_status(plan.id, deadline, now)
+            if (tallies is not None and deadline.kind is DeadlineKind.REPORT
+                    and deadline.period is None):
+                states = tallied_states(deadline, tallies)
+            else:
+                states = await uow.progress.deadline_status(plan.id, deadline, now)
             states = [row for row in states if shown(row.unit_id)]
             if states or inside is None:
                 deadlines.append(DeadlineSummary(deadline, tuple(states)))
         counts: dict[str, dict[str, int]] = {}
-        for row in await repo.status_counts(plan.id, now, periods):
-            state = row.status.value if row.status is not None else NOT_REPORTED
-            unit_counts = counts.setdefault(row.unit_id, dict.fromkeys(TASK_STATES, 0))
-            unit_counts[state] += row.count
+        statuses = (
+            ((row.unit_id, row.status, row.count) for row in tallies) if tallies is not None
+            else ((row.unit_id, row.status.value if row.status is not None else None, row.count)
+                  for row in await repo.status_counts(plan.id, now, periods))
+        )
+        for unit_id, status, count in statuses:
+            unit_counts = counts.setdefault(unit_id, dict.fromkeys(TASK_STATES, 0))
+            unit_counts[status or NOT_REPORTED] += count
         last = await repo.last_reported(plan.id, now)
         reminders = {row.unit_id: row for row in await repo.reminders(plan.id, now)}
         units = []

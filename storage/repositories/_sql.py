@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,22 @@ async def heads_answer(session: AsyncSession, now: datetime) -> bool:
     connection = await session.connection()
     newest = (await connection.execute(select(func.max(ReportRow.created_at)))).scalar()
     return newest is None or newest <= now
+
+
+def head_chains(periods: Mapping[str, str] | None) -> Any:
+    """Of the report heads, the latest reports a summary counts: a task in `periods` (task id
+    -> period label) by its period's chain, every other task by the chain of all its versions."""
+    from sqlalchemy import and_, or_
+
+    from bot.domain.progress import ALL_PERIODS
+    from storage.models import ReportHeadRow
+
+    head = ReportHeadRow
+    if not periods:
+        return head.chain == ALL_PERIODS
+    return or_(and_(head.task_id.not_in(list(periods)), head.chain == ALL_PERIODS),
+               *(and_(head.task_id == task, head.chain == label)
+                 for task, label in periods.items()))
 
 
 def assigned_tasks(statement: Any, campaign_id: str, *task_conditions: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.domain.plan import Deadline, DeadlineKind
 from bot.domain.progress import (
     ALL_PERIODS,
     DeadlineState,
+    Tally,
     UnitDeadline,
     UnitTasks,
     consolidation_states,
@@ -28,7 +30,7 @@ from storage.models import (
     TaskUnitRow,
     UtcDateTime,
 )
-from storage.repositories._sql import assigned_tasks, core_rows, heads_answer
+from storage.repositories._sql import assigned_tasks, core_rows, head_chains, heads_answer
 
 # The consolidating unit marked its consolidated report as issued (report.consolidated is a
 # draft export and meets nothing).
@@ -63,6 +65,37 @@ class SqlProgressRepository:
                 deadline, await self._issued(campaign_id, deadline, now)
             )
         return await self._reports(campaign_id, deadline, now)
+
+    async def tallies(
+        self, campaign_id: str, now: datetime, periods: Mapping[str, str] | None = None
+    ) -> list[Tally] | None:
+        """Per unit, task deadline and latest status, its active assignments (a task in
+        `periods` counted by that period's reports), how many are done and when the last of
+        them was: in one pass, what the summary's status counts and its one-off report
+        deadlines need. None when the report heads do not answer for `now` (a clock set back):
+        `deadline_status` and the summary's status counts then fold the versions."""
+        if not await heads_answer(self._session, now):
+            return None
+        head = ReportHeadRow
+        heads = (
+            select(head.unit_id, head.task_id, head.status, head.done_since)
+            .where(head.campaign_id == campaign_id, head_chains(periods))
+            .subquery("heads")
+        )
+        statement = (
+            assigned_tasks(select(
+                TaskUnitRow.unit_id, TaskRow.deadline_id, heads.c.status, func.count(),
+                func.count(heads.c.done_since),
+                type_coerce(func.max(heads.c.done_since), UtcDateTime()),
+            ), campaign_id)
+            .outerjoin(heads, and_(heads.c.unit_id == TaskUnitRow.unit_id,
+                                   heads.c.task_id == TaskUnitRow.task_id))
+            .group_by(TaskUnitRow.unit_id, TaskRow.deadline_id, heads.c.status)
+        )
+        return [
+            Tally(unit, deadline_id, status, int(count), int(done), last)
+            for unit, deadline_id, status, count, done, last in await self._rows(statement)
+        ]
 
     async def _registrations(
         self, campaign_id: str, units: tuple[str, ...], now: datetime

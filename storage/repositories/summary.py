@@ -26,7 +26,13 @@ from bot.domain.summary import (
     UnitFigure,
 )
 from storage.models import OutboxRow, ReportFigureRow, ReportHeadRow, ReportRow, TaskUnitRow
-from storage.repositories._sql import assigned_tasks, core_rows, core_stream, heads_answer
+from storage.repositories._sql import (
+    assigned_tasks,
+    core_rows,
+    core_stream,
+    head_chains,
+    heads_answer,
+)
 
 # Reminder kinds start with this (deadline nudges of the reminders dispatcher).
 REMINDER_KIND_PREFIX = "deadline"
@@ -86,17 +92,6 @@ def _latest(campaign_id: str, now: datetime, periods: Mapping[str, str] | None =
     return statement.subquery("latest") if subquery else statement
 
 
-def _chains(periods: Mapping[str, str] | None) -> Any:
-    """Of the report heads, those `_latest` picks: a task in `periods` (task id -> period
-    label) by its period's chain, every other task by the chain of all its versions."""
-    head = ReportHeadRow
-    if not periods:
-        return head.chain == ALL_PERIODS
-    return or_(and_(head.task_id.not_in(list(periods)), head.chain == ALL_PERIODS),
-               *(and_(head.task_id == task, head.chain == label)
-                 for task, label in periods.items()))
-
-
 def _heads(campaign_id: str, periods: Mapping[str, str] | None = None) -> Any:
     """What `_latest` gives, read from the heads kept as reports are stored: one row per
     (unit, task) instead of a fold over every version (valid while none is newer than now)."""
@@ -104,7 +99,7 @@ def _heads(campaign_id: str, periods: Mapping[str, str] | None = None) -> Any:
     return (
         select(head.report_id.label("id"), head.unit_id, head.task_id, head.version,
                head.status, head.created_at)
-        .where(head.campaign_id == campaign_id, _chains(periods))
+        .where(head.campaign_id == campaign_id, head_chains(periods))
         .subquery("latest")
     )
 
@@ -277,7 +272,7 @@ class SqlSummaryRepository:
                 select(*_VERSION_COLUMNS)
                 .select_from(head)
                 .join(ReportRow, ReportRow.id == head.report_id)
-                .where(head.campaign_id == campaign_id, _chains(periods))
+                .where(head.campaign_id == campaign_id, head_chains(periods))
             )
             unit_column, status_column = head.unit_id, head.status
         else:

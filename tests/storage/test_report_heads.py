@@ -10,6 +10,7 @@ recurring deadline, some for no period or, as after a plan change, for a one-off
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +28,12 @@ from storage.models import ReportHeadRow
 from tests.storage.plans import build_plan
 
 WEEKLY, _ = check_plan(Path(__file__).parents[1] / "plan" / "fixtures" / "weekly-levels.yaml")
-PLANS = {"one-off": build_plan(), "weekly": WEEKLY}
+BINHSON, _ = check_plan(Path(__file__).parents[2] / "plans" / "binhson-bau-cu-2021.yaml")
+ONE_OFF = build_plan()
+# A task naming no deadline is due by every report deadline.
+UNDATED = replace(ONE_OFF, tasks=(replace(ONE_OFF.tasks[0], deadline=None), *ONE_OFF.tasks[1:]))
+PLANS = {"one-off": ONE_OFF, "weekly": WEEKLY, "two report deadlines": BINHSON,
+         "a task with no deadline": UNDATED}
 STATUSES = ("done", "done", "done", "in_progress", "problem", "not_started")
 
 
