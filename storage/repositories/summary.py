@@ -135,15 +135,18 @@ def _interned() -> Any:
 _STATUSES = {status.value: status for status in ReportStatus}
 
 
-async def _versions(rows: Any) -> list[ReportVersion]:
+async def _versions(partitions: Any) -> list[ReportVersion]:
     """Report versions from streamed rows (of `_VERSION_COLUMNS`)."""
     same = _interned()
-    return [
-        ReportVersion(report_id, same(unit_id, unit_id), same(task_id, task_id), version,
-                      _STATUSES[status], narrative, same(name, name), created_at)
-        async for report_id, unit_id, task_id, version, status, narrative, name, created_at
-        in rows
-    ]
+    versions: list[ReportVersion] = []
+    async for rows in partitions:
+        versions += [
+            ReportVersion(report_id, same(unit_id, unit_id), same(task_id, task_id), version,
+                          _STATUSES[status], narrative, same(name, name), created_at)
+            for report_id, unit_id, task_id, version, status, narrative, name, created_at
+            in rows
+        ]
+    return versions
 
 
 class SqlSummaryRepository:
@@ -248,12 +251,15 @@ class SqlSummaryRepository:
             .order_by(latest.c.unit_id, latest.c.task_id, ReportFigureRow.metric_id)
         )
         same = _interned()
-        return [
-            TaskFigure(same(unit, unit), same(task, task), same(metric, metric),
-                       None if value is None else int(value))
-            async for unit, task, metric, value in core_stream(self._session, statement)
-            if metric is not None  # a latest report without figures
-        ]
+        figures: list[TaskFigure] = []
+        async for rows in core_stream(self._session, statement):
+            figures += [
+                TaskFigure(same(unit, unit), same(task, task), same(metric, metric),
+                           None if value is None else int(value))
+                for unit, task, metric, value in rows
+                if metric is not None  # a latest report without figures
+            ]
+        return figures
 
     async def latest_reports(
         self,
